@@ -1,0 +1,16 @@
+import { openDatabase, type Database } from "./db/client.server";
+import { env } from "./env.server";
+
+/**
+ * The process's database, opened once (the Remix template's db.server.ts, made lazy so that
+ * configuration errors surface at boot with a clear message rather than at import).
+ */
+declare global {
+  // Survives Vite's module reloads in development.
+  var __scanshieldDb: Promise<Database> | undefined;
+}
+
+export function database(): Promise<Database> {
+  globalThis.__scanshieldDb ??= openDatabase(env().DATABASE_URL);
+  return globalThis.__scanshieldDb;
+}
