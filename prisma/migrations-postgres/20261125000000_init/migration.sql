@@ -166,6 +166,10 @@ CREATE TABLE "RemoteDeletion" (
     "id" TEXT NOT NULL,
     "apiUrl" TEXT NOT NULL,
     "remoteAnalysisId" TEXT NOT NULL,
+    "apiKeyKeyId" TEXT,
+    "apiKeyCiphertext" BYTEA,
+    "attempts" INTEGER NOT NULL DEFAULT 0,
+    "lastError" TEXT,
     "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
 
     CONSTRAINT "RemoteDeletion_pkey" PRIMARY KEY ("id")
@@ -249,10 +253,19 @@ CREATE UNIQUE INDEX "Subject_shop_anonymousId_key" ON "Subject"("shop", "anonymo
 CREATE UNIQUE INDEX "ConsentRecord_receipt_key" ON "ConsentRecord"("receipt");
 
 -- CreateIndex
-CREATE INDEX "ConsentRecord_shop_subjectId_createdAt_idx" ON "ConsentRecord"("shop", "subjectId", "createdAt");
+CREATE INDEX "ConsentRecord_subjectId_idx" ON "ConsentRecord"("subjectId");
 
 -- CreateIndex
-CREATE INDEX "Scan_shop_subjectId_idx" ON "Scan"("shop", "subjectId");
+CREATE INDEX "ConsentRecord_noticeVersionId_idx" ON "ConsentRecord"("noticeVersionId");
+
+-- CreateIndex
+CREATE INDEX "ConsentRecord_shop_createdAt_idx" ON "ConsentRecord"("shop", "createdAt");
+
+-- CreateIndex
+CREATE INDEX "Scan_subjectId_idx" ON "Scan"("subjectId");
+
+-- CreateIndex
+CREATE INDEX "Scan_consentId_idx" ON "Scan"("consentId");
 
 -- CreateIndex
 CREATE INDEX "Scan_shop_createdAt_idx" ON "Scan"("shop", "createdAt");
@@ -262,6 +275,12 @@ CREATE INDEX "Scan_createdAt_idx" ON "Scan"("createdAt");
 
 -- CreateIndex
 CREATE UNIQUE INDEX "StoredImage_scanId_key" ON "StoredImage"("scanId");
+
+-- CreateIndex
+CREATE INDEX "StoredImage_subjectId_idx" ON "StoredImage"("subjectId");
+
+-- CreateIndex
+CREATE INDEX "StoredImage_shop_idx" ON "StoredImage"("shop");
 
 -- CreateIndex
 CREATE INDEX "StoredImage_expiresAt_idx" ON "StoredImage"("expiresAt");
@@ -276,7 +295,16 @@ CREATE INDEX "PrivacyRequest_shop_status_dueAt_idx" ON "PrivacyRequest"("shop", 
 CREATE INDEX "PrivacyRequest_shop_subjectDigest_idx" ON "PrivacyRequest"("shop", "subjectDigest");
 
 -- CreateIndex
+CREATE INDEX "PrivacyRequest_subjectId_idx" ON "PrivacyRequest"("subjectId");
+
+-- CreateIndex
 CREATE INDEX "DataExport_shop_subjectDigest_idx" ON "DataExport"("shop", "subjectDigest");
+
+-- CreateIndex
+CREATE INDEX "DataExport_subjectId_idx" ON "DataExport"("subjectId");
+
+-- CreateIndex
+CREATE INDEX "DataExport_privacyRequestId_idx" ON "DataExport"("privacyRequestId");
 
 -- CreateIndex
 CREATE INDEX "DataExport_expiresAt_idx" ON "DataExport"("expiresAt");

@@ -1,0 +1,161 @@
+import type { Job, Prisma } from "@prisma/client";
+import type { Database, Db } from "../db/client.server";
+import { describeError } from "../logger.server";
+
+/**
+ * A durable job queue in the application's own database (docs/decisions/0003-job-queue.md).
+ * At-least-once: a job is claimed under a lease; a worker that dies loses its lease and the job
+ * is claimed again, so every handler must be idempotent.
+ */
+export type JobStatus = "queued" | "running" | "done" | "failed";
+
+/** A Prisma client or an interactive-transaction client: enqueueing joins the caller's transaction. */
+export type DbOrTx = Db | Prisma.TransactionClient;
+
+export interface EnqueueInput {
+  type: string;
+  payload: unknown;
+  /** At most one job ever exists per key (a webhook id, a sweep's time bucket). */
+  dedupeKey?: string;
+  shop?: string;
+  runAt?: Date;
+  maxAttempts?: number;
+}
+
+export function isUniqueViolation(error: unknown): boolean {
+  return typeof error === "object" && error !== null && (error as { code?: unknown }).code === "P2002";
+}
+
+export async function enqueue(db: DbOrTx, input: EnqueueInput): Promise<{ id: string; created: boolean }> {
+  const data = {
+    type: input.type,
+    payload: JSON.stringify(input.payload ?? {}),
+    dedupeKey: input.dedupeKey ?? null,
+    shop: input.shop ?? null,
+    runAt: input.runAt ?? new Date(),
+    maxAttempts: input.maxAttempts ?? 8,
+  };
+  if (!input.dedupeKey) return { id: (await db.job.create({ data, select: { id: true } })).id, created: true };
+  const existing = await db.job.findUnique({ where: { dedupeKey: input.dedupeKey }, select: { id: true } });
+  if (existing) return { id: existing.id, created: false };
+  return { id: (await db.job.create({ data, select: { id: true } })).id, created: true };
+}
+
+/** Outside a transaction: enqueue, treating a concurrent insert of the same key as "already there". */
+export async function enqueueOnce(db: Db, input: EnqueueInput & { dedupeKey: string }) {
+  try {
+    return await enqueue(db, input);
+  } catch (error) {
+    if (!isUniqueViolation(error)) throw error;
+    const existing = await db.job.findUniqueOrThrow({ where: { dedupeKey: input.dedupeKey }, select: { id: true } });
+    return { id: existing.id, created: false };
+  }
+}
+
+/**
+ * Claims the next due job (queued and due, or running with an expired lease) for `workerId`.
+ * PostgreSQL: `FOR UPDATE SKIP LOCKED`, so instances never wait on each other's candidates.
+ * SQLite: a compare-and-swap on the attempt counter; SQLite has one writer at a time.
+ */
+export async function claimNext(database: Database, workerId: string, leaseMs: number): Promise<Job | null> {
+  const db = database.client;
+  if (database.kind === "postgresql") {
+    const rows = await db.$queryRawUnsafe<{ id: string }[]>(
+      `UPDATE "Job" SET "status" = 'running', "lockedBy" = $1, "attempts" = "attempts" + 1,
+         "lockedUntil" = (now() AT TIME ZONE 'UTC') + ($2 * interval '1 millisecond'),
+         "updatedAt" = (now() AT TIME ZONE 'UTC')
+       WHERE "id" = (
+         SELECT "id" FROM "Job"
+         WHERE ("status" = 'queued' AND "runAt" <= (now() AT TIME ZONE 'UTC'))
+            OR ("status" = 'running' AND "lockedUntil" < (now() AT TIME ZONE 'UTC'))
+         ORDER BY "runAt" LIMIT 1 FOR UPDATE SKIP LOCKED)
+       RETURNING "id"`,
+      workerId,
+      leaseMs,
+    );
+    const id = rows[0]?.id;
+    return id ? db.job.findUnique({ where: { id } }) : null;
+  }
+
+  for (let tries = 0; tries < 5; tries++) {
+    const now = new Date();
+    const candidate = await db.job.findFirst({
+      where: {
+        OR: [
+          { status: "queued", runAt: { lte: now } },
+          { status: "running", lockedUntil: { lt: now } },
+        ],
+      },
+      orderBy: { runAt: "asc" },
+      select: { id: true, status: true, attempts: true },
+    });
+    if (!candidate) return null;
+    const { count } = await db.job.updateMany({
+      where: { id: candidate.id, status: candidate.status, attempts: candidate.attempts },
+      data: {
+        status: "running",
+        lockedBy: workerId,
+        lockedUntil: new Date(now.getTime() + leaseMs),
+        attempts: { increment: 1 },
+      },
+    });
+    if (count === 1) return db.job.findUnique({ where: { id: candidate.id } });
+  }
+  return null;
+}
+
+/** Extends the lease of a job this worker still holds; false when it was lost. */
+export async function heartbeat(db: Db, job: Job, workerId: string, leaseMs: number): Promise<boolean> {
+  const { count } = await db.job.updateMany({
+    where: { id: job.id, lockedBy: workerId, status: "running" },
+    data: { lockedUntil: new Date(Date.now() + leaseMs) },
+  });
+  return count === 1;
+}
+
+/** Marks done and forgets the payload: payloads may name a customer, and a finished job needs none. */
+export async function complete(db: Db, job: Job, workerId: string): Promise<boolean> {
+  const { count } = await db.job.updateMany({
+    where: { id: job.id, lockedBy: workerId, status: "running" },
+    data: { status: "done", payload: "{}", finishedAt: new Date(), lockedBy: null, lockedUntil: null, lastError: null },
+  });
+  return count === 1;
+}
+
+/** Exponential backoff with full jitter: ~2 s, 4 s, 8 s … capped at one hour. */
+export function backoffMs(attempts: number, random: () => number = Math.random): number {
+  const ceiling = Math.min(3_600_000, 1_000 * 2 ** Math.max(1, attempts));
+  return Math.round(ceiling / 2 + (random() * ceiling) / 2);
+}
+
+/** Schedules a retry, or gives up after maxAttempts (the admin sees failed jobs). */
+export async function fail(
+  db: Db,
+  job: Job,
+  workerId: string,
+  error: unknown,
+  options: { permanent?: boolean } = {},
+): Promise<JobStatus> {
+  const giveUp = options.permanent || job.attempts >= job.maxAttempts;
+  const status: JobStatus = giveUp ? "failed" : "queued";
+  await db.job.updateMany({
+    where: { id: job.id, lockedBy: workerId, status: "running" },
+    data: {
+      status,
+      lastError: describeError(error),
+      lockedBy: null,
+      lockedUntil: null,
+      runAt: giveUp ? job.runAt : new Date(Date.now() + backoffMs(job.attempts)),
+      finishedAt: giveUp ? new Date() : null,
+    },
+  });
+  return status;
+}
+
+/** Counts by status, for the admin and for tests. */
+export async function queueStats(db: Db): Promise<Record<JobStatus, number>> {
+  const groups = await db.job.groupBy({ by: ["status"], _count: { _all: true } });
+  const stats: Record<JobStatus, number> = { queued: 0, running: 0, done: 0, failed: 0 };
+  for (const g of groups) stats[g.status as JobStatus] = g._count._all;
+  return stats;
+}

@@ -1,0 +1,53 @@
+import { useState } from "react";
+import type { ActionFunctionArgs, LinksFunction, LoaderFunctionArgs } from "@remix-run/node";
+import { Form, useActionData, useLoaderData } from "@remix-run/react";
+import { AppProvider, Button, Card, FormLayout, Page, Text, TextField } from "@shopify/polaris";
+import polarisStyles from "@shopify/polaris/build/esm/styles.css?url";
+import polarisTranslations from "@shopify/polaris/locales/en.json";
+import { login } from "../../shopify.server";
+import { loginErrorMessage } from "./error.server";
+
+export const links: LinksFunction = () => [{ rel: "stylesheet", href: polarisStyles }];
+
+// login() throws a redirect into Shopify's install/auth flow when the shop domain is valid.
+export const loader = async ({ request }: LoaderFunctionArgs) => ({
+  errors: loginErrorMessage(await login(request)),
+});
+
+export const action = async ({ request }: ActionFunctionArgs) => ({
+  errors: loginErrorMessage(await login(request)),
+});
+
+export default function Auth() {
+  const loaderData = useLoaderData<typeof loader>();
+  const actionData = useActionData<typeof action>();
+  const [shop, setShop] = useState("");
+  const { errors } = actionData ?? loaderData;
+
+  return (
+    <AppProvider i18n={polarisTranslations}>
+      <Page>
+        <Card>
+          <Form method="post">
+            <FormLayout>
+              <Text variant="headingMd" as="h1">
+                Log in to ScanShield
+              </Text>
+              <TextField
+                type="text"
+                name="shop"
+                label="Shop domain"
+                helpText="example.myshopify.com"
+                value={shop}
+                onChange={setShop}
+                autoComplete="on"
+                error={errors.shop}
+              />
+              <Button submit>Log in</Button>
+            </FormLayout>
+          </Form>
+        </Card>
+      </Page>
+    </AppProvider>
+  );
+}

@@ -1,0 +1,2 @@
+// Liveness only: answers without touching Shopify or the database.
+export const loader = () => Response.json({ ok: true }, { headers: { "Cache-Control": "no-store" } });
