@@ -14,3 +14,8 @@ export function database(): Promise<Database> {
   globalThis.__scanshieldDb ??= openDatabase(env().DATABASE_URL);
   return globalThis.__scanshieldDb;
 }
+
+/** Tests point the app at a database of their own (one per test file). */
+export function setDatabaseForTests(db: Database): void {
+  globalThis.__scanshieldDb = Promise.resolve(db);
+}

@@ -1,5 +1,11 @@
+import { appKeyring } from "./crypto/keyring.server";
+import { reencryptAll } from "./crypto/rotation.server";
+import { database } from "./db.server";
 import { migrate } from "./db/migrate.server";
 import { env } from "./env.server";
+import { jobHandlers, periodicJobs } from "./jobs/handlers.server";
+import { startWorker } from "./jobs/worker.server";
+import { logger } from "./logger.server";
 
 /**
  * What server.mjs (the process entry) drives besides HTTP: schema migration, the background
@@ -7,8 +13,29 @@ import { env } from "./env.server";
  * share one module graph (and one database connection) in the same process.
  */
 export const runtime = {
-  migrate: () => migrate(env().DATABASE_URL),
-  // Filled in by the jobs module.
-  startBackgroundWork: async (): Promise<{ stop(): Promise<void> }> => ({ stop: async () => undefined }),
-  rotateKeys: async (): Promise<Record<string, number>> => ({}),
+  migrate: async () => {
+    const applied = await migrate(env().DATABASE_URL);
+    if (applied.length > 0) logger.info("database migrated", { applied: applied.join(",") });
+    return applied;
+  },
+
+  startBackgroundWork: async (): Promise<{ stop(): Promise<void> }> => {
+    const e = env();
+    const worker = startWorker({
+      database: await database(),
+      handlers: jobHandlers(appKeyring()),
+      pollMs: e.JOB_POLL_INTERVAL_MS,
+      leaseMs: e.JOB_LEASE_MS,
+      periodic: periodicJobs(e.RETENTION_SWEEP_INTERVAL_MS),
+    });
+    logger.info("worker started", { workerId: worker.id });
+    return worker;
+  },
+
+  rotateKeys: async (): Promise<Record<string, number>> => {
+    const db = await database();
+    const counts = await reencryptAll(db.client, appKeyring());
+    await db.close();
+    return counts;
+  },
 };

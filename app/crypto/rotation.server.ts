@@ -97,7 +97,7 @@ function reseal(ctx: Ctx, table: RotatedTable, rowId: string, envelope: Uint8Arr
   const { keyId, envelope: sealed } = ctx.keyring.seal(plaintext, context);
   // Images and exports are personal data; do not leave a clear copy waiting for the GC.
   plaintext.fill(0);
-  // Prisma types Bytes as Uint8Array over a plain ArrayBuffer; a Buffer may sit on a shared pool.
+  // Prisma's Bytes is Uint8Array<ArrayBuffer>; Node types a Buffer's memory more loosely, so copy.
   return { keyId, envelope: new Uint8Array(sealed) };
 }
 
@@ -204,7 +204,11 @@ function rotateShopApiKeys(ctx: Ctx): Promise<number> {
           analysisApiKeyKeyId: row.analysisApiKeyKeyId,
           analysisApiKeyCiphertext: { equals: row.analysisApiKeyCiphertext },
         },
-        data: { analysisApiKeyKeyId: sealed.keyId, analysisApiKeyCiphertext: sealed.envelope, updatedAt: row.updatedAt },
+        data: {
+          analysisApiKeyKeyId: sealed.keyId,
+          analysisApiKeyCiphertext: sealed.envelope,
+          updatedAt: row.updatedAt,
+        },
       });
       return count === 1;
     },

@@ -1,5 +1,5 @@
 import type { PrismaClient } from "@prisma/client";
-import { Session } from "@shopify/shopify-api";
+import type { Session } from "@shopify/shopify-api";
 import type { SessionStorage } from "@shopify/shopify-app-session-storage";
 import { PrismaSessionStorage } from "@shopify/shopify-app-session-storage-prisma";
 import { sessionTokenContext } from "./contexts";
@@ -41,8 +41,10 @@ export class EncryptedSessionStorage implements SessionStorage {
   }
 
   storeSession(session: Session): Promise<boolean> {
-    // A copy: the caller keeps using its session, with the token in clear, after storing it.
-    const stored = new Session(session.toObject());
+    // A copy: the caller keeps using its session, with the token in clear, after storing it. Built
+    // with the session's own class: the Shopify packages ship CJS and ESM copies of Session.
+    const SessionClass = session.constructor as new (params: ReturnType<Session["toObject"]>) => Session;
+    const stored = new SessionClass(session.toObject());
     if (session.accessToken) {
       stored.accessToken = sealSessionToken(this.keyring, session.accessToken, sessionTokenContext(session.id));
     }

@@ -1,0 +1,114 @@
+import type { Keyring } from "../crypto/keyring";
+import type { DbOrTx } from "../jobs/queue.server";
+import type { Db } from "../db/client.server";
+import { env } from "../env.server";
+import { describeError, logger } from "../logger.server";
+
+/**
+ * Erasure reaches the analysis API too (P11): analyses it still holds are deleted with
+ * DELETE {url}/v1/analyses/{id}. Local data is erased at once; what is owed to the vendor waits in
+ * the RemoteDeletion outbox, with the bearer key sealed beside it because the shop's settings may
+ * be erased before the vendor answers.
+ */
+export const remoteKeyContext = (apiUrl: string) => `remote-deletion-key:${apiUrl}`;
+
+const shopKeyContext = (shop: string) => `shop-api-key:${shop}`;
+
+export interface RemoteAnalysisRef {
+  remoteApiUrl: string | null;
+  remoteAnalysisId: string | null;
+}
+
+/** The bearer key for `apiUrl` as this shop would use it: the shop's own, else the environment's. */
+async function bearerKeyFor(db: DbOrTx, keyring: Keyring, shop: string, apiUrl: string): Promise<string | null> {
+  const settings = await db.shop.findUnique({
+    where: { shop },
+    select: { analysisApiUrl: true, analysisApiKeyCiphertext: true },
+  });
+  if (settings?.analysisApiUrl === apiUrl && settings.analysisApiKeyCiphertext) {
+    return keyring.openText(settings.analysisApiKeyCiphertext, shopKeyContext(shop));
+  }
+  const e = env();
+  return e.ANALYSIS_API_URL === apiUrl ? (e.ANALYSIS_API_KEY ?? null) : null;
+}
+
+/** Adds outbox rows for the remote analyses among `refs`; call inside the erasing transaction. */
+export async function queueRemoteDeletions(
+  db: DbOrTx,
+  keyring: Keyring,
+  shop: string,
+  refs: RemoteAnalysisRef[],
+): Promise<number> {
+  const keys = new Map<string, { keyId: string; envelope: Buffer } | null>();
+  let queued = 0;
+  for (const ref of refs) {
+    if (!ref.remoteApiUrl || !ref.remoteAnalysisId) continue;
+    if (!keys.has(ref.remoteApiUrl)) {
+      const key = await bearerKeyFor(db, keyring, shop, ref.remoteApiUrl);
+      keys.set(ref.remoteApiUrl, key ? keyring.seal(key, remoteKeyContext(ref.remoteApiUrl)) : null);
+    }
+    const sealed = keys.get(ref.remoteApiUrl);
+    await db.remoteDeletion.upsert({
+      where: { apiUrl_remoteAnalysisId: { apiUrl: ref.remoteApiUrl, remoteAnalysisId: ref.remoteAnalysisId } },
+      create: {
+        apiUrl: ref.remoteApiUrl,
+        remoteAnalysisId: ref.remoteAnalysisId,
+        apiKeyKeyId: sealed?.keyId ?? null,
+        apiKeyCiphertext: sealed ? new Uint8Array(sealed.envelope) : null,
+      },
+      update: {},
+    });
+    queued++;
+  }
+  return queued;
+}
+
+export class RemoteDeletionPendingError extends Error {
+  override name = "RemoteDeletionPendingError";
+}
+
+/**
+ * Sends every owed DELETE. 2xx and 404 (already gone) clear the row; anything else stays for the
+ * next attempt, and the job fails so the queue retries it with backoff.
+ */
+export async function drainRemoteDeletions(
+  db: Db,
+  keyring: Keyring,
+  options: { fetch?: typeof fetch; timeoutMs?: number; signal?: AbortSignal } = {},
+): Promise<{ deleted: number; pending: number }> {
+  const doFetch = options.fetch ?? fetch;
+  const rows = await db.remoteDeletion.findMany({ orderBy: { createdAt: "asc" }, take: 500 });
+  let deleted = 0;
+  for (const row of rows) {
+    if (options.signal?.aborted) break;
+    const url = `${row.apiUrl.replace(/\/+$/, "")}/v1/analyses/${encodeURIComponent(row.remoteAnalysisId)}`;
+    try {
+      const headers: Record<string, string> = { "X-Request-Id": crypto.randomUUID() };
+      if (row.apiKeyCiphertext) {
+        headers.Authorization = `Bearer ${keyring.openText(row.apiKeyCiphertext, remoteKeyContext(row.apiUrl))}`;
+      }
+      const response = await doFetch(url, {
+        method: "DELETE",
+        headers,
+        signal: AbortSignal.timeout(options.timeoutMs ?? 10_000),
+      });
+      if (response.ok || response.status === 404) {
+        await db.remoteDeletion.delete({ where: { id: row.id } });
+        deleted++;
+        continue;
+      }
+      throw new Error(`analysis API answered ${response.status}`);
+    } catch (error) {
+      await db.remoteDeletion.update({
+        where: { id: row.id },
+        data: { attempts: { increment: 1 }, lastError: describeError(error) },
+      });
+      logger.warn("remote deletion failed", { deletionId: row.id, error: describeError(error) });
+    }
+  }
+  const pending = await db.remoteDeletion.count();
+  if (pending > 0 && deleted < rows.length) {
+    throw new RemoteDeletionPendingError(`${pending} remote deletion(s) still owed; will retry`);
+  }
+  return { deleted, pending };
+}

@@ -1,0 +1,36 @@
+import type { Keyring } from "../crypto/keyring";
+import { drainRemoteDeletions } from "../analysis/remote-deletion.server";
+import { complianceHandlers } from "../privacy/compliance.server";
+import { sweepRetention } from "../privacy/retention.server";
+import type { JobHandler, PeriodicJob } from "./worker.server";
+
+/** Every job type the worker knows, and the ones it schedules itself. */
+export const RETENTION_SWEEP = "retention.sweep";
+export const REMOTE_DELETIONS = "analysis.remote_deletions";
+/** How often owed vendor deletions are retried; cheap when there are none. */
+export const REMOTE_DELETIONS_EVERY_MS = 60_000;
+
+export function jobHandlers(keyring: Keyring): Record<string, JobHandler> {
+  return {
+    ...complianceHandlers(keyring),
+    [RETENTION_SWEEP]: {
+      erasesPersonalData: true,
+      run: async (_payload, { database, signal }) => {
+        await sweepRetention(database, keyring, new Date(), signal);
+      },
+    },
+    [REMOTE_DELETIONS]: {
+      run: async (_payload, { database, signal }) => {
+        if ((await database.client.remoteDeletion.count()) === 0) return;
+        await drainRemoteDeletions(database.client, keyring, { signal });
+      },
+    },
+  };
+}
+
+export function periodicJobs(retentionEveryMs: number): PeriodicJob[] {
+  return [
+    { type: RETENTION_SWEEP, everyMs: retentionEveryMs },
+    { type: REMOTE_DELETIONS, everyMs: REMOTE_DELETIONS_EVERY_MS },
+  ];
+}

@@ -1,0 +1,216 @@
+import { z } from "zod";
+import type { Keyring } from "../crypto/keyring";
+import type { Db } from "../db/client.server";
+import { enqueue, isUniqueViolation } from "../jobs/queue.server";
+import { PermanentJobError, type JobHandler } from "../jobs/worker.server";
+import { logger } from "../logger.server";
+import { eraseCustomer, eraseShop } from "./erasure.server";
+import { fulfilDataRequest } from "./export.server";
+import {
+  appUninstalledPayload,
+  customersDataRequestPayload,
+  customersRedactPayload,
+  shopRedactPayload,
+  type WebhookTopic,
+} from "./webhook-payloads";
+
+/**
+ * Shopify's compliance webhooks and app/uninstalled (P10, P11, P12). A delivery is accepted in one
+ * transaction (delivery record + ledger row + job), so the route answers in milliseconds and a
+ * crash never loses an accepted delivery; the work runs in the job, once per webhook id.
+ */
+const DAY = 86_400_000;
+/** Shopify expects compliance requests completed within 30 days. */
+export const COMPLIANCE_DUE_DAYS = 30;
+/** P12: all shop data within 30 days of uninstall (shop/redact normally arrives at 48 hours). */
+export const UNINSTALL_DELETION_DAYS = 30;
+
+export const JOB_TYPES = {
+  dataRequest: "compliance.customers_data_request",
+  customerRedact: "compliance.customers_redact",
+  shopRedact: "compliance.shop_redact",
+} as const;
+
+export class WebhookPayloadError extends Error {
+  override name = "WebhookPayloadError";
+}
+
+export interface Delivery {
+  webhookId: string;
+  topic: WebhookTopic;
+  shop: string;
+  payload: unknown;
+}
+
+export type Acceptance = { outcome: "accepted"; jobId: string | null } | { outcome: "duplicate" };
+
+function parse<T extends z.ZodTypeAny>(schema: T, payload: unknown, shop: string): z.output<T> {
+  const result = schema.safeParse(payload);
+  if (!result.success) {
+    const where = result.error.issues.map((i) => i.path.join(".") || "body").join(", ");
+    throw new WebhookPayloadError(`Payload does not match the topic's schema (${where}).`);
+  }
+  const domain = (result.data as { shop_domain?: string }).shop_domain;
+  if (domain && domain.toLowerCase() !== shop.toLowerCase()) {
+    throw new WebhookPayloadError("Payload shop_domain differs from the X-Shopify-Shop-Domain header.");
+  }
+  return result.data;
+}
+
+/** Digest that lets later requests find a customer's ledger rows without storing the id in clear. */
+export type SubjectDigest = (shop: string, customerId: string) => string;
+
+/** Records a verified delivery and its work. Throws WebhookPayloadError (→ 400) before writing anything. */
+export async function acceptDelivery(db: Db, digest: SubjectDigest, delivery: Delivery): Promise<Acceptance> {
+  const { webhookId, topic, shop } = delivery;
+  const now = new Date();
+  const due = new Date(now.getTime() + COMPLIANCE_DUE_DAYS * DAY);
+
+  // Validate first: a malformed payload gets 400 and leaves no trace.
+  let work: { type: string; payload: Record<string, string>; request?: { type: string; digest?: string } } | null;
+  switch (topic) {
+    case "CUSTOMERS_DATA_REQUEST": {
+      const p = parse(customersDataRequestPayload, delivery.payload, shop);
+      work = {
+        type: JOB_TYPES.dataRequest,
+        payload: { shop, customerId: p.customer.id },
+        request: { type: "shopify_data_request", digest: digest(shop, p.customer.id) },
+      };
+      break;
+    }
+    case "CUSTOMERS_REDACT": {
+      const p = parse(customersRedactPayload, delivery.payload, shop);
+      work = {
+        type: JOB_TYPES.customerRedact,
+        payload: { shop, customerId: p.customer.id },
+        request: { type: "shopify_customer_redact", digest: digest(shop, p.customer.id) },
+      };
+      break;
+    }
+    case "SHOP_REDACT":
+      parse(shopRedactPayload, delivery.payload, shop);
+      work = { type: JOB_TYPES.shopRedact, payload: { shop }, request: { type: "shopify_shop_redact" } };
+      break;
+    case "APP_UNINSTALLED":
+      parse(appUninstalledPayload, delivery.payload, shop);
+      work = null;
+      break;
+  }
+
+  try {
+    return await db.$transaction(async (tx) => {
+      await tx.webhookDelivery.create({ data: { webhookId, shop, topic } });
+      if (!work) {
+        // Uninstall: sessions go now; the shop's data goes when shop/redact comes or the clock runs out.
+        await tx.session.deleteMany({ where: { shop } });
+        await tx.shop.upsert({
+          where: { shop },
+          create: { shop, uninstalledAt: now, dataDeletionDueAt: new Date(now.getTime() + UNINSTALL_DELETION_DAYS * DAY) },
+          update: { uninstalledAt: now, dataDeletionDueAt: new Date(now.getTime() + UNINSTALL_DELETION_DAYS * DAY) },
+        });
+        await tx.auditEvent.create({ data: { shop, actor: "shopify", action: "app.uninstalled" } });
+        return { outcome: "accepted", jobId: null } as const;
+      }
+      const request = await tx.privacyRequest.create({
+        data: {
+          shop,
+          source: "shopify",
+          type: work.request?.type ?? work.type,
+          subjectDigest: work.request?.digest ?? null,
+          externalRef: webhookId,
+          createdAt: now,
+          dueAt: due,
+        },
+        select: { id: true },
+      });
+      const job = await enqueue(tx, {
+        type: work.type,
+        payload: { ...work.payload, privacyRequestId: request.id, subjectDigest: work.request?.digest ?? "" },
+        dedupeKey: `webhook:${webhookId}`,
+        shop,
+      });
+      await tx.webhookDelivery.update({ where: { webhookId }, data: { jobId: job.id } });
+      await tx.auditEvent.create({
+        data: { shop, actor: "shopify", action: `webhook.${topic.toLowerCase()}.accepted`, targetType: "PrivacyRequest", targetId: request.id },
+      });
+      return { outcome: "accepted", jobId: job.id } as const;
+    });
+  } catch (error) {
+    // Shopify retries a delivery it thinks failed; the same webhook id is done (or in hand) already.
+    if (isUniqueViolation(error)) return { outcome: "duplicate" };
+    throw error;
+  }
+}
+
+const customerJob = z.object({
+  shop: z.string().min(1),
+  customerId: z.string().min(1),
+  privacyRequestId: z.string().min(1),
+  subjectDigest: z.string().min(1),
+});
+const shopJob = z.object({ shop: z.string().min(1), privacyRequestId: z.string().min(1) });
+
+function jobPayload<T extends z.ZodTypeAny>(schema: T, payload: unknown): z.output<T> {
+  const result = schema.safeParse(payload);
+  if (!result.success) throw new PermanentJobError("Job payload is malformed");
+  return result.data;
+}
+
+async function markInProgress(db: Db, privacyRequestId: string): Promise<void> {
+  await db.privacyRequest.updateMany({ where: { id: privacyRequestId, status: "received" }, data: { status: "in_progress" } });
+}
+
+export function complianceHandlers(keyring: Keyring): Record<string, JobHandler> {
+  return {
+    [JOB_TYPES.dataRequest]: {
+      async run(payload, { database }) {
+        const p = jobPayload(customerJob, payload);
+        await markInProgress(database.client, p.privacyRequestId);
+        const result = await fulfilDataRequest(database.client, keyring, p);
+        await database.client.auditEvent.create({
+          data: {
+            shop: p.shop,
+            actor: "system",
+            action: "customer.data_exported",
+            targetType: "DataExport",
+            targetId: result.exportId,
+            details: JSON.stringify({ subjects: result.subjects, scans: result.scans }),
+          },
+        });
+        logger.info("customer data request fulfilled", { shop: p.shop, exportId: result.exportId });
+      },
+    },
+    [JOB_TYPES.customerRedact]: {
+      erasesPersonalData: true,
+      async run(payload, { database }) {
+        const p = jobPayload(customerJob, payload);
+        await markInProgress(database.client, p.privacyRequestId);
+        const counts = await eraseCustomer(database.client, keyring, p.shop, p.customerId, p.subjectDigest);
+        await database.client.privacyRequest.update({
+          where: { id: p.privacyRequestId },
+          data: { status: "completed", completedAt: new Date(), subjectDigest: null },
+        });
+        await database.client.auditEvent.create({
+          data: {
+            shop: p.shop,
+            actor: "system",
+            action: "customer.redacted",
+            targetType: "PrivacyRequest",
+            targetId: p.privacyRequestId,
+            details: JSON.stringify(counts),
+          },
+        });
+        logger.info("customer redacted", { shop: p.shop, ...counts });
+      },
+    },
+    [JOB_TYPES.shopRedact]: {
+      erasesPersonalData: true,
+      async run(payload, { database, signal }) {
+        const p = jobPayload(shopJob, payload);
+        const counts = await eraseShop(database, keyring, p.shop, signal);
+        logger.info("shop redacted", { shop: p.shop, ...counts });
+      },
+    },
+  };
+}
+

@@ -1,0 +1,121 @@
+import { randomUUID } from "node:crypto";
+import type { Keyring } from "../crypto/keyring";
+import { exportContext, imageContext, requestDetailsContext } from "../crypto/contexts";
+import type { Db } from "../db/client.server";
+
+/**
+ * A machine-readable copy of everything the app holds about one customer of one shop
+ * (customers/data_request, P9 access and portability). Stored encrypted for the merchant.
+ */
+export const EXPORT_FORMAT = "scanshield.customer-export.v1";
+export const EXPORT_RETENTION_DAYS = 30;
+
+const parse = (text: string | null): unknown => (text === null ? null : JSON.parse(text));
+
+export async function buildCustomerExport(db: Db, keyring: Keyring, shop: string, customerId: string) {
+  const subjects = await db.subject.findMany({
+    where: { shop, customerId },
+    include: {
+      consents: { orderBy: { createdAt: "asc" } },
+      scans: { orderBy: { createdAt: "asc" }, include: { image: true } },
+      requests: { orderBy: { createdAt: "asc" } },
+    },
+  });
+  return {
+    format: EXPORT_FORMAT,
+    generatedAt: new Date().toISOString(),
+    shop,
+    customer: { id: customerId },
+    note: "Skin results are cosmetic indicators measured from a photo, not a diagnosis.",
+    subjects: subjects.map((subject) => ({
+      subjectId: subject.id,
+      createdAt: subject.createdAt.toISOString(),
+      consents: subject.consents.map((c) => ({
+        id: c.id,
+        action: c.action,
+        noticeVersion: c.noticeVersion,
+        noticeTextHash: c.textHash,
+        locale: c.locale,
+        purposes: parse(c.purposes),
+        ageConfirmed: c.ageConfirmed,
+        receipt: c.receipt,
+        recordedAt: c.createdAt.toISOString(),
+      })),
+      scans: subject.scans.map((s) => ({
+        id: s.id,
+        createdAt: s.createdAt.toISOString(),
+        status: s.status,
+        provider: s.provider,
+        engineVersion: s.engineVersion,
+        quality: parse(s.quality),
+        result: parse(s.result),
+        trainingOptIn: s.trainingOptIn,
+        image: s.image
+          ? {
+              mimeType: s.image.mimeType,
+              expiresAt: s.image.expiresAt.toISOString(),
+              base64: keyring.open(s.image.ciphertext, imageContext(s.id)).toString("base64"),
+            }
+          : null,
+      })),
+      requests: subject.requests.map((r) => ({
+        id: r.id,
+        type: r.type,
+        status: r.status,
+        createdAt: r.createdAt.toISOString(),
+        dueAt: r.dueAt.toISOString(),
+        completedAt: r.completedAt?.toISOString() ?? null,
+        details: r.detailsCiphertext ? parse(keyring.openText(r.detailsCiphertext, requestDetailsContext(r.id))) : null,
+      })),
+    })),
+  };
+}
+
+export type CustomerExport = Awaited<ReturnType<typeof buildCustomerExport>>;
+
+/**
+ * Builds and stores the export for a data request, replacing any earlier attempt for the same
+ * request, and marks the request completed: safe to run again after a crash.
+ */
+export async function fulfilDataRequest(
+  db: Db,
+  keyring: Keyring,
+  input: { shop: string; customerId: string; subjectDigest: string; privacyRequestId: string },
+): Promise<{ exportId: string; subjects: number; scans: number }> {
+  const document = await buildCustomerExport(db, keyring, input.shop, input.customerId);
+  const exportId = randomUUID();
+  const sealed = keyring.seal(JSON.stringify(document), exportContext(exportId));
+  const firstSubject = document.subjects[0]?.subjectId ?? null;
+  const now = new Date();
+  await db.$transaction([
+    db.dataExport.deleteMany({ where: { privacyRequestId: input.privacyRequestId } }),
+    db.dataExport.create({
+      data: {
+        id: exportId,
+        shop: input.shop,
+        subjectId: firstSubject,
+        subjectDigest: input.subjectDigest,
+        privacyRequestId: input.privacyRequestId,
+        keyId: sealed.keyId,
+        ciphertext: new Uint8Array(sealed.envelope),
+        expiresAt: new Date(now.getTime() + EXPORT_RETENTION_DAYS * 86_400_000),
+      },
+    }),
+    db.privacyRequest.update({
+      where: { id: input.privacyRequestId },
+      data: { status: "completed", completedAt: now, subjectId: firstSubject },
+    }),
+  ]);
+  return {
+    exportId,
+    subjects: document.subjects.length,
+    scans: document.subjects.reduce((n, s) => n + s.scans.length, 0),
+  };
+}
+
+/** The merchant's copy of an export, decrypted (the admin's download uses this). */
+export async function readExport(db: Db, keyring: Keyring, shop: string, exportId: string): Promise<CustomerExport | null> {
+  const row = await db.dataExport.findFirst({ where: { id: exportId, shop } });
+  if (!row) return null;
+  return JSON.parse(keyring.openText(row.ciphertext, exportContext(row.id))) as CustomerExport;
+}

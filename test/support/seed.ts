@@ -1,0 +1,137 @@
+import { randomUUID } from "node:crypto";
+import type { Keyring } from "../../app/crypto/keyring";
+import { imageContext } from "../../app/crypto/contexts";
+import type { Db } from "../../app/db/client.server";
+
+/** Realistic rows for one shop: a notice, subjects with consents, scans with results, opt-in images. */
+export async function seedShop(db: Db, shop: string) {
+  await db.shop.upsert({ where: { shop }, create: { shop }, update: {} });
+  return db.noticeVersion.create({
+    data: {
+      shop,
+      version: 1,
+      locale: "en",
+      textHash: "a".repeat(64),
+      sections: JSON.stringify([{ title: "Who processes", body: "ScanShield for the store" }]),
+      purposes: JSON.stringify(["skin_analysis", "extended_retention"]),
+    },
+  });
+}
+
+export interface SeededSubject {
+  subjectId: string;
+  consentId: string;
+  receipt: string;
+  scanIds: string[];
+}
+
+export async function seedSubject(
+  db: Db,
+  keyring: Keyring,
+  input: {
+    shop: string;
+    noticeId: string;
+    customerId?: string;
+    anonymousId?: string;
+    scans?: number;
+    marker?: string;
+    image?: Uint8Array;
+    remote?: { apiUrl: string };
+    createdAt?: Date;
+  },
+): Promise<SeededSubject> {
+  const subject = await db.subject.create({
+    data: { shop: input.shop, customerId: input.customerId ?? null, anonymousId: input.anonymousId ?? null },
+  });
+  const receipt = `SS-${randomUUID().slice(0, 8).toUpperCase()}`;
+  const consent = await db.consentRecord.create({
+    data: {
+      shop: input.shop,
+      subjectId: subject.id,
+      noticeVersionId: input.noticeId,
+      noticeVersion: 1,
+      textHash: "a".repeat(64),
+      locale: "en",
+      action: "grant",
+      purposes: JSON.stringify(input.image ? ["skin_analysis", "extended_retention"] : ["skin_analysis"]),
+      ageConfirmed: true,
+      networkHint: "hint-" + randomUUID(),
+      receipt,
+    },
+  });
+  const scanIds: string[] = [];
+  for (let i = 0; i < (input.scans ?? 1); i++) {
+    const scan = await db.scan.create({
+      data: {
+        shop: input.shop,
+        subjectId: subject.id,
+        consentId: consent.id,
+        status: "accepted",
+        provider: input.remote ? "remote" : "local",
+        engineVersion: "test",
+        remoteApiUrl: input.remote?.apiUrl ?? null,
+        remoteAnalysisId: input.remote ? `ana_${randomUUID()}` : null,
+        quality: JSON.stringify({ ok: true, reasons: [] }),
+        result: JSON.stringify({ ita: 28.4, group: "intermediate", marker: input.marker ?? null }),
+        createdAt: input.createdAt,
+      },
+    });
+    scanIds.push(scan.id);
+    if (input.image) {
+      const sealed = keyring.seal(input.image, imageContext(scan.id));
+      await db.storedImage.create({
+        data: {
+          shop: input.shop,
+          scanId: scan.id,
+          subjectId: subject.id,
+          keyId: sealed.keyId,
+          ciphertext: new Uint8Array(sealed.envelope),
+          mimeType: "image/jpeg",
+          byteLength: input.image.byteLength,
+          expiresAt: new Date(Date.now() + 90 * 86_400_000),
+        },
+      });
+    }
+  }
+  return { subjectId: subject.id, consentId: consent.id, receipt, scanIds };
+}
+
+/**
+ * Bulk rows for benchmarks and scale tests: `count` anonymous subjects with one scan each,
+ * inserted with createMany in chunks.
+ */
+export async function seedManyScans(db: Db, shop: string, noticeId: string, count: number): Promise<void> {
+  const chunk = 5_000;
+  for (let start = 0; start < count; start += chunk) {
+    const n = Math.min(chunk, count - start);
+    const ids = Array.from({ length: n }, (_, i) => `${shop}-${start + i}`);
+    await db.subject.createMany({ data: ids.map((id) => ({ id: `s-${id}`, shop, anonymousId: `anon-${id}` })) });
+    await db.consentRecord.createMany({
+      data: ids.map((id) => ({
+        id: `c-${id}`,
+        shop,
+        subjectId: `s-${id}`,
+        noticeVersionId: noticeId,
+        noticeVersion: 1,
+        textHash: "a".repeat(64),
+        locale: "en",
+        action: "grant",
+        purposes: '["skin_analysis"]',
+        ageConfirmed: true,
+        receipt: `r-${id}`,
+      })),
+    });
+    await db.scan.createMany({
+      data: ids.map((id) => ({
+        id: `x-${id}`,
+        shop,
+        subjectId: `s-${id}`,
+        consentId: `c-${id}`,
+        status: "accepted",
+        provider: "local",
+        quality: '{"ok":true}',
+        result: '{"ita":30.1,"group":"intermediate"}',
+      })),
+    });
+  }
+}

@@ -1,0 +1,215 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { appKeyring } from "../app/crypto/keyring.server";
+import { setDatabaseForTests } from "../app/db.server";
+import { readExport } from "../app/privacy/export.server";
+import { receiveWebhook, subjectDigest } from "../app/webhooks/receive.server";
+import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from "./support/database";
+import { runJobs, tableCounts } from "./support/jobs";
+import { seedShop, seedSubject } from "./support/seed";
+import { OTHER_SHOP, payloads, SHOP, signedWebhook, toRequest, type Topic } from "./support/shopify";
+
+const keyring = appKeyring();
+
+describe.each(DATABASE_KINDS)("compliance webhooks on %s", (kind) => {
+  let database: TestDatabase;
+
+  beforeAll(async () => {
+    database = await createTestDatabase(kind);
+    setDatabaseForTests(database);
+  });
+  afterAll(() => database.destroy());
+
+  beforeEach(async () => {
+    const db = database.client;
+    // Children first: consent records are append-only but may be deleted.
+    await db.subject.deleteMany();
+    for (const table of ["job", "webhookDelivery", "privacyRequest", "dataExport", "auditEvent", "remoteDeletion"] as const) {
+      await (db[table] as { deleteMany: () => Promise<unknown> }).deleteMany();
+    }
+    await db.noticeVersion.deleteMany();
+    await db.session.deleteMany();
+    await db.shop.deleteMany();
+  });
+
+  async function send(topic: Topic, payload: unknown, options: Parameters<typeof signedWebhook>[2] = {}) {
+    const w = signedWebhook(topic, payload, options);
+    return { response: await receiveWebhook(toRequest(w), topic), webhookId: w.webhookId };
+  }
+
+  it("P10: a signed customers/data_request is acknowledged at once and answered with an encrypted JSON export", async () => {
+    const notice = await seedShop(database.client, SHOP);
+    const priya = await seedSubject(database.client, keyring, {
+      shop: SHOP,
+      noticeId: notice.id,
+      customerId: "7401",
+      scans: 2,
+      marker: "priya-result",
+      image: new Uint8Array([0xff, 0xd8, 0xff, 1, 2, 3]),
+    });
+    await seedSubject(database.client, keyring, { shop: SHOP, noticeId: notice.id, customerId: "8800", marker: "someone-else" });
+
+    const { response } = await send("CUSTOMERS_DATA_REQUEST", payloads.dataRequest(7401));
+    expect(response.status).toBe(200);
+    const request = await database.client.privacyRequest.findFirstOrThrow({ where: { shop: SHOP } });
+    expect(request).toMatchObject({ source: "shopify", type: "shopify_data_request", status: "received" });
+    expect(request.dueAt.getTime() - request.createdAt.getTime()).toBe(30 * 86_400_000);
+
+    await runJobs(database);
+
+    const done = await database.client.privacyRequest.findUniqueOrThrow({ where: { id: request.id } });
+    expect(done.status).toBe("completed");
+    const stored = await database.client.dataExport.findFirstOrThrow({ where: { privacyRequestId: request.id } });
+    expect(Buffer.from(stored.ciphertext).includes(Buffer.from("priya-result"))).toBe(false);
+    const document = await readExport(database.client, keyring, SHOP, stored.id);
+    expect(document?.customer.id).toBe("7401");
+    expect(document?.subjects).toHaveLength(1);
+    expect(document?.subjects[0]?.consents[0]?.receipt).toBe(priya.receipt);
+    expect(document?.subjects[0]?.scans.map((s) => s.id).sort()).toEqual([...priya.scanIds].sort());
+    expect(document?.subjects[0]?.scans[0]?.image?.base64).toBe(Buffer.from([0xff, 0xd8, 0xff, 1, 2, 3]).toString("base64"));
+    expect(JSON.stringify(document)).not.toContain("someone-else");
+    // The export is the merchant's: another shop cannot read it.
+    expect(await readExport(database.client, keyring, OTHER_SHOP, stored.id)).toBeNull();
+    const audit = await database.client.auditEvent.findMany({ where: { shop: SHOP, action: "customer.data_exported" } });
+    expect(audit).toHaveLength(1);
+    expect(JSON.stringify(audit)).not.toContain("7401");
+  });
+
+  it("P11: customers/redact erases that customer in every table and leaves everyone else", async () => {
+    const notice = await seedShop(database.client, SHOP);
+    const otherNotice = await seedShop(database.client, OTHER_SHOP);
+    await seedSubject(database.client, keyring, {
+      shop: SHOP,
+      noticeId: notice.id,
+      customerId: "7401",
+      scans: 3,
+      image: new Uint8Array([1, 2, 3]),
+    });
+    const neighbour = await seedSubject(database.client, keyring, { shop: SHOP, noticeId: notice.id, customerId: "8800" });
+    // The same customer id in another store is another person's data there.
+    const elsewhere = await seedSubject(database.client, keyring, { shop: OTHER_SHOP, noticeId: otherNotice.id, customerId: "7401" });
+    // An earlier export for this customer must go too.
+    await send("CUSTOMERS_DATA_REQUEST", payloads.dataRequest(7401));
+    await runJobs(database);
+    expect(await database.client.dataExport.count({ where: { shop: SHOP } })).toBe(1);
+
+    const { response } = await send("CUSTOMERS_REDACT", payloads.customerRedact(7401));
+    expect(response.status).toBe(200);
+    await runJobs(database);
+
+    const db = database.client;
+    expect(await db.subject.count({ where: { shop: SHOP, customerId: "7401" } })).toBe(0);
+    expect(await db.consentRecord.count({ where: { shop: SHOP } })).toBe(1);
+    expect(await db.scan.count({ where: { shop: SHOP } })).toBe(1);
+    expect(await db.storedImage.count()).toBe(0);
+    expect(await db.dataExport.count({ where: { shop: SHOP } })).toBe(0);
+    expect(await db.privacyRequest.count({ where: { shop: SHOP, subjectDigest: subjectDigest(SHOP, "7401") } })).toBe(0);
+    expect(await db.scan.findMany({ where: { id: { in: neighbour.scanIds } } })).toHaveLength(1);
+    expect(await db.scan.findMany({ where: { id: { in: elsewhere.scanIds } } })).toHaveLength(1);
+    const ledger = await db.privacyRequest.findFirstOrThrow({ where: { shop: SHOP, type: "shopify_customer_redact" } });
+    expect(ledger.status).toBe("completed");
+    const audit = await db.auditEvent.findFirstOrThrow({ where: { shop: SHOP, action: "customer.redacted" } });
+    expect(JSON.parse(audit.details ?? "{}")).toMatchObject({ subjects: 1, scans: 3 });
+  });
+
+  it("P10: a retried delivery (same webhook id) is acknowledged and processed exactly once", async () => {
+    const notice = await seedShop(database.client, SHOP);
+    await seedSubject(database.client, keyring, { shop: SHOP, noticeId: notice.id, customerId: "7401" });
+    const first = await send("CUSTOMERS_REDACT", payloads.customerRedact(7401), { webhookId: "delivery-1" });
+    const again = await send("CUSTOMERS_REDACT", payloads.customerRedact(7401), { webhookId: "delivery-1" });
+    expect([first.response.status, again.response.status]).toEqual([200, 200]);
+    await runJobs(database);
+    const retry = await send("CUSTOMERS_REDACT", payloads.customerRedact(7401), { webhookId: "delivery-1" });
+    expect(retry.response.status).toBe(200);
+    await runJobs(database);
+
+    expect(await database.client.webhookDelivery.count()).toBe(1);
+    expect(await database.client.job.count({ where: { type: "compliance.customers_redact" } })).toBe(1);
+    expect(await database.client.auditEvent.count({ where: { action: "customer.redacted" } })).toBe(1);
+  });
+
+  it("P11: shop/redact deletes everything about the shop and nothing of another shop", async () => {
+    const notice = await seedShop(database.client, SHOP);
+    const otherNotice = await seedShop(database.client, OTHER_SHOP);
+    for (let i = 0; i < 5; i++) {
+      await seedSubject(database.client, keyring, { shop: SHOP, noticeId: notice.id, anonymousId: `anon-${i}`, image: new Uint8Array([i]) });
+    }
+    await seedSubject(database.client, keyring, { shop: OTHER_SHOP, noticeId: otherNotice.id, anonymousId: "anon-x" });
+    await database.client.session.create({
+      data: { id: `offline_${SHOP}`, shop: SHOP, state: "", accessToken: "sealed", isOnline: false },
+    });
+    const before = await tableCounts(database);
+
+    expect((await send("SHOP_REDACT", payloads.shopRedact())).response.status).toBe(200);
+    await runJobs(database);
+
+    const db = database.client;
+    for (const table of ["subject", "consentRecord", "scan", "storedImage", "noticeVersion", "privacyRequest", "auditEvent", "session", "shop"] as const) {
+      const count = await (db[table] as unknown as { count: (a: unknown) => Promise<number> }).count({ where: { shop: SHOP } });
+      expect(count, table).toBe(0);
+    }
+    expect(await db.subject.count({ where: { shop: OTHER_SHOP } })).toBe(1);
+    expect(await db.noticeVersion.count({ where: { shop: OTHER_SHOP } })).toBe(1);
+    expect(before.subject).toBe(6);
+  });
+
+  it("P12: app/uninstalled removes sessions and starts the 30-day clock for the shop's data", async () => {
+    await seedShop(database.client, SHOP);
+    await database.client.session.create({
+      data: { id: `offline_${SHOP}`, shop: SHOP, state: "", accessToken: "sealed", isOnline: false },
+    });
+    const sent = Date.now();
+    expect((await send("APP_UNINSTALLED", payloads.appUninstalled())).response.status).toBe(200);
+    expect(await database.client.session.count({ where: { shop: SHOP } })).toBe(0);
+    const shop = await database.client.shop.findUniqueOrThrow({ where: { shop: SHOP } });
+    expect(shop.uninstalledAt).not.toBeNull();
+    const due = shop.dataDeletionDueAt?.getTime() ?? 0;
+    expect(due - sent).toBeGreaterThanOrEqual(30 * 86_400_000 - 1_000);
+    expect(due - sent).toBeLessThanOrEqual(30 * 86_400_000 + 60_000);
+  });
+
+  describe("bad input gets a clear 4xx and changes nothing", () => {
+    const valid = () => signedWebhook("CUSTOMERS_REDACT", payloads.customerRedact(7401));
+    const cases: [string, () => Request, number, string][] = [
+      ["unsigned", () => {
+        const w = valid();
+        delete w.headers["x-shopify-hmac-sha256"];
+        return toRequest(w);
+      }, 400, "missing_headers"],
+      ["wrongly signed", () => toRequest(signedWebhook("CUSTOMERS_REDACT", payloads.customerRedact(7401), { secret: "not-the-secret" })), 401, "invalid_hmac"],
+      ["signed, then body altered", () => {
+        const w = valid();
+        return toRequest({ ...w, body: w.body.replace("7401", "7402") });
+      }, 401, "invalid_hmac"],
+      ["non-JSON (correctly signed)", () => toRequest(signedWebhook("CUSTOMERS_REDACT", null, { rawBody: "customer=7401" })), 400, "invalid_json"],
+      ["wrong-shaped payload", () => toRequest(signedWebhook("CUSTOMERS_REDACT", { shop_domain: SHOP, customer: { email: "x@example.com" } })), 400, "invalid_payload"],
+      ["payload for another shop", () => toRequest(signedWebhook("CUSTOMERS_REDACT", payloads.customerRedact(7401, OTHER_SHOP))), 400, "invalid_payload"],
+      ["another topic sent to this endpoint", () => {
+        const w = signedWebhook("SHOP_REDACT", payloads.shopRedact());
+        return new Request("https://scanshield.test/webhooks/customers/redact", { method: "POST", headers: w.headers, body: w.body });
+      }, 400, "wrong_topic"],
+      ["an unknown topic", () => {
+        const w = valid();
+        return toRequest({ ...w, headers: { ...w.headers, "x-shopify-topic": "orders/create" } });
+      }, 400, "wrong_topic"],
+      ["oversized", () => {
+        const big = { ...payloads.customerRedact(7401), padding: "x".repeat(300 * 1024) };
+        return toRequest(signedWebhook("CUSTOMERS_REDACT", big));
+      }, 413, "payload_too_large"],
+      ["GET", () => new Request("https://scanshield.test/webhooks/customers/redact"), 405, "method_not_allowed"],
+    ];
+
+    it.each(cases.map(([name, make, status, code]) => ({ name, make, status, code })))(
+      "P10: $name → $status $code",
+      async ({ make, status, code }) => {
+      const notice = await seedShop(database.client, SHOP);
+      await seedSubject(database.client, keyring, { shop: SHOP, noticeId: notice.id, customerId: "7401" });
+      const before = await tableCounts(database);
+      const response = await receiveWebhook(make(), "CUSTOMERS_REDACT");
+      expect(response.status).toBe(status);
+      expect(await response.json()).toMatchObject({ error: { code } });
+      await runJobs(database);
+      expect(await tableCounts(database)).toEqual(before);
+    },
+    );
+  });
+});
