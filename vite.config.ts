@@ -2,12 +2,6 @@ import { vitePlugin as remix } from "@remix-run/dev";
 import { defineConfig, type HmrOptions, type UserConfig } from "vite";
 import tsconfigPaths from "vite-tsconfig-paths";
 
-declare module "@remix-run/node" {
-  interface Future {
-    v3_singleFetch: true;
-  }
-}
-
 // Build tooling, not app code: app/env.server.ts validates the runtime environment, but a build
 // must not need production secrets, so only the dev-server variables `shopify app dev` sets are
 // read here, and only to wire up HMR through its tunnel.
@@ -36,7 +30,9 @@ export default defineConfig({
         v3_relativeSplatPath: true,
         v3_throwAbortReason: true,
         v3_lazyRouteDiscovery: true,
-        v3_singleFetch: true,
+        // Off, as in Shopify's template: the library's auth redirects and 401 retries are not
+        // single-fetch aware (Shopify/shopify-app-template-remix#921).
+        v3_singleFetch: false,
       },
     }),
     tsconfigPaths(),

@@ -5,9 +5,10 @@ import { isbot } from "isbot";
 import { renderToPipeableStream } from "react-dom/server";
 import { addDocumentResponseHeaders } from "./shopify.server";
 
-// server.mjs drives migration, the background worker and key rotation through this export, so
-// they share the routes' module graph (one env, one database connection) in one process.
+// server.mjs drives migration, the background worker and key rotation through these exports, so
+// they share the routes' module graph (one validated env, one database connection) in one process.
 export { runtime } from "./runtime.server";
+export { env } from "./env.server";
 
 export const streamTimeout = 5000;
 

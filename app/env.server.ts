@@ -84,7 +84,9 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
   const result = schema.safeParse(cleaned);
   if (result.success) return result.data;
   const lines = result.error.issues.map((issue) => `  - ${issue.path.join(".") || "environment"}: ${issue.message}`);
-  throw new EnvError(`Invalid configuration:\n${lines.join("\n")}\nSee .env.example and the README's configuration table.`);
+  throw new EnvError(
+    `Invalid configuration:\n${lines.join("\n")}\nSee .env.example and the README's configuration table.`,
+  );
 }
 
 let cached: Env | undefined;

@@ -1,6 +1,7 @@
 import type { Session } from "@shopify/shopify-app-remix/server";
 import type { SessionStorage } from "@shopify/shopify-app-session-storage";
-import { PrismaSessionStorage } from "@shopify/shopify-app-session-storage-prisma";
+import { appKeyring } from "./crypto/keyring.server";
+import { EncryptedSessionStorage } from "./crypto/session-storage.server";
 import { database } from "./db.server";
 
 /**
@@ -9,17 +10,11 @@ import { database } from "./db.server";
  * environment has been validated), so every method awaits the inner storage and delegates.
  */
 export class LazySessionStorage implements SessionStorage {
-  #inner: Promise<SessionStorage> | undefined;
-
   constructor(private readonly open: () => Promise<SessionStorage>) {}
 
   private inner(): Promise<SessionStorage> {
-    // A failed open (database down) is retried on the next call instead of being cached forever.
-    this.#inner ??= this.open().catch((error: unknown) => {
-      this.#inner = undefined;
-      throw error;
-    });
-    return this.#inner;
+    // Resolved per call (the opener caches per database); a failed open is simply retried.
+    return this.open();
   }
 
   async storeSession(session: Session): Promise<boolean> {
@@ -43,12 +38,19 @@ export class LazySessionStorage implements SessionStorage {
   }
 }
 
-/** The app's session storage: the process database, opened lazily. */
+/**
+ * The app's session storage: the process database, opened lazily, with access tokens encrypted
+ * (P14). One storage per database handle, so tests that swap databases get a matching storage.
+ */
 export function createSessionStorage(): SessionStorage {
+  const byDatabase = new WeakMap<object, SessionStorage>();
   return new LazySessionStorage(async () => {
-    const { client } = await database();
-    // The one line to change for encrypted sessions:
-    //   return new EncryptedSessionStorage(client, keyring);
-    return new PrismaSessionStorage(client);
+    const db = await database();
+    let storage = byDatabase.get(db);
+    if (!storage) {
+      storage = new EncryptedSessionStorage(db.client, appKeyring());
+      byDatabase.set(db, storage);
+    }
+    return storage;
   });
 }

@@ -38,12 +38,27 @@ describe("P11: erasure leaves no recoverable copy on disk (SQLite)", () => {
       marker: "RAW-MARKER-7f3a9c",
       image: new Uint8Array(Buffer.from("JPEG-BYTES-OF-A-FACE-4421")),
     });
-    await seedSubject(database.client, keyring, { shop: SHOP, noticeId: notice.id, customerId: "1", marker: "KEEP-ME-b81" });
+    await seedSubject(database.client, keyring, {
+      shop: SHOP,
+      noticeId: notice.id,
+      customerId: "1",
+      marker: "KEEP-ME-b81",
+    });
     // A data request first, so the export and a job payload naming the customer exist too.
-    await receiveWebhook(toRequest(signedWebhook("CUSTOMERS_DATA_REQUEST", payloads.dataRequest(CUSTOMER_ID))), "CUSTOMERS_DATA_REQUEST");
+    await receiveWebhook(
+      toRequest(signedWebhook("CUSTOMERS_DATA_REQUEST", payloads.dataRequest(CUSTOMER_ID))),
+      "CUSTOMERS_DATA_REQUEST",
+    );
     await runJobs(database);
 
-    const needles = [String(CUSTOMER_ID), seeded.subjectId, seeded.consentId, seeded.receipt, ...seeded.scanIds, "RAW-MARKER-7f3a9c"];
+    const needles = [
+      String(CUSTOMER_ID),
+      seeded.subjectId,
+      seeded.consentId,
+      seeded.receipt,
+      ...seeded.scanIds,
+      "RAW-MARKER-7f3a9c",
+    ];
     const file = database.file ?? "";
     const before = rawFiles(file);
     // The test can fail: before erasure every needle is on disk.

@@ -124,7 +124,13 @@ describe.each(DATABASE_KINDS)("job queue on %s", (kind) => {
   it("schedules a periodic job once per period across instances", async () => {
     const seen: string[] = [];
     const handlers = { tick: { run: async (_p: unknown, c: { job: { id: string } }) => void seen.push(c.job.id) } };
-    const options = { database, handlers, pollMs: 5, leaseMs: 30_000, periodic: [{ type: "tick", everyMs: 3_600_000 }] };
+    const options = {
+      database,
+      handlers,
+      pollMs: 5,
+      leaseMs: 30_000,
+      periodic: [{ type: "tick", everyMs: 3_600_000 }],
+    };
     const a = startWorker(options);
     const b = startWorker(options);
     await a.idle();

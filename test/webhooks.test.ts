@@ -6,7 +6,15 @@ import { receiveWebhook, subjectDigest } from "../app/webhooks/receive.server";
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from "./support/database";
 import { runJobs, tableCounts } from "./support/jobs";
 import { seedShop, seedSubject } from "./support/seed";
-import { OTHER_SHOP, payloads, SHOP, signedWebhook, toRequest, type Topic } from "./support/shopify";
+import {
+  OTHER_SHOP,
+  payloads,
+  SHOP,
+  signedWebhook,
+  storeOfflineSession,
+  toRequest,
+  type Topic,
+} from "./support/shopify";
 
 const keyring = appKeyring();
 
@@ -23,7 +31,14 @@ describe.each(DATABASE_KINDS)("compliance webhooks on %s", (kind) => {
     const db = database.client;
     // Children first: consent records are append-only but may be deleted.
     await db.subject.deleteMany();
-    for (const table of ["job", "webhookDelivery", "privacyRequest", "dataExport", "auditEvent", "remoteDeletion"] as const) {
+    for (const table of [
+      "job",
+      "webhookDelivery",
+      "privacyRequest",
+      "dataExport",
+      "auditEvent",
+      "remoteDeletion",
+    ] as const) {
       await (db[table] as { deleteMany: () => Promise<unknown> }).deleteMany();
     }
     await db.noticeVersion.deleteMany();
@@ -46,7 +61,12 @@ describe.each(DATABASE_KINDS)("compliance webhooks on %s", (kind) => {
       marker: "priya-result",
       image: new Uint8Array([0xff, 0xd8, 0xff, 1, 2, 3]),
     });
-    await seedSubject(database.client, keyring, { shop: SHOP, noticeId: notice.id, customerId: "8800", marker: "someone-else" });
+    await seedSubject(database.client, keyring, {
+      shop: SHOP,
+      noticeId: notice.id,
+      customerId: "8800",
+      marker: "someone-else",
+    });
 
     const { response } = await send("CUSTOMERS_DATA_REQUEST", payloads.dataRequest(7401));
     expect(response.status).toBe(200);
@@ -65,11 +85,15 @@ describe.each(DATABASE_KINDS)("compliance webhooks on %s", (kind) => {
     expect(document?.subjects).toHaveLength(1);
     expect(document?.subjects[0]?.consents[0]?.receipt).toBe(priya.receipt);
     expect(document?.subjects[0]?.scans.map((s) => s.id).sort()).toEqual([...priya.scanIds].sort());
-    expect(document?.subjects[0]?.scans[0]?.image?.base64).toBe(Buffer.from([0xff, 0xd8, 0xff, 1, 2, 3]).toString("base64"));
+    expect(document?.subjects[0]?.scans[0]?.image?.base64).toBe(
+      Buffer.from([0xff, 0xd8, 0xff, 1, 2, 3]).toString("base64"),
+    );
     expect(JSON.stringify(document)).not.toContain("someone-else");
     // The export is the merchant's: another shop cannot read it.
     expect(await readExport(database.client, keyring, OTHER_SHOP, stored.id)).toBeNull();
-    const audit = await database.client.auditEvent.findMany({ where: { shop: SHOP, action: "customer.data_exported" } });
+    const audit = await database.client.auditEvent.findMany({
+      where: { shop: SHOP, action: "customer.data_exported" },
+    });
     expect(audit).toHaveLength(1);
     expect(JSON.stringify(audit)).not.toContain("7401");
   });
@@ -84,9 +108,17 @@ describe.each(DATABASE_KINDS)("compliance webhooks on %s", (kind) => {
       scans: 3,
       image: new Uint8Array([1, 2, 3]),
     });
-    const neighbour = await seedSubject(database.client, keyring, { shop: SHOP, noticeId: notice.id, customerId: "8800" });
+    const neighbour = await seedSubject(database.client, keyring, {
+      shop: SHOP,
+      noticeId: notice.id,
+      customerId: "8800",
+    });
     // The same customer id in another store is another person's data there.
-    const elsewhere = await seedSubject(database.client, keyring, { shop: OTHER_SHOP, noticeId: otherNotice.id, customerId: "7401" });
+    const elsewhere = await seedSubject(database.client, keyring, {
+      shop: OTHER_SHOP,
+      noticeId: otherNotice.id,
+      customerId: "7401",
+    });
     // An earlier export for this customer must go too.
     await send("CUSTOMERS_DATA_REQUEST", payloads.dataRequest(7401));
     await runJobs(database);
@@ -102,7 +134,9 @@ describe.each(DATABASE_KINDS)("compliance webhooks on %s", (kind) => {
     expect(await db.scan.count({ where: { shop: SHOP } })).toBe(1);
     expect(await db.storedImage.count()).toBe(0);
     expect(await db.dataExport.count({ where: { shop: SHOP } })).toBe(0);
-    expect(await db.privacyRequest.count({ where: { shop: SHOP, subjectDigest: subjectDigest(SHOP, "7401") } })).toBe(0);
+    expect(await db.privacyRequest.count({ where: { shop: SHOP, subjectDigest: subjectDigest(SHOP, "7401") } })).toBe(
+      0,
+    );
     expect(await db.scan.findMany({ where: { id: { in: neighbour.scanIds } } })).toHaveLength(1);
     expect(await db.scan.findMany({ where: { id: { in: elsewhere.scanIds } } })).toHaveLength(1);
     const ledger = await db.privacyRequest.findFirstOrThrow({ where: { shop: SHOP, type: "shopify_customer_redact" } });
@@ -131,20 +165,35 @@ describe.each(DATABASE_KINDS)("compliance webhooks on %s", (kind) => {
     const notice = await seedShop(database.client, SHOP);
     const otherNotice = await seedShop(database.client, OTHER_SHOP);
     for (let i = 0; i < 5; i++) {
-      await seedSubject(database.client, keyring, { shop: SHOP, noticeId: notice.id, anonymousId: `anon-${i}`, image: new Uint8Array([i]) });
+      await seedSubject(database.client, keyring, {
+        shop: SHOP,
+        noticeId: notice.id,
+        anonymousId: `anon-${i}`,
+        image: new Uint8Array([i]),
+      });
     }
     await seedSubject(database.client, keyring, { shop: OTHER_SHOP, noticeId: otherNotice.id, anonymousId: "anon-x" });
-    await database.client.session.create({
-      data: { id: `offline_${SHOP}`, shop: SHOP, state: "", accessToken: "sealed", isOnline: false },
-    });
+    await storeOfflineSession(database.client);
     const before = await tableCounts(database);
 
     expect((await send("SHOP_REDACT", payloads.shopRedact())).response.status).toBe(200);
     await runJobs(database);
 
     const db = database.client;
-    for (const table of ["subject", "consentRecord", "scan", "storedImage", "noticeVersion", "privacyRequest", "auditEvent", "session", "shop"] as const) {
-      const count = await (db[table] as unknown as { count: (a: unknown) => Promise<number> }).count({ where: { shop: SHOP } });
+    for (const table of [
+      "subject",
+      "consentRecord",
+      "scan",
+      "storedImage",
+      "noticeVersion",
+      "privacyRequest",
+      "auditEvent",
+      "session",
+      "shop",
+    ] as const) {
+      const count = await (db[table] as unknown as { count: (a: unknown) => Promise<number> }).count({
+        where: { shop: SHOP },
+      });
       expect(count, table).toBe(0);
     }
     expect(await db.subject.count({ where: { shop: OTHER_SHOP } })).toBe(1);
@@ -154,9 +203,7 @@ describe.each(DATABASE_KINDS)("compliance webhooks on %s", (kind) => {
 
   it("P12: app/uninstalled removes sessions and starts the 30-day clock for the shop's data", async () => {
     await seedShop(database.client, SHOP);
-    await database.client.session.create({
-      data: { id: `offline_${SHOP}`, shop: SHOP, state: "", accessToken: "sealed", isOnline: false },
-    });
+    await storeOfflineSession(database.client);
     const sent = Date.now();
     expect((await send("APP_UNINSTALLED", payloads.appUninstalled())).response.status).toBe(200);
     expect(await database.client.session.count({ where: { shop: SHOP } })).toBe(0);
@@ -170,46 +217,95 @@ describe.each(DATABASE_KINDS)("compliance webhooks on %s", (kind) => {
   describe("bad input gets a clear 4xx and changes nothing", () => {
     const valid = () => signedWebhook("CUSTOMERS_REDACT", payloads.customerRedact(7401));
     const cases: [string, () => Request, number, string][] = [
-      ["unsigned", () => {
-        const w = valid();
-        delete w.headers["x-shopify-hmac-sha256"];
-        return toRequest(w);
-      }, 400, "missing_headers"],
-      ["wrongly signed", () => toRequest(signedWebhook("CUSTOMERS_REDACT", payloads.customerRedact(7401), { secret: "not-the-secret" })), 401, "invalid_hmac"],
-      ["signed, then body altered", () => {
-        const w = valid();
-        return toRequest({ ...w, body: w.body.replace("7401", "7402") });
-      }, 401, "invalid_hmac"],
-      ["non-JSON (correctly signed)", () => toRequest(signedWebhook("CUSTOMERS_REDACT", null, { rawBody: "customer=7401" })), 400, "invalid_json"],
-      ["wrong-shaped payload", () => toRequest(signedWebhook("CUSTOMERS_REDACT", { shop_domain: SHOP, customer: { email: "x@example.com" } })), 400, "invalid_payload"],
-      ["payload for another shop", () => toRequest(signedWebhook("CUSTOMERS_REDACT", payloads.customerRedact(7401, OTHER_SHOP))), 400, "invalid_payload"],
-      ["another topic sent to this endpoint", () => {
-        const w = signedWebhook("SHOP_REDACT", payloads.shopRedact());
-        return new Request("https://scanshield.test/webhooks/customers/redact", { method: "POST", headers: w.headers, body: w.body });
-      }, 400, "wrong_topic"],
-      ["an unknown topic", () => {
-        const w = valid();
-        return toRequest({ ...w, headers: { ...w.headers, "x-shopify-topic": "orders/create" } });
-      }, 400, "wrong_topic"],
-      ["oversized", () => {
-        const big = { ...payloads.customerRedact(7401), padding: "x".repeat(300 * 1024) };
-        return toRequest(signedWebhook("CUSTOMERS_REDACT", big));
-      }, 413, "payload_too_large"],
+      [
+        "unsigned",
+        () => {
+          const w = valid();
+          delete w.headers["x-shopify-hmac-sha256"];
+          return toRequest(w);
+        },
+        400,
+        "missing_headers",
+      ],
+      [
+        "wrongly signed",
+        () => toRequest(signedWebhook("CUSTOMERS_REDACT", payloads.customerRedact(7401), { secret: "not-the-secret" })),
+        401,
+        "invalid_hmac",
+      ],
+      [
+        "signed, then body altered",
+        () => {
+          const w = valid();
+          return toRequest({ ...w, body: w.body.replace("7401", "7402") });
+        },
+        401,
+        "invalid_hmac",
+      ],
+      [
+        "non-JSON (correctly signed)",
+        () => toRequest(signedWebhook("CUSTOMERS_REDACT", null, { rawBody: "customer=7401" })),
+        400,
+        "invalid_json",
+      ],
+      [
+        "wrong-shaped payload",
+        () => toRequest(signedWebhook("CUSTOMERS_REDACT", { shop_domain: SHOP, customer: { email: "x@example.com" } })),
+        400,
+        "invalid_payload",
+      ],
+      [
+        "payload for another shop",
+        () => toRequest(signedWebhook("CUSTOMERS_REDACT", payloads.customerRedact(7401, OTHER_SHOP))),
+        400,
+        "invalid_payload",
+      ],
+      [
+        "another topic sent to this endpoint",
+        () => {
+          const w = signedWebhook("SHOP_REDACT", payloads.shopRedact());
+          return new Request("https://scanshield.test/webhooks/customers/redact", {
+            method: "POST",
+            headers: w.headers,
+            body: w.body,
+          });
+        },
+        400,
+        "wrong_topic",
+      ],
+      [
+        "an unknown topic",
+        () => {
+          const w = valid();
+          return toRequest({ ...w, headers: { ...w.headers, "x-shopify-topic": "orders/create" } });
+        },
+        400,
+        "wrong_topic",
+      ],
+      [
+        "oversized",
+        () => {
+          const big = { ...payloads.customerRedact(7401), padding: "x".repeat(300 * 1024) };
+          return toRequest(signedWebhook("CUSTOMERS_REDACT", big));
+        },
+        413,
+        "payload_too_large",
+      ],
       ["GET", () => new Request("https://scanshield.test/webhooks/customers/redact"), 405, "method_not_allowed"],
     ];
 
     it.each(cases.map(([name, make, status, code]) => ({ name, make, status, code })))(
       "P10: $name → $status $code",
       async ({ make, status, code }) => {
-      const notice = await seedShop(database.client, SHOP);
-      await seedSubject(database.client, keyring, { shop: SHOP, noticeId: notice.id, customerId: "7401" });
-      const before = await tableCounts(database);
-      const response = await receiveWebhook(make(), "CUSTOMERS_REDACT");
-      expect(response.status).toBe(status);
-      expect(await response.json()).toMatchObject({ error: { code } });
-      await runJobs(database);
-      expect(await tableCounts(database)).toEqual(before);
-    },
+        const notice = await seedShop(database.client, SHOP);
+        await seedSubject(database.client, keyring, { shop: SHOP, noticeId: notice.id, customerId: "7401" });
+        const before = await tableCounts(database);
+        const response = await receiveWebhook(make(), "CUSTOMERS_REDACT");
+        expect(response.status).toBe(status);
+        expect(await response.json()).toMatchObject({ error: { code } });
+        await runJobs(database);
+        expect(await tableCounts(database)).toEqual(before);
+      },
     );
   });
 });

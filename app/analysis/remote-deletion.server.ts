@@ -1,3 +1,4 @@
+import { remoteDeletionKeyContext, shopApiKeyContext } from "../crypto/contexts";
 import type { Keyring } from "../crypto/keyring";
 import type { DbOrTx } from "../jobs/queue.server";
 import type { Db } from "../db/client.server";
@@ -10,9 +11,6 @@ import { describeError, logger } from "../logger.server";
  * the RemoteDeletion outbox, with the bearer key sealed beside it because the shop's settings may
  * be erased before the vendor answers.
  */
-export const remoteKeyContext = (apiUrl: string) => `remote-deletion-key:${apiUrl}`;
-
-const shopKeyContext = (shop: string) => `shop-api-key:${shop}`;
 
 export interface RemoteAnalysisRef {
   remoteApiUrl: string | null;
@@ -26,7 +24,7 @@ async function bearerKeyFor(db: DbOrTx, keyring: Keyring, shop: string, apiUrl: 
     select: { analysisApiUrl: true, analysisApiKeyCiphertext: true },
   });
   if (settings?.analysisApiUrl === apiUrl && settings.analysisApiKeyCiphertext) {
-    return keyring.openText(settings.analysisApiKeyCiphertext, shopKeyContext(shop));
+    return keyring.openText(settings.analysisApiKeyCiphertext, shopApiKeyContext(shop));
   }
   const e = env();
   return e.ANALYSIS_API_URL === apiUrl ? (e.ANALYSIS_API_KEY ?? null) : null;
@@ -45,7 +43,7 @@ export async function queueRemoteDeletions(
     if (!ref.remoteApiUrl || !ref.remoteAnalysisId) continue;
     if (!keys.has(ref.remoteApiUrl)) {
       const key = await bearerKeyFor(db, keyring, shop, ref.remoteApiUrl);
-      keys.set(ref.remoteApiUrl, key ? keyring.seal(key, remoteKeyContext(ref.remoteApiUrl)) : null);
+      keys.set(ref.remoteApiUrl, key ? keyring.seal(key, remoteDeletionKeyContext(ref.remoteApiUrl)) : null);
     }
     const sealed = keys.get(ref.remoteApiUrl);
     await db.remoteDeletion.upsert({
@@ -85,7 +83,7 @@ export async function drainRemoteDeletions(
     try {
       const headers: Record<string, string> = { "X-Request-Id": crypto.randomUUID() };
       if (row.apiKeyCiphertext) {
-        headers.Authorization = `Bearer ${keyring.openText(row.apiKeyCiphertext, remoteKeyContext(row.apiUrl))}`;
+        headers.Authorization = `Bearer ${keyring.openText(row.apiKeyCiphertext, remoteDeletionKeyContext(row.apiUrl))}`;
       }
       const response = await doFetch(url, {
         method: "DELETE",

@@ -35,3 +35,6 @@ export type SessionTokenKind = "access" | "refresh";
  */
 export const sessionTokenContext = (sessionId: string, kind: SessionTokenKind = "access"): string =>
   context(`session-${kind}-token`, sessionId);
+
+/** RemoteDeletion.apiKeyCiphertext: the vendor key, bound to the API URL it authenticates to. */
+export const remoteDeletionKeyContext = (apiUrl: string): string => context("remote-deletion-key", apiUrl);

@@ -48,7 +48,10 @@ export interface Keyring {
  */
 export function parseKeys(spec: string): Map<string, Buffer> {
   const keys = new Map<string, Buffer>();
-  for (const entry of spec.split(",").map((s) => s.trim()).filter(Boolean)) {
+  for (const entry of spec
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const sep = entry.indexOf(":");
     if (sep < 0) throw new KeyringConfigError('Each ENCRYPTION_KEYS entry must look like "keyId:base64Key".');
     const id = entry.slice(0, sep);
@@ -78,7 +81,8 @@ export function createKeyring(keys: Map<string, Buffer>, activeKeyId: string): K
     const buf = Buffer.from(envelope.buffer, envelope.byteOffset, envelope.byteLength);
     if (buf.length < 2 || buf[0] !== VERSION) throw new DecryptionError("Not a ScanShield encrypted envelope.");
     const idLength = buf[1]!;
-    if (buf.length < 2 + idLength + NONCE_BYTES + TAG_BYTES) throw new DecryptionError("Encrypted envelope is truncated.");
+    if (buf.length < 2 + idLength + NONCE_BYTES + TAG_BYTES)
+      throw new DecryptionError("Encrypted envelope is truncated.");
     return buf.subarray(2, 2 + idLength).toString("utf8");
   }
 

@@ -3,7 +3,13 @@ import type { PrismaClient } from "@prisma/client";
 import { Session } from "@shopify/shopify-api";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from "../../test/support/database";
-import { exportContext, imageContext, requestDetailsContext, shopApiKeyContext } from "./contexts";
+import {
+  exportContext,
+  imageContext,
+  remoteDeletionKeyContext,
+  requestDetailsContext,
+  shopApiKeyContext,
+} from "./contexts";
 import { createKeyring, DecryptionError, parseKeys, UnknownKeyError, type Keyring } from "./keyring";
 import { reencryptAll, RotationError } from "./rotation.server";
 import { EncryptedSessionStorage, sessionTokenKeyId } from "./session-storage.server";
@@ -39,6 +45,7 @@ describe.each(DATABASE_KINDS)("key rotation on %s", (kind) => {
     await c.noticeVersion.deleteMany();
     await c.shop.deleteMany();
     await c.session.deleteMany();
+    await c.remoteDeletion.deleteMany();
   });
 
   /** Seeds `n` values into every encrypted column under `ring`'s active key; returns what they hold. */
@@ -58,6 +65,17 @@ describe.each(DATABASE_KINDS)("key rotation on %s", (kind) => {
         },
       });
       expected[`Shop:${shop}`] = apiKey;
+      const apiUrl = `https://vendor-${tag}${i}.example`;
+      const sealedOwed = ring.seal(apiKey, remoteDeletionKeyContext(apiUrl));
+      const owed = await c.remoteDeletion.create({
+        data: {
+          apiUrl,
+          remoteAnalysisId: `ana-${i}`,
+          apiKeyKeyId: sealedOwed.keyId,
+          apiKeyCiphertext: bytes(sealedOwed.envelope),
+        },
+      });
+      expected[`RemoteDeletion:${owed.id}`] = apiKey;
 
       const notice = await c.noticeVersion.create({
         data: { shop, version: 1, locale: "en", textHash: "h", sections: "[]", purposes: "[]" },
@@ -165,6 +183,9 @@ describe.each(DATABASE_KINDS)("key rotation on %s", (kind) => {
     for (const row of await c.shop.findMany({ where: { analysisApiKeyCiphertext: { not: null } } })) {
       out[`Shop:${row.shop}`] = ring.openText(row.analysisApiKeyCiphertext!, shopApiKeyContext(row.shop));
     }
+    for (const row of await c.remoteDeletion.findMany({ where: { apiKeyCiphertext: { not: null } } })) {
+      out[`RemoteDeletion:${row.id}`] = ring.openText(row.apiKeyCiphertext!, remoteDeletionKeyContext(row.apiUrl));
+    }
     for (const row of await c.storedImage.findMany()) {
       out[`StoredImage:${row.scanId}`] = ring.open(row.ciphertext, imageContext(row.scanId)).toString("base64");
     }
@@ -225,7 +246,14 @@ describe.each(DATABASE_KINDS)("key rotation on %s", (kind) => {
     // A small batch size so every table is walked across several pages.
     const counts = await reencryptAll(db.client, bothRing, { batchSize: 2 });
 
-    expect(counts).toEqual({ StoredImage: 5, DataExport: 5, PrivacyRequest: 5, Shop: 5, Session: 5 });
+    expect(counts).toEqual({
+      StoredImage: 5,
+      DataExport: 5,
+      PrivacyRequest: 5,
+      Shop: 5,
+      RemoteDeletion: 5,
+      Session: 5,
+    });
     expect(new Set(await keyIds())).toEqual(new Set(["new"]));
     expect(await readAll(bothRing)).toEqual(expected);
     // The old key can now be removed from ENCRYPTION_KEYS without losing anything.
@@ -240,7 +268,14 @@ describe.each(DATABASE_KINDS)("key rotation on %s", (kind) => {
 
     const counts = await reencryptAll(db.client, bothRing);
 
-    expect(counts).toEqual({ StoredImage: 0, DataExport: 0, PrivacyRequest: 0, Shop: 0, Session: 0 });
+    expect(counts).toEqual({
+      StoredImage: 0,
+      DataExport: 0,
+      PrivacyRequest: 0,
+      Shop: 0,
+      RemoteDeletion: 0,
+      Session: 0,
+    });
     expect(await snapshot()).toBe(before);
   });
 
@@ -249,7 +284,14 @@ describe.each(DATABASE_KINDS)("key rotation on %s", (kind) => {
 
     const counts = await reencryptAll(db.client, bothRing);
 
-    expect(counts).toEqual({ StoredImage: 2, DataExport: 2, PrivacyRequest: 2, Shop: 2, Session: 2 });
+    expect(counts).toEqual({
+      StoredImage: 2,
+      DataExport: 2,
+      PrivacyRequest: 2,
+      Shop: 2,
+      RemoteDeletion: 2,
+      Session: 2,
+    });
     expect(await readAll(newOnlyRing)).toEqual(expected);
   });
 
@@ -278,7 +320,14 @@ describe.each(DATABASE_KINDS)("key rotation on %s", (kind) => {
     const counts = await reencryptAll(db.client, bothRing, { batchSize: 3 });
 
     // 6 values were re-sealed before the crash: 4 images and 2 exports.
-    expect(counts).toEqual({ StoredImage: 0, DataExport: 2, PrivacyRequest: 4, Shop: 4, Session: 4 });
+    expect(counts).toEqual({
+      StoredImage: 0,
+      DataExport: 2,
+      PrivacyRequest: 4,
+      Shop: 4,
+      RemoteDeletion: 4,
+      Session: 4,
+    });
     expect(new Set(await keyIds())).toEqual(new Set(["new"]));
     expect(await readAll(newOnlyRing)).toEqual(expected);
   });

@@ -4,6 +4,7 @@ import {
   imageContext,
   requestDetailsContext,
   sessionTokenContext,
+  remoteDeletionKeyContext,
   shopApiKeyContext,
   type SessionTokenKind,
 } from "./contexts";
@@ -19,7 +20,14 @@ import { openSessionToken, sealSessionToken, sessionTokenKeyId } from "./session
  * simply run again, and a run with nothing left to do changes nothing.
  */
 
-export const ROTATED_TABLES = ["StoredImage", "DataExport", "PrivacyRequest", "Shop", "Session"] as const;
+export const ROTATED_TABLES = [
+  "StoredImage",
+  "DataExport",
+  "PrivacyRequest",
+  "Shop",
+  "RemoteDeletion",
+  "Session",
+] as const;
 export type RotatedTable = (typeof ROTATED_TABLES)[number];
 
 export interface RotationOptions {
@@ -56,6 +64,7 @@ export async function reencryptAll(
     DataExport: await rotateExports(ctx),
     PrivacyRequest: await rotateRequestDetails(ctx),
     Shop: await rotateShopApiKeys(ctx),
+    RemoteDeletion: await rotateRemoteDeletionKeys(ctx),
     Session: await rotateSessions(ctx),
   };
 }
@@ -173,6 +182,34 @@ function rotateRequestDetails(ctx: Ctx): Promise<number> {
         where: { id: row.id, detailsKeyId: row.detailsKeyId, detailsCiphertext: { equals: row.detailsCiphertext } },
         // Rotation is maintenance, not a change to the request: keep its "last updated" truthful.
         data: { detailsKeyId: sealed.keyId, detailsCiphertext: sealed.envelope, updatedAt: row.updatedAt },
+      });
+      return count === 1;
+    },
+  );
+}
+
+function rotateRemoteDeletionKeys(ctx: Ctx): Promise<number> {
+  const { db, keyring } = ctx;
+  return eachBatch(
+    ctx,
+    (after, take) =>
+      db.remoteDeletion.findMany({
+        where: {
+          AND: [{ apiKeyKeyId: { not: null } }, { apiKeyKeyId: { not: keyring.activeKeyId } }],
+          apiKeyCiphertext: { not: null },
+          ...(after === undefined ? {} : { id: { gt: after } }),
+        },
+        select: { id: true, apiUrl: true, apiKeyKeyId: true, apiKeyCiphertext: true },
+        orderBy: { id: "asc" },
+        take,
+      }),
+    (row) => row.id,
+    async (row) => {
+      if (row.apiKeyCiphertext === null) return false;
+      const sealed = reseal(ctx, "RemoteDeletion", row.id, row.apiKeyCiphertext, remoteDeletionKeyContext(row.apiUrl));
+      const { count } = await db.remoteDeletion.updateMany({
+        where: { id: row.id, apiKeyKeyId: row.apiKeyKeyId, apiKeyCiphertext: { equals: row.apiKeyCiphertext } },
+        data: { apiKeyKeyId: sealed.keyId, apiKeyCiphertext: sealed.envelope },
       });
       return count === 1;
     },

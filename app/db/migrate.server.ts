@@ -57,14 +57,21 @@ export async function migrate(url: string): Promise<string[]> {
     const sqlite = new Database(file);
     try {
       sqlite.pragma("journal_mode = WAL");
-      sqlite.exec(`CREATE TABLE IF NOT EXISTS "${LEDGER}" (name TEXT PRIMARY KEY, checksum TEXT NOT NULL, applied_at TEXT NOT NULL)`);
-      const rows = sqlite.prepare(`SELECT name, checksum FROM "${LEDGER}"`).all() as { name: string; checksum: string }[];
+      sqlite.exec(
+        `CREATE TABLE IF NOT EXISTS "${LEDGER}" (name TEXT PRIMARY KEY, checksum TEXT NOT NULL, applied_at TEXT NOT NULL)`,
+      );
+      const rows = sqlite.prepare(`SELECT name, checksum FROM "${LEDGER}"`).all() as {
+        name: string;
+        checksum: string;
+      }[];
       const pending = checkLedger(new Map(rows.map((r) => [r.name, r.checksum])), migrations);
       for (const m of pending) {
         try {
           sqlite.transaction(() => {
             sqlite.exec(m.sql);
-            sqlite.prepare(`INSERT INTO "${LEDGER}" VALUES (?, ?, ?)`).run(m.name, m.checksum, new Date().toISOString());
+            sqlite
+              .prepare(`INSERT INTO "${LEDGER}" VALUES (?, ?, ?)`)
+              .run(m.name, m.checksum, new Date().toISOString());
           })();
         } catch (error) {
           throw new MigrationError(`Migration ${m.name} failed: ${(error as Error).message}`);

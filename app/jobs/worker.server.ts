@@ -84,19 +84,24 @@ export function startWorker(options: WorkerOptions): Worker {
       return;
     }
     if (job.attempts > job.maxAttempts) {
-      await fail(database.client, job, id, new PermanentJobError("Lease expired on every attempt"), { permanent: true });
+      await fail(database.client, job, id, new PermanentJobError("Lease expired on every attempt"), {
+        permanent: true,
+      });
       return;
     }
     const jobAbort = new AbortController();
     const onStop = () => jobAbort.abort();
     controller.signal.addEventListener("abort", onStop);
-    const beat = setInterval(() => {
-      heartbeat(database.client, job, id, leaseMs)
-        .then((held) => {
-          if (!held) jobAbort.abort();
-        })
-        .catch(() => undefined);
-    }, Math.max(50, Math.floor(leaseMs / 3)));
+    const beat = setInterval(
+      () => {
+        heartbeat(database.client, job, id, leaseMs)
+          .then((held) => {
+            if (!held) jobAbort.abort();
+          })
+          .catch(() => undefined);
+      },
+      Math.max(50, Math.floor(leaseMs / 3)),
+    );
     try {
       await handler.run(JSON.parse(job.payload), { database, job, signal: jobAbort.signal });
       await complete(database.client, job, id);

@@ -105,7 +105,11 @@ export async function acceptDelivery(db: Db, digest: SubjectDigest, delivery: De
         await tx.session.deleteMany({ where: { shop } });
         await tx.shop.upsert({
           where: { shop },
-          create: { shop, uninstalledAt: now, dataDeletionDueAt: new Date(now.getTime() + UNINSTALL_DELETION_DAYS * DAY) },
+          create: {
+            shop,
+            uninstalledAt: now,
+            dataDeletionDueAt: new Date(now.getTime() + UNINSTALL_DELETION_DAYS * DAY),
+          },
           update: { uninstalledAt: now, dataDeletionDueAt: new Date(now.getTime() + UNINSTALL_DELETION_DAYS * DAY) },
         });
         await tx.auditEvent.create({ data: { shop, actor: "shopify", action: "app.uninstalled" } });
@@ -131,7 +135,13 @@ export async function acceptDelivery(db: Db, digest: SubjectDigest, delivery: De
       });
       await tx.webhookDelivery.update({ where: { webhookId }, data: { jobId: job.id } });
       await tx.auditEvent.create({
-        data: { shop, actor: "shopify", action: `webhook.${topic.toLowerCase()}.accepted`, targetType: "PrivacyRequest", targetId: request.id },
+        data: {
+          shop,
+          actor: "shopify",
+          action: `webhook.${topic.toLowerCase()}.accepted`,
+          targetType: "PrivacyRequest",
+          targetId: request.id,
+        },
       });
       return { outcome: "accepted", jobId: job.id } as const;
     });
@@ -157,7 +167,10 @@ function jobPayload<T extends z.ZodTypeAny>(schema: T, payload: unknown): z.outp
 }
 
 async function markInProgress(db: Db, privacyRequestId: string): Promise<void> {
-  await db.privacyRequest.updateMany({ where: { id: privacyRequestId, status: "received" }, data: { status: "in_progress" } });
+  await db.privacyRequest.updateMany({
+    where: { id: privacyRequestId, status: "received" },
+    data: { status: "in_progress" },
+  });
 }
 
 export function complianceHandlers(keyring: Keyring): Record<string, JobHandler> {
@@ -213,4 +226,3 @@ export function complianceHandlers(keyring: Keyring): Record<string, JobHandler>
     },
   };
 }
-

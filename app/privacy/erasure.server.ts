@@ -15,16 +15,13 @@ export interface ErasureCounts {
 
 const ZERO: ErasureCounts = { subjects: 0, scans: 0, remoteDeletionsQueued: 0 };
 
-function add(a: ErasureCounts, b: ErasureCounts): ErasureCounts {
-  return {
-    subjects: a.subjects + b.subjects,
-    scans: a.scans + b.scans,
-    remoteDeletionsQueued: a.remoteDeletionsQueued + b.remoteDeletionsQueued,
-  };
-}
-
 /** Erases the given subjects of one shop in one transaction; safe to repeat. */
-export async function eraseSubjects(db: Db, keyring: Keyring, shop: string, subjectIds: string[]): Promise<ErasureCounts> {
+export async function eraseSubjects(
+  db: Db,
+  keyring: Keyring,
+  shop: string,
+  subjectIds: string[],
+): Promise<ErasureCounts> {
   if (subjectIds.length === 0) return ZERO;
   return db.$transaction(async (tx) => {
     const remote = await tx.scan.findMany({
@@ -63,12 +60,18 @@ export async function eraseCustomer(
   return counts;
 }
 
-const SHOP_BATCH = 2_000;
+/** Rows per statement: large enough to be fast, small enough that webhooks never wait long on the write lock. */
+const SHOP_BATCH = 5_000;
+/** Under SQLite's bound-parameter limit as Prisma counts it (999). */
+const ID_LIST_LIMIT = 900;
+
+/** Tables that hold rows of a shop's subjects, children before parents. */
+const SHOP_TABLES = ["StoredImage", "Scan", "ConsentRecord", "DataExport", "PrivacyRequest", "Subject"] as const;
 
 /**
- * Everything about a shop (shop/redact, or 30 days after uninstall). Subjects go in batches so a
- * large shop never holds the SQLite write lock for long, and a crash part-way loses nothing: the
- * job runs again and finishes what is left.
+ * Everything about a shop (shop/redact, or 30 days after uninstall). Rows go in bounded batches,
+ * children first, so a large shop never holds the SQLite write lock for long, and a crash part-way
+ * loses nothing: the job runs again and finishes what is left.
  */
 export async function eraseShop(
   database: Database,
@@ -77,29 +80,42 @@ export async function eraseShop(
   signal?: AbortSignal,
 ): Promise<ErasureCounts> {
   const db = database.client;
-  let counts = ZERO;
+  const scans = await db.scan.count({ where: { shop } });
+  const subjects = await db.subject.count({ where: { shop } });
+  let remoteDeletionsQueued = 0;
+  // Analyses the vendor holds are queued for deletion in the same transaction that drops them here.
   for (;;) {
     signal?.throwIfAborted();
-    const batch = await db.subject.findMany({ where: { shop }, select: { id: true }, take: SHOP_BATCH });
-    if (batch.length === 0) break;
-    counts = add(
-      counts,
-      await eraseSubjects(
-        db,
-        keyring,
+    const remote = await db.scan.findMany({
+      where: { shop, remoteAnalysisId: { not: null } },
+      select: { id: true, remoteApiUrl: true, remoteAnalysisId: true },
+      take: ID_LIST_LIMIT,
+    });
+    if (remote.length === 0) break;
+    remoteDeletionsQueued += await db.$transaction(async (tx) => {
+      const queued = await queueRemoteDeletions(tx, keyring, shop, remote);
+      await tx.scan.deleteMany({ where: { id: { in: remote.map((r) => r.id) } } });
+      return queued;
+    });
+  }
+  const param = database.kind === "postgresql" ? "$1" : "?";
+  for (const table of SHOP_TABLES) {
+    for (;;) {
+      signal?.throwIfAborted();
+      // The table name is one of the constants above, never input.
+      const deleted = await db.$executeRawUnsafe(
+        `DELETE FROM "${table}" WHERE "id" IN (SELECT "id" FROM "${table}" WHERE "shop" = ${param} LIMIT ${SHOP_BATCH})`,
         shop,
-        batch.map((s) => s.id),
-      ),
-    );
+      );
+      if (deleted < SHOP_BATCH) break;
+    }
   }
   await db.$transaction([
-    db.dataExport.deleteMany({ where: { shop } }),
-    db.privacyRequest.deleteMany({ where: { shop } }),
     db.noticeVersion.deleteMany({ where: { shop } }),
     db.auditEvent.deleteMany({ where: { shop } }),
     db.requestLog.deleteMany({ where: { shop } }),
     db.session.deleteMany({ where: { shop } }),
     db.shop.deleteMany({ where: { shop } }),
   ]);
-  return counts;
+  return { subjects, scans, remoteDeletionsQueued };
 }

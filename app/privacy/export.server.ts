@@ -114,7 +114,12 @@ export async function fulfilDataRequest(
 }
 
 /** The merchant's copy of an export, decrypted (the admin's download uses this). */
-export async function readExport(db: Db, keyring: Keyring, shop: string, exportId: string): Promise<CustomerExport | null> {
+export async function readExport(
+  db: Db,
+  keyring: Keyring,
+  shop: string,
+  exportId: string,
+): Promise<CustomerExport | null> {
   const row = await db.dataExport.findFirst({ where: { id: exportId, shop } });
   if (!row) return null;
   return JSON.parse(keyring.openText(row.ciphertext, exportContext(row.id))) as CustomerExport;

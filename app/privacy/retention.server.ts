@@ -35,7 +35,15 @@ export async function sweepRetention(
   signal?: AbortSignal,
 ): Promise<SweepCounts> {
   const db = database.client;
-  const counts: SweepCounts = { images: 0, scans: 0, shopsErased: 0, requestLogs: 0, exports: 0, jobs: 0, deliveries: 0 };
+  const counts: SweepCounts = {
+    images: 0,
+    scans: 0,
+    shopsErased: 0,
+    requestLogs: 0,
+    exports: 0,
+    jobs: 0,
+    deliveries: 0,
+  };
 
   counts.images = (await db.storedImage.deleteMany({ where: { expiresAt: { lte: now } } })).count;
 
@@ -47,7 +55,9 @@ export async function sweepRetention(
     counts.shopsErased++;
   }
 
-  const shops = await db.shop.findMany({ select: { shop: true, resultRetentionDays: true, requestLogRetentionDays: true } });
+  const shops = await db.shop.findMany({
+    select: { shop: true, resultRetentionDays: true, requestLogRetentionDays: true },
+  });
   for (const shop of shops) {
     signal?.throwIfAborted();
     if (shop.resultRetentionDays !== null) {
@@ -62,7 +72,9 @@ export async function sweepRetention(
       });
     }
     counts.requestLogs += (
-      await db.requestLog.deleteMany({ where: { shop: shop.shop, createdAt: { lt: ago(now, shop.requestLogRetentionDays) } } })
+      await db.requestLog.deleteMany({
+        where: { shop: shop.shop, createdAt: { lt: ago(now, shop.requestLogRetentionDays) } },
+      })
     ).count;
   }
   const known = shops.map((s) => s.shop);

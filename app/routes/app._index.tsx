@@ -19,8 +19,8 @@ export default function Index() {
               </Text>
               <List type="bullet">
                 <List.Item>
-                  Zero image retention by default: shopper photos are analysed and discarded unless the shopper opts
-                  in to keeping them.
+                  Zero image retention by default: shopper photos are analysed and discarded unless the shopper opts in
+                  to keeping them.
                 </List.Item>
                 <List.Item>
                   Shopify compliance webhooks (customer data requests, customer redaction and shop redaction) are

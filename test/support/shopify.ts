@@ -74,3 +74,14 @@ export const payloads = {
   shopRedact: (shop = SHOP) => ({ shop_id: 954889, shop_domain: shop }),
   appUninstalled: (shop = SHOP) => ({ id: 954889, name: "Lotus Skin", domain: shop, myshopify_domain: shop }),
 };
+
+/** An offline session stored the way the app stores one (token encrypted). */
+export async function storeOfflineSession(client: import("../../app/db/client.server").Db, shop = SHOP): Promise<void> {
+  const { Session } = await import("@shopify/shopify-api");
+  const { EncryptedSessionStorage } = await import("../../app/crypto/session-storage.server");
+  const { appKeyring } = await import("../../app/crypto/keyring.server");
+  const storage = new EncryptedSessionStorage(client, appKeyring());
+  await storage.storeSession(
+    new Session({ id: `offline_${shop}`, shop, state: "installed", isOnline: false, accessToken: "shpat_test_token" }),
+  );
+}

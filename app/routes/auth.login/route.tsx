@@ -1,9 +1,10 @@
 import { useState } from "react";
 import type { ActionFunctionArgs, LinksFunction, LoaderFunctionArgs } from "@remix-run/node";
 import { Form, useActionData, useLoaderData } from "@remix-run/react";
-import { AppProvider, Button, Card, FormLayout, Page, Text, TextField } from "@shopify/polaris";
+import { Button, Card, FormLayout, Page, Text, TextField } from "@shopify/polaris";
 import polarisStyles from "@shopify/polaris/build/esm/styles.css?url";
-import polarisTranslations from "@shopify/polaris/locales/en.json";
+import { AppProvider } from "@shopify/shopify-app-remix/react";
+import { env } from "../../env.server";
 import { login } from "../../shopify.server";
 import { loginErrorMessage } from "./error.server";
 
@@ -12,6 +13,7 @@ export const links: LinksFunction = () => [{ rel: "stylesheet", href: polarisSty
 // login() throws a redirect into Shopify's install/auth flow when the shop domain is valid.
 export const loader = async ({ request }: LoaderFunctionArgs) => ({
   errors: loginErrorMessage(await login(request)),
+  apiKey: env().SHOPIFY_API_KEY,
 });
 
 export const action = async ({ request }: ActionFunctionArgs) => ({
@@ -25,7 +27,8 @@ export default function Auth() {
   const { errors } = actionData ?? loaderData;
 
   return (
-    <AppProvider i18n={polarisTranslations}>
+    // Outside the admin: Polaris (with its English strings) but no App Bridge script.
+    <AppProvider isEmbeddedApp={false} apiKey={loaderData.apiKey}>
       <Page>
         <Card>
           <Form method="post">

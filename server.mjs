@@ -1,0 +1,144 @@
+// The production entry point: serves the built Remix app with Express and drives the runtime
+// (migrations, background worker, key rotation) that entry.server.tsx exports from the same build.
+//
+//   node server.mjs                 migrate, serve HTTP, run background work (unless JOBS_IN_PROCESS=false)
+//   node server.mjs --worker-only   migrate, run background work, no HTTP
+//   node server.mjs --migrate-only  migrate and exit
+//   node server.mjs --rotate-keys   re-encrypt stored secrets under the active key and exit
+import { existsSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { createRequestHandler } from "@remix-run/express";
+import express from "express";
+
+const root = dirname(fileURLToPath(import.meta.url));
+const serverBuildPath = join(root, "build", "server", "index.js");
+const clientBuildPath = join(root, "build", "client");
+
+// Operational errors with a readable message of their own: no stack trace needed (or wanted).
+const EXPECTED_ERRORS = new Set(["EnvError", "MigrationError", "RotationError"]);
+
+function fail(error) {
+  if (error instanceof Error && EXPECTED_ERRORS.has(error.name)) console.error(error.message);
+  else console.error("ScanShield stopped on an unexpected error:", error);
+  process.exit(1);
+}
+
+function modeFrom(args) {
+  const modes = ["--worker-only", "--migrate-only", "--rotate-keys"];
+  const unknown = args.filter((arg) => !modes.includes(arg));
+  const chosen = args.filter((arg) => modes.includes(arg));
+  if (unknown.length > 0 || chosen.length > 1) {
+    console.error(`Usage: node server.mjs [${modes.join(" | ")}]`);
+    process.exit(2);
+  }
+  return chosen[0] ?? "--serve";
+}
+
+async function loadBuild() {
+  if (!existsSync(serverBuildPath)) {
+    console.error(`No server build at ${serverBuildPath}: run npm run build first.`);
+    process.exit(1);
+  }
+  // Importing the build validates the environment (app/env.server.ts) and configures Shopify.
+  const build = await import(pathToFileURL(serverBuildPath).href);
+  const { runtime, env } = build.entry.module;
+  if (!runtime || typeof env !== "function") {
+    throw new Error("the server build does not export runtime and env from app/entry.server.tsx");
+  }
+  return { build, runtime, config: env() };
+}
+
+async function migrate(runtime) {
+  const applied = await runtime.migrate();
+  for (const name of Array.isArray(applied) ? applied : []) console.log(`Applied migration ${name}`);
+}
+
+function createApp(build) {
+  const app = express();
+  app.disable("x-powered-by");
+  // Fingerprinted by Vite: safe to cache forever.
+  app.use("/assets", express.static(join(clientBuildPath, "assets"), { immutable: true, maxAge: "1y", index: false }));
+  app.use(express.static(clientBuildPath, { maxAge: "1h", index: false }));
+  app.all("*", createRequestHandler({ build, mode: "production" }));
+  // Express's default handler would echo the stack to the client outside production.
+  // Express recognises error handlers by their four parameters.
+  app.use((error, _req, res, _next) => {
+    console.error("unhandled request error", error);
+    if (!res.headersSent) res.status(500).type("text/plain").send("Internal Server Error");
+  });
+  return app;
+}
+
+function listen(app, host, port) {
+  return new Promise((resolve, reject) => {
+    const server = app.listen(port, host);
+    server.once("listening", () => resolve(server));
+    server.once("error", reject);
+  });
+}
+
+function closeServer(server) {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    // Idle keep-alive sockets would otherwise hold close() open until they time out.
+    server.closeIdleConnections();
+    // A request that never finishes must not block the shutdown forever.
+    setTimeout(() => server.closeAllConnections(), 10_000).unref();
+  });
+}
+
+async function main() {
+  const mode = modeFrom(process.argv.slice(2));
+  const running = { server: undefined, worker: undefined, stopping: false };
+
+  // Registered first, so a signal during startup also ends the process cleanly.
+  const shutdown = () => {
+    if (running.stopping) return;
+    running.stopping = true;
+    const closing = running.server ? closeServer(running.server) : undefined;
+    // Requests in flight finish; the worker finishes (or releases) its current job.
+    Promise.all([closing, running.worker?.stop()]).then(
+      () => process.exit(0),
+      (error) => {
+        console.error("ScanShield shutdown failed:", error);
+        process.exit(1);
+      },
+    );
+  };
+  process.on("SIGTERM", shutdown);
+  process.on("SIGINT", shutdown);
+
+  const { build, runtime, config } = await loadBuild();
+
+  if (mode === "--rotate-keys") {
+    const counts = await runtime.rotateKeys();
+    const entries = Object.entries(counts ?? {});
+    if (entries.length === 0) console.log("Key rotation: nothing to re-encrypt.");
+    for (const [kind, count] of entries) console.log(`Re-encrypted ${kind}: ${count}`);
+    process.exit(0);
+  }
+
+  await migrate(runtime);
+  if (mode === "--migrate-only") process.exit(0);
+  if (running.stopping) return;
+
+  if (mode === "--serve") {
+    running.server = await listen(createApp(build), config.HOST, config.PORT);
+    const address = running.server.address();
+    const port = typeof address === "object" && address ? address.port : config.PORT;
+    console.log(`ScanShield listening on http://${config.HOST}:${port}`);
+  }
+
+  if (running.stopping) return;
+  if (mode === "--worker-only" || config.JOBS_IN_PROCESS) {
+    running.worker = await runtime.startBackgroundWork();
+    if (mode === "--worker-only") {
+      // Runs until a signal arrives, whether or not the worker's own timers hold the event loop open.
+      setInterval(() => undefined, 2 ** 30);
+      console.log("ScanShield worker running");
+    }
+  }
+}
+
+main().catch(fail);
