@@ -10,7 +10,7 @@ import { appKeyring } from "../app/crypto/keyring.server";
 import { openDatabase } from "../app/db/client.server";
 import { migrate } from "../app/db/migrate.server";
 import { eraseCustomer, eraseShop } from "../app/privacy/erasure.server";
-import { seedManyScans, seedShop, seedSubject } from "../test/support/seed";
+import { seedManyScansSqlite, seedShop, seedSubject } from "../test/support/seed";
 
 const SCANS = Number(process.argv[2] ?? 100_000);
 const SHOP = "big-store.myshopify.com";
@@ -21,7 +21,8 @@ async function template(dir: string): Promise<string> {
   await migrate(`file:${file}`);
   const db = await openDatabase(`file:${file}`);
   const notice = await seedShop(db.client, SHOP);
-  await seedManyScans(db.client, SHOP, notice.id, SCANS);
+  await db.flushErasures();
+  seedManyScansSqlite(file, SHOP, notice.id, SCANS);
   await seedSubject(db.client, keyring, { shop: SHOP, noticeId: notice.id, customerId: "7401", scans: 3 });
   // Erased first in each run so the timed erasure meets a warm connection and compiled queries.
   await seedSubject(db.client, keyring, { shop: SHOP, noticeId: notice.id, customerId: "1000", scans: 3 });

@@ -35,6 +35,7 @@ export async function measureWebhookLatency() {
       DATABASE_URL: `file:${join(dir, "bench.db")}`,
       SHOPIFY_API_SECRET: secret,
       LOG_LEVEL: "warn",
+      ...(process.env.BENCH_NO_WORKER ? { JOBS_IN_PROCESS: "false" } : {}),
     },
     stdio: ["ignore", "pipe", "inherit"],
   });

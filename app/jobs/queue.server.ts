@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import type { Job, Prisma } from "@prisma/client";
 import type { Database, Db } from "../db/client.server";
 import { describeError } from "../logger.server";
@@ -26,8 +27,13 @@ export function isUniqueViolation(error: unknown): boolean {
   return typeof error === "object" && error !== null && (error as { code?: unknown }).code === "P2002";
 }
 
-export async function enqueue(db: DbOrTx, input: EnqueueInput): Promise<{ id: string; created: boolean }> {
-  const data = {
+/**
+ * The row for a new job, with its id chosen here so callers can reference it in the same batch
+ * transaction (one round trip; see compliance.server.ts).
+ */
+export function newJob(input: EnqueueInput) {
+  return {
+    id: randomUUID(),
     type: input.type,
     payload: JSON.stringify(input.payload ?? {}),
     dedupeKey: input.dedupeKey ?? null,
@@ -35,10 +41,14 @@ export async function enqueue(db: DbOrTx, input: EnqueueInput): Promise<{ id: st
     runAt: input.runAt ?? new Date(),
     maxAttempts: input.maxAttempts ?? 8,
   };
-  if (!input.dedupeKey) return { id: (await db.job.create({ data, select: { id: true } })).id, created: true };
-  const existing = await db.job.findUnique({ where: { dedupeKey: input.dedupeKey }, select: { id: true } });
-  if (existing) return { id: existing.id, created: false };
-  return { id: (await db.job.create({ data, select: { id: true } })).id, created: true };
+}
+
+export async function enqueue(db: DbOrTx, input: EnqueueInput): Promise<{ id: string; created: boolean }> {
+  if (input.dedupeKey) {
+    const existing = await db.job.findUnique({ where: { dedupeKey: input.dedupeKey }, select: { id: true } });
+    if (existing) return { id: existing.id, created: false };
+  }
+  return { id: (await db.job.create({ data: newJob(input), select: { id: true } })).id, created: true };
 }
 
 /** Outside a transaction: enqueue, treating a concurrent insert of the same key as "already there". */

@@ -14,7 +14,7 @@ export interface JobContext {
 
 export interface JobHandler {
   run(payload: unknown, context: JobContext): Promise<void>;
-  /** After the job, fold the SQLite WAL so erased rows leave no copy on disk (P11). */
+  /** After the job, fold the SQLite WAL so erased rows leave no copy on disk (P11); see FLUSH_EVERY_MS. */
   erasesPersonalData?: boolean;
 }
 
@@ -37,6 +37,9 @@ export interface WorkerOptions {
   workerId?: string;
 }
 
+/** Longest an erasure may wait for the SQLite WAL to be folded and truncated while the queue is busy. */
+export const FLUSH_EVERY_MS = 1_000;
+
 export interface Worker {
   readonly id: string;
   /** Finishes the job in hand, then stops. */
@@ -52,6 +55,17 @@ export function startWorker(options: WorkerOptions): Worker {
   let wake: (() => void) | undefined;
   let idleWaiters: (() => void)[] = [];
   const lastScheduled = new Map<string, number>();
+  // Erasures are flushed to disk in groups, not after every job: a checkpoint per job would make
+  // the database (and with it webhook acknowledgements) wait. At most FLUSH_EVERY_MS late, and
+  // always before the worker reports idle or stops.
+  let flushPending = true; // a previous process may have died between an erasure and its flush
+  let lastFlush = 0;
+  async function flushErasures(force: boolean): Promise<void> {
+    if (!flushPending || (!force && Date.now() - lastFlush < FLUSH_EVERY_MS)) return;
+    flushPending = false;
+    lastFlush = Date.now();
+    await database.flushErasures();
+  }
 
   const sleep = (ms: number) =>
     new Promise<void>((resolve) => {
@@ -105,7 +119,7 @@ export function startWorker(options: WorkerOptions): Worker {
     try {
       await handler.run(JSON.parse(job.payload), { database, job, signal: jobAbort.signal });
       await complete(database.client, job, id);
-      if (handler.erasesPersonalData) await database.flushErasures();
+      if (handler.erasesPersonalData) flushPending = true;
       logger.info("job done", { jobId: job.id, type: job.type, shop: job.shop, ms: Date.now() - started });
     } catch (error) {
       const status = await fail(database.client, job, id, error, { permanent: error instanceof PermanentJobError });
@@ -123,8 +137,10 @@ export function startWorker(options: WorkerOptions): Worker {
         const job = await claimNext(database, id, leaseMs);
         if (job) {
           await runOne(job);
+          await flushErasures(false);
           continue;
         }
+        await flushErasures(true);
         const waiters = idleWaiters;
         idleWaiters = [];
         waiters.forEach((resolve) => resolve());
@@ -142,6 +158,9 @@ export function startWorker(options: WorkerOptions): Worker {
       controller.abort();
       wake?.();
       await loop;
+      await flushErasures(true).catch((error: unknown) =>
+        logger.error("final erasure flush failed", { workerId: id, error: describeError(error) }),
+      );
       idleWaiters.forEach((resolve) => resolve());
     },
     idle() {

@@ -1,7 +1,8 @@
+import { randomUUID } from "node:crypto";
 import { z } from "zod";
 import type { Keyring } from "../crypto/keyring";
 import type { Db } from "../db/client.server";
-import { enqueue, isUniqueViolation } from "../jobs/queue.server";
+import { isUniqueViolation, newJob } from "../jobs/queue.server";
 import { PermanentJobError, type JobHandler } from "../jobs/worker.server";
 import { logger } from "../logger.server";
 import { eraseCustomer, eraseShop } from "./erasure.server";
@@ -98,25 +99,34 @@ export async function acceptDelivery(db: Db, digest: SubjectDigest, delivery: De
   }
 
   try {
-    return await db.$transaction(async (tx) => {
-      await tx.webhookDelivery.create({ data: { webhookId, shop, topic } });
-      if (!work) {
-        // Uninstall: sessions go now; the shop's data goes when shop/redact comes or the clock runs out.
-        await tx.session.deleteMany({ where: { shop } });
-        await tx.shop.upsert({
+    // One batch transaction (one round trip), ids chosen here: the acknowledgement stays fast.
+    if (!work) {
+      // Uninstall: sessions go now; the shop's data goes when shop/redact comes or the clock runs out.
+      const deletionDue = new Date(now.getTime() + UNINSTALL_DELETION_DAYS * DAY);
+      await db.$transaction([
+        db.webhookDelivery.create({ data: { webhookId, shop, topic } }),
+        db.session.deleteMany({ where: { shop } }),
+        db.shop.upsert({
           where: { shop },
-          create: {
-            shop,
-            uninstalledAt: now,
-            dataDeletionDueAt: new Date(now.getTime() + UNINSTALL_DELETION_DAYS * DAY),
-          },
-          update: { uninstalledAt: now, dataDeletionDueAt: new Date(now.getTime() + UNINSTALL_DELETION_DAYS * DAY) },
-        });
-        await tx.auditEvent.create({ data: { shop, actor: "shopify", action: "app.uninstalled" } });
-        return { outcome: "accepted", jobId: null } as const;
-      }
-      const request = await tx.privacyRequest.create({
+          create: { shop, uninstalledAt: now, dataDeletionDueAt: deletionDue },
+          update: { uninstalledAt: now, dataDeletionDueAt: deletionDue },
+        }),
+        db.auditEvent.create({ data: { shop, actor: "shopify", action: "app.uninstalled" } }),
+      ]);
+      return { outcome: "accepted", jobId: null };
+    }
+    const requestId = randomUUID();
+    const job = newJob({
+      type: work.type,
+      payload: { ...work.payload, privacyRequestId: requestId, subjectDigest: work.request?.digest ?? "" },
+      dedupeKey: `webhook:${webhookId}`,
+      shop,
+    });
+    await db.$transaction([
+      db.webhookDelivery.create({ data: { webhookId, shop, topic, jobId: job.id } }),
+      db.privacyRequest.create({
         data: {
+          id: requestId,
           shop,
           source: "shopify",
           type: work.request?.type ?? work.type,
@@ -125,26 +135,19 @@ export async function acceptDelivery(db: Db, digest: SubjectDigest, delivery: De
           createdAt: now,
           dueAt: due,
         },
-        select: { id: true },
-      });
-      const job = await enqueue(tx, {
-        type: work.type,
-        payload: { ...work.payload, privacyRequestId: request.id, subjectDigest: work.request?.digest ?? "" },
-        dedupeKey: `webhook:${webhookId}`,
-        shop,
-      });
-      await tx.webhookDelivery.update({ where: { webhookId }, data: { jobId: job.id } });
-      await tx.auditEvent.create({
+      }),
+      db.job.create({ data: job }),
+      db.auditEvent.create({
         data: {
           shop,
           actor: "shopify",
           action: `webhook.${topic.toLowerCase()}.accepted`,
           targetType: "PrivacyRequest",
-          targetId: request.id,
+          targetId: requestId,
         },
-      });
-      return { outcome: "accepted", jobId: job.id } as const;
-    });
+      }),
+    ]);
+    return { outcome: "accepted", jobId: job.id };
   } catch (error) {
     // Shopify retries a delivery it thinks failed; the same webhook id is done (or in hand) already.
     if (isUniqueViolation(error)) return { outcome: "duplicate" };

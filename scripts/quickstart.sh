@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# `npm run quickstart`: from a fresh clone to a running app on the embedded defaults —
+# SQLite in ./data, the built-in analysis engine, the worker in-process — on http://127.0.0.1:3000.
+# No Shopify account and no internet beyond the npm registry are needed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "== installing dependencies (npm ci)"
+  npm ci --no-audit --no-fund
+fi
+echo "== building"
+npm run --silent build >/dev/null
+echo "== starting (Ctrl-C to stop)"
+exec node server.mjs

@@ -1,0 +1,95 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import Database from "better-sqlite3";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openDatabase } from "../app/db/client.server";
+import { migrate } from "../app/db/migrate.server";
+import { seedManyScansSqlite, seedShop } from "./support/seed";
+import { startServer, type RunningServer } from "./support/server";
+import { payloads, SHOP, signedWebhook, TEST_SECRET } from "./support/shopify";
+
+/**
+ * P10 end to end, with the real server process: a shop/redact is accepted over HTTP, the process
+ * is killed with SIGKILL while the erasure is half done, and after a restart the job is claimed
+ * again (its lease expired) and finishes. A Shopify retry of the same delivery changes nothing.
+ */
+const SCANS = 60_000;
+
+describe("P10: a crash mid-way through a compliance job loses nothing", () => {
+  let dir: string;
+  let file: string;
+  let server: RunningServer | undefined;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), "scanshield-crash-"));
+    file = join(dir, "app.db");
+    await migrate(`file:${file}`);
+    const db = await openDatabase(`file:${file}`);
+    const notice = await seedShop(db.client, SHOP);
+    await db.close();
+    seedManyScansSqlite(file, SHOP, notice.id, SCANS);
+  });
+  afterAll(async () => {
+    await server?.stop("SIGKILL");
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const env = () => ({
+    DATABASE_URL: `file:${file}`,
+    SHOPIFY_API_SECRET: TEST_SECRET,
+    JOB_LEASE_MS: "1500",
+    JOB_POLL_INTERVAL_MS: "50",
+  });
+  // A second connection, read-only, as an operator would look at the database.
+  const peek = <T>(sql: string): T => {
+    const sqlite = new Database(file, { readonly: true, fileMustExist: true });
+    try {
+      return sqlite.prepare(sql).get() as T;
+    } finally {
+      sqlite.close();
+    }
+  };
+  const scans = () => peek<{ n: number }>(`SELECT count(*) AS n FROM "Scan"`).n;
+  const post = (s: RunningServer, w: ReturnType<typeof signedWebhook>) =>
+    fetch(`${s.baseUrl}/webhooks/shop/redact`, { method: "POST", headers: w.headers, body: w.body });
+
+  it("P10: kill -9 during shop/redact, restart, and the erasure completes exactly once", async () => {
+    const delivery = signedWebhook("SHOP_REDACT", payloads.shopRedact());
+    server = await startServer(env());
+    const response = await post(server, delivery);
+    expect(response.status).toBe(200);
+
+    // Wait until the job has erased some, but not all, of the shop's scans; then pull the plug.
+    const deadline = Date.now() + 60_000;
+    let remaining = scans();
+    while (!(remaining < SCANS && remaining > 0)) {
+      if (Date.now() > deadline) throw new Error(`never caught the job mid-way (remaining ${remaining})`);
+      await new Promise((r) => setTimeout(r, 5));
+      remaining = scans();
+    }
+    await server.stop("SIGKILL");
+    const afterCrash = scans();
+    expect(afterCrash).toBeGreaterThan(0);
+    expect(peek<{ status: string }>(`SELECT status FROM "Job" WHERE type = 'compliance.shop_redact'`).status).toBe("running");
+
+    server = await startServer(env());
+    // Shopify retries deliveries it is unsure about; the retry is acknowledged and ignored.
+    expect((await post(server, delivery)).status).toBe(200);
+    const finished = Date.now() + 60_000;
+    while (peek<{ status: string }>(`SELECT status FROM "Job" WHERE type = 'compliance.shop_redact'`).status !== "done") {
+      if (Date.now() > finished) throw new Error(`job did not finish after restart:\n${server.output()}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await server.stop();
+
+    expect(scans()).toBe(0);
+    expect(peek<{ n: number }>(`SELECT count(*) AS n FROM "Subject"`).n).toBe(0);
+    expect(peek<{ n: number }>(`SELECT count(*) AS n FROM "Shop"`).n).toBe(0);
+    const job = peek<{ attempts: number; n: number }>(
+      `SELECT max(attempts) AS attempts, count(*) AS n FROM "Job" WHERE type = 'compliance.shop_redact'`,
+    );
+    expect(job).toEqual({ attempts: 2, n: 1 });
+    expect(peek<{ n: number }>(`SELECT count(*) AS n FROM "WebhookDelivery"`).n).toBe(1);
+  });
+});
