@@ -5,7 +5,9 @@
 //   node server.mjs --worker-only   migrate, run background work, no HTTP
 //   node server.mjs --migrate-only  migrate and exit
 //   node server.mjs --rotate-keys   re-encrypt stored secrets under the active key and exit
+import { fork } from "node:child_process";
 import { existsSync } from "node:fs";
+import { setPriority } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { createRequestHandler } from "@remix-run/express";
@@ -88,6 +90,39 @@ function closeServer(server) {
   });
 }
 
+/**
+ * The worker that `npm start` runs for you: the same code as `--worker-only`, in a child process
+ * at a lower CPU priority, so jobs never delay webhook acknowledgements or page loads on the
+ * server's event loop (docs/decisions/0003-job-queue.md). Restarted if it dies.
+ */
+const WORKER_NICENESS = 10;
+
+function superviseWorker(running) {
+  let child;
+  const start = () => {
+    child = fork(fileURLToPath(import.meta.url), ["--worker-only"], { stdio: "inherit" });
+    try {
+      setPriority(child.pid, WORKER_NICENESS);
+    } catch {
+      // Not permitted on some hosts: the worker then simply shares the CPU evenly.
+    }
+    child.once("exit", (code, signal) => {
+      if (running.stopping) return;
+      console.error(`ScanShield worker exited (${signal ?? code}); restarting in 1 s`);
+      setTimeout(start, 1_000);
+    });
+  };
+  start();
+  return {
+    stop: () =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        child.once("exit", () => resolve());
+        child.kill("SIGTERM");
+      }),
+  };
+}
+
 async function main() {
   const mode = modeFrom(process.argv.slice(2));
   const running = { server: undefined, worker: undefined, stopping: false };
@@ -131,13 +166,16 @@ async function main() {
   }
 
   if (running.stopping) return;
-  if (mode === "--worker-only" || config.JOBS_IN_PROCESS) {
+  if (mode === "--serve" && config.JOBS_IN_PROCESS) {
+    running.worker = superviseWorker(running);
+  } else if (mode === "--worker-only") {
     running.worker = await runtime.startBackgroundWork();
-    if (mode === "--worker-only") {
-      // Runs until a signal arrives, whether or not the worker's own timers hold the event loop open.
-      setInterval(() => undefined, 2 ** 30);
-      console.log("ScanShield worker running");
-    }
+    // Started by `npm start`: if that process dies (even by SIGKILL) the worker goes with it;
+    // leases hand its job to the next worker, so nothing is lost.
+    if (process.send) process.on("disconnect", () => process.exit(1));
+    // Runs until a signal arrives, whether or not the worker's own timers hold the event loop open.
+    setInterval(() => undefined, 2 ** 30);
+    console.log("ScanShield worker running");
   }
 }
 

@@ -10,8 +10,15 @@ declare global {
   var __scanshieldDb: Promise<Database> | undefined;
 }
 
+let role: "web" | "worker" = "web";
+
+/** Called by the worker process before it first touches the database: it owns the checkpoints. */
+export function openAsWorker(): void {
+  role = "worker";
+}
+
 export function database(): Promise<Database> {
-  globalThis.__scanshieldDb ??= openDatabase(env().DATABASE_URL);
+  globalThis.__scanshieldDb ??= openDatabase(env().DATABASE_URL, { role });
   return globalThis.__scanshieldDb;
 }
 

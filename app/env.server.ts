@@ -39,6 +39,7 @@ const schema = z
     JOB_POLL_INTERVAL_MS: positiveInt.default(500),
     JOB_LEASE_MS: positiveInt.default(60_000),
     RETENTION_SWEEP_INTERVAL_MS: positiveInt.default(3_600_000),
+    JOB_BUSY_SHARE: z.coerce.number().gt(0).max(1).default(0.5),
     LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
   })
   .superRefine((v, ctx) => {

@@ -1,6 +1,6 @@
 import { appKeyring } from "./crypto/keyring.server";
 import { reencryptAll } from "./crypto/rotation.server";
-import { database } from "./db.server";
+import { database, openAsWorker } from "./db.server";
 import { migrate } from "./db/migrate.server";
 import { env } from "./env.server";
 import { jobHandlers, periodicJobs } from "./jobs/handlers.server";
@@ -21,12 +21,14 @@ export const runtime = {
 
   startBackgroundWork: async (): Promise<{ stop(): Promise<void> }> => {
     const e = env();
+    openAsWorker();
     const worker = startWorker({
       database: await database(),
       handlers: jobHandlers(appKeyring()),
       pollMs: e.JOB_POLL_INTERVAL_MS,
       leaseMs: e.JOB_LEASE_MS,
       periodic: periodicJobs(e.RETENTION_SWEEP_INTERVAL_MS),
+      busyShare: e.JOB_BUSY_SHARE,
     });
     logger.info("worker started", { workerId: worker.id });
     return worker;

@@ -38,7 +38,7 @@ async function timed(
 ) {
   const db = await openDatabase(`file:${file}`);
   if (!secureDelete) await db.client.$queryRawUnsafe("PRAGMA secure_delete = OFF");
-  await eraseCustomer(db.client, keyring, SHOP, "1000", "warm-up");
+  await eraseCustomer(db.client, keyring, { shop: SHOP, customerId: "1000", subjectDigest: "warm-up" });
   await db.flushErasures();
   const started = performance.now();
   await work(db);
@@ -59,7 +59,8 @@ export async function measureRedaction() {
       for (const [name, work] of [
         [
           "customers/redact",
-          (db: Awaited<ReturnType<typeof openDatabase>>) => eraseCustomer(db.client, keyring, SHOP, "7401", "d"),
+          (db: Awaited<ReturnType<typeof openDatabase>>) =>
+            eraseCustomer(db.client, keyring, { shop: SHOP, customerId: "7401", subjectDigest: "d" }),
         ],
         ["shop/redact", (db: Awaited<ReturnType<typeof openDatabase>>) => eraseShop(db, keyring, SHOP)],
       ] as const) {

@@ -71,13 +71,17 @@ describe("P10: a crash mid-way through a compliance job loses nothing", () => {
     await server.stop("SIGKILL");
     const afterCrash = scans();
     expect(afterCrash).toBeGreaterThan(0);
-    expect(peek<{ status: string }>(`SELECT status FROM "Job" WHERE type = 'compliance.shop_redact'`).status).toBe("running");
+    expect(peek<{ status: string }>(`SELECT status FROM "Job" WHERE type = 'compliance.shop_redact'`).status).toBe(
+      "running",
+    );
 
     server = await startServer(env());
     // Shopify retries deliveries it is unsure about; the retry is acknowledged and ignored.
     expect((await post(server, delivery)).status).toBe(200);
     const finished = Date.now() + 60_000;
-    while (peek<{ status: string }>(`SELECT status FROM "Job" WHERE type = 'compliance.shop_redact'`).status !== "done") {
+    while (
+      peek<{ status: string }>(`SELECT status FROM "Job" WHERE type = 'compliance.shop_redact'`).status !== "done"
+    ) {
       if (Date.now() > finished) throw new Error(`job did not finish after restart:\n${server.output()}`);
       await new Promise((r) => setTimeout(r, 50));
     }

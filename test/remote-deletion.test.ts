@@ -76,7 +76,11 @@ describe("P11: erasure propagates to the analysis API", () => {
     const remoteIds = (await database.client.scan.findMany({ select: { remoteAnalysisId: true } })).map(
       (s) => s.remoteAnalysisId,
     );
-    const counts = await eraseCustomer(database.client, keyring, SHOP, "7401", "digest");
+    const counts = await eraseCustomer(database.client, keyring, {
+      shop: SHOP,
+      customerId: "7401",
+      subjectDigest: "digest",
+    });
     expect(counts.remoteDeletionsQueued).toBe(2);
     // The outbox holds the key sealed, never in clear.
     const outbox = await database.client.remoteDeletion.findMany();
@@ -102,7 +106,7 @@ describe("P11: erasure propagates to the analysis API", () => {
 
   it("P11: keeps what the vendor did not confirm and fails so the job retries; 404 counts as already deleted", async () => {
     await customerWithRemoteScans();
-    await eraseCustomer(database.client, keyring, SHOP, "7401", "digest");
+    await eraseCustomer(database.client, keyring, { shop: SHOP, customerId: "7401", subjectDigest: "digest" });
     vendor.setStatus(503);
     await expect(drainRemoteDeletions(database.client, keyring)).rejects.toBeInstanceOf(RemoteDeletionPendingError);
     const pending = await database.client.remoteDeletion.findMany();

@@ -37,7 +37,16 @@ function postgresClient(url: string): Db {
 }
 
 /** Opens the database named by `url` with the connection settings erasure and concurrency need. */
-export async function openDatabase(url: string): Promise<Database> {
+export interface OpenOptions {
+  /**
+   * "web" leaves WAL checkpoints to the worker: better-sqlite3 is synchronous, and a checkpoint
+   * (with its fsync) on the request path would stall every request behind it. The web process
+   * still checkpoints by itself if the WAL ever passes ~80 MB (no worker running).
+   */
+  role?: "web" | "worker";
+}
+
+export async function openDatabase(url: string, options: OpenOptions = {}): Promise<Database> {
   const kind = databaseKind(url);
   if (kind === "postgresql") {
     const client = postgresClient(url);
@@ -59,10 +68,14 @@ export async function openDatabase(url: string): Promise<Database> {
   await client.$queryRawUnsafe("PRAGMA secure_delete = ON");
   await client.$queryRawUnsafe("PRAGMA foreign_keys = ON");
   await client.$queryRawUnsafe("PRAGMA synchronous = NORMAL");
+  if (options.role === "web") await client.$queryRawUnsafe("PRAGMA wal_autocheckpoint = 20000");
   return {
     kind,
     client,
     flushErasures: async () => {
+      // PASSIVE does the bulk of the copying without blocking writers; TRUNCATE then finishes
+      // the few frames left and empties the file, holding writers back only briefly.
+      await client.$queryRawUnsafe("PRAGMA wal_checkpoint(PASSIVE)");
       await client.$queryRawUnsafe("PRAGMA wal_checkpoint(TRUNCATE)");
     },
     close: () => client.$disconnect(),

@@ -23,8 +23,12 @@ export interface EnqueueInput {
   maxAttempts?: number;
 }
 
+/** A unique-constraint failure, from a model query (P2002) or a raw one (P2010, as the driver adapter reports it). */
 export function isUniqueViolation(error: unknown): boolean {
-  return typeof error === "object" && error !== null && (error as { code?: unknown }).code === "P2002";
+  if (typeof error !== "object" || error === null) return false;
+  const { code, meta } = error as { code?: unknown; meta?: { driverAdapterError?: { cause?: { kind?: unknown } } } };
+  if (code === "P2002") return true;
+  return code === "P2010" && meta?.driverAdapterError?.cause?.kind === "UniqueConstraintViolation";
 }
 
 /**
@@ -65,7 +69,7 @@ export async function enqueueOnce(db: Db, input: EnqueueInput & { dedupeKey: str
 /**
  * Claims the next due job (queued and due, or running with an expired lease) for `workerId`.
  * PostgreSQL: `FOR UPDATE SKIP LOCKED`, so instances never wait on each other's candidates.
- * SQLite: a compare-and-swap on the attempt counter; SQLite has one writer at a time.
+ * SQLite: a single UPDATE … RETURNING; SQLite has one writer at a time.
  */
 export async function claimNext(database: Database, workerId: string, leaseMs: number): Promise<Job | null> {
   const db = database.client;
@@ -87,31 +91,19 @@ export async function claimNext(database: Database, workerId: string, leaseMs: n
     return id ? db.job.findUnique({ where: { id } }) : null;
   }
 
-  for (let tries = 0; tries < 5; tries++) {
-    const now = new Date();
-    const candidate = await db.job.findFirst({
-      where: {
-        OR: [
-          { status: "queued", runAt: { lte: now } },
-          { status: "running", lockedUntil: { lt: now } },
-        ],
-      },
-      orderBy: { runAt: "asc" },
-      select: { id: true, status: true, attempts: true },
-    });
-    if (!candidate) return null;
-    const { count } = await db.job.updateMany({
-      where: { id: candidate.id, status: candidate.status, attempts: candidate.attempts },
-      data: {
-        status: "running",
-        lockedBy: workerId,
-        lockedUntil: new Date(now.getTime() + leaseMs),
-        attempts: { increment: 1 },
-      },
-    });
-    if (count === 1) return db.job.findUnique({ where: { id: candidate.id } });
-  }
-  return null;
+  // One statement, so SQLite (one writer at a time) claims atomically. The adapter writes Dates
+  // in the same ISO-8601 text Prisma stores, so the comparisons hold.
+  const now = new Date();
+  const rows = await db.$queryRaw<{ id: string }[]>`
+    UPDATE "Job" SET "status" = 'running', "lockedBy" = ${workerId}, "attempts" = "attempts" + 1,
+      "lockedUntil" = ${new Date(now.getTime() + leaseMs)}, "updatedAt" = ${now}
+    WHERE "id" = (
+      SELECT "id" FROM "Job"
+      WHERE ("status" = 'queued' AND "runAt" <= ${now}) OR ("status" = 'running' AND "lockedUntil" < ${now})
+      ORDER BY "runAt" LIMIT 1)
+    RETURNING "id"`;
+  const id = rows[0]?.id;
+  return id ? db.job.findUnique({ where: { id } }) : null;
 }
 
 /** Extends the lease of a job this worker still holds; false when it was lost. */
@@ -125,10 +117,10 @@ export async function heartbeat(db: Db, job: Job, workerId: string, leaseMs: num
 
 /** Marks done and forgets the payload: payloads may name a customer, and a finished job needs none. */
 export async function complete(db: Db, job: Job, workerId: string): Promise<boolean> {
-  const { count } = await db.job.updateMany({
-    where: { id: job.id, lockedBy: workerId, status: "running" },
-    data: { status: "done", payload: "{}", finishedAt: new Date(), lockedBy: null, lockedUntil: null, lastError: null },
-  });
+  // Raw: this runs once per job, and the compiled-query cost would be most of the job's own.
+  const count = await db.$executeRaw`UPDATE "Job" SET "status" = 'done', "payload" = '{}', "finishedAt" = ${new Date()},
+    "updatedAt" = ${new Date()}, "lockedBy" = NULL, "lockedUntil" = NULL, "lastError" = NULL
+    WHERE "id" = ${job.id} AND "lockedBy" = ${workerId} AND "status" = 'running'`;
   return count === 1;
 }
 

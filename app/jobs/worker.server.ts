@@ -18,6 +18,16 @@ export interface JobHandler {
   erasesPersonalData?: boolean;
 }
 
+/**
+ * Called by long handlers between batches. The SQLite driver is synchronous, so a chain of
+ * queries can run without ever returning to the event loop; yielding here lets heartbeats renew
+ * the lease and shutdown (or the parent process's death) be noticed, then stops if asked to.
+ */
+export async function betweenBatches(signal?: AbortSignal): Promise<void> {
+  await new Promise<void>((resolve) => setImmediate(resolve));
+  signal?.throwIfAborted();
+}
+
 /** A handler error that retrying cannot fix (e.g. a payload that fails validation). */
 export class PermanentJobError extends Error {
   override name = "PermanentJobError";
@@ -35,10 +45,16 @@ export interface WorkerOptions {
   leaseMs: number;
   periodic?: PeriodicJob[];
   workerId?: string;
+  /**
+   * The most of its time the worker spends running jobs (0–1]: after each job it rests in
+   * proportion, so a flood of work (a burst of webhooks) drains steadily instead of starving
+   * the HTTP side of CPU and of the database's write lock. Jobs wait; acknowledgements do not.
+   */
+  busyShare?: number;
 }
 
 /** Longest an erasure may wait for the SQLite WAL to be folded and truncated while the queue is busy. */
-export const FLUSH_EVERY_MS = 1_000;
+export const FLUSH_EVERY_MS = 10_000;
 
 export interface Worker {
   readonly id: string;
@@ -136,8 +152,11 @@ export function startWorker(options: WorkerOptions): Worker {
         await schedulePeriodic();
         const job = await claimNext(database, id, leaseMs);
         if (job) {
+          const started = Date.now();
           await runOne(job);
           await flushErasures(false);
+          const share = options.busyShare ?? 1;
+          if (share < 1) await sleep(((Date.now() - started) * (1 - share)) / share);
           continue;
         }
         await flushErasures(true);

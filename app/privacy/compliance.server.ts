@@ -1,7 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { z } from "zod";
 import type { Keyring } from "../crypto/keyring";
-import type { Db } from "../db/client.server";
+import type { Database, Db } from "../db/client.server";
+import { insertRow } from "../db/raw.server";
 import { isUniqueViolation, newJob } from "../jobs/queue.server";
 import { PermanentJobError, type JobHandler } from "../jobs/worker.server";
 import { logger } from "../logger.server";
@@ -62,7 +63,12 @@ function parse<T extends z.ZodTypeAny>(schema: T, payload: unknown, shop: string
 export type SubjectDigest = (shop: string, customerId: string) => string;
 
 /** Records a verified delivery and its work. Throws WebhookPayloadError (→ 400) before writing anything. */
-export async function acceptDelivery(db: Db, digest: SubjectDigest, delivery: Delivery): Promise<Acceptance> {
+export async function acceptDelivery(
+  database: Database,
+  digest: SubjectDigest,
+  delivery: Delivery,
+): Promise<Acceptance> {
+  const db = database.client;
   const { webhookId, topic, shop } = delivery;
   const now = new Date();
   const due = new Date(now.getTime() + COMPLIANCE_DUE_DAYS * DAY);
@@ -123,28 +129,28 @@ export async function acceptDelivery(db: Db, digest: SubjectDigest, delivery: De
       shop,
     });
     await db.$transaction([
-      db.webhookDelivery.create({ data: { webhookId, shop, topic, jobId: job.id } }),
-      db.privacyRequest.create({
-        data: {
-          id: requestId,
-          shop,
-          source: "shopify",
-          type: work.request?.type ?? work.type,
-          subjectDigest: work.request?.digest ?? null,
-          externalRef: webhookId,
-          createdAt: now,
-          dueAt: due,
-        },
+      insertRow(database, "WebhookDelivery", { webhookId, shop, topic, jobId: job.id, receivedAt: now }),
+      insertRow(database, "PrivacyRequest", {
+        id: requestId,
+        shop,
+        source: "shopify",
+        type: work.request?.type ?? work.type,
+        status: "received",
+        subjectDigest: work.request?.digest ?? null,
+        externalRef: webhookId,
+        dueAt: due,
+        createdAt: now,
+        updatedAt: now,
       }),
-      db.job.create({ data: job }),
-      db.auditEvent.create({
-        data: {
-          shop,
-          actor: "shopify",
-          action: `webhook.${topic.toLowerCase()}.accepted`,
-          targetType: "PrivacyRequest",
-          targetId: requestId,
-        },
+      insertRow(database, "Job", { ...job, status: "queued", attempts: 0, createdAt: now, updatedAt: now }),
+      insertRow(database, "AuditEvent", {
+        id: randomUUID(),
+        shop,
+        actor: "shopify",
+        action: `webhook.${topic.toLowerCase()}.accepted`,
+        targetType: "PrivacyRequest",
+        targetId: requestId,
+        createdAt: now,
       }),
     ]);
     return { outcome: "accepted", jobId: job.id };
@@ -169,19 +175,11 @@ function jobPayload<T extends z.ZodTypeAny>(schema: T, payload: unknown): z.outp
   return result.data;
 }
 
-async function markInProgress(db: Db, privacyRequestId: string): Promise<void> {
-  await db.privacyRequest.updateMany({
-    where: { id: privacyRequestId, status: "received" },
-    data: { status: "in_progress" },
-  });
-}
-
 export function complianceHandlers(keyring: Keyring): Record<string, JobHandler> {
   return {
     [JOB_TYPES.dataRequest]: {
       async run(payload, { database }) {
         const p = jobPayload(customerJob, payload);
-        await markInProgress(database.client, p.privacyRequestId);
         const result = await fulfilDataRequest(database.client, keyring, p);
         await database.client.auditEvent.create({
           data: {
@@ -200,22 +198,23 @@ export function complianceHandlers(keyring: Keyring): Record<string, JobHandler>
       erasesPersonalData: true,
       async run(payload, { database }) {
         const p = jobPayload(customerJob, payload);
-        await markInProgress(database.client, p.privacyRequestId);
-        const counts = await eraseCustomer(database.client, keyring, p.shop, p.customerId, p.subjectDigest);
-        await database.client.privacyRequest.update({
-          where: { id: p.privacyRequestId },
-          data: { status: "completed", completedAt: new Date(), subjectDigest: null },
-        });
-        await database.client.auditEvent.create({
-          data: {
-            shop: p.shop,
-            actor: "system",
-            action: "customer.redacted",
-            targetType: "PrivacyRequest",
-            targetId: p.privacyRequestId,
-            details: JSON.stringify(counts),
-          },
-        });
+        const db = database.client;
+        const counts = await eraseCustomer(db, keyring, p, (erased) => [
+          db.privacyRequest.update({
+            where: { id: p.privacyRequestId },
+            data: { status: "completed", completedAt: new Date(), subjectDigest: null },
+          }),
+          db.auditEvent.create({
+            data: {
+              shop: p.shop,
+              actor: "system",
+              action: "customer.redacted",
+              targetType: "PrivacyRequest",
+              targetId: p.privacyRequestId,
+              details: JSON.stringify(erased),
+            },
+          }),
+        ]);
         logger.info("customer redacted", { shop: p.shop, ...counts });
       },
     },

@@ -1,4 +1,6 @@
+import type { Prisma } from "@prisma/client";
 import type { Keyring } from "../crypto/keyring";
+import { betweenBatches } from "../jobs/worker.server";
 import type { Database, Db } from "../db/client.server";
 import { queueRemoteDeletions } from "../analysis/remote-deletion.server";
 
@@ -37,15 +39,16 @@ export async function eraseSubjects(
 
 /**
  * Everything the app holds about one Shopify customer of one shop (customers/redact), plus exports
- * made for them and the identifying digest on their ledger rows.
+ * made for them and the identifying digest on their ledger rows. `finish` adds the caller's own
+ * bookkeeping (ledger, audit) to the last transaction, so the job makes as few writes as it can.
  */
 export async function eraseCustomer(
   db: Db,
   keyring: Keyring,
-  shop: string,
-  customerId: string,
-  subjectDigest: string,
+  input: { shop: string; customerId: string; subjectDigest: string },
+  finish: (counts: ErasureCounts) => Prisma.PrismaPromise<unknown>[] = () => [],
 ): Promise<ErasureCounts> {
+  const { shop, customerId, subjectDigest } = input;
   const subjects = await db.subject.findMany({ where: { shop, customerId }, select: { id: true } });
   const counts = await eraseSubjects(
     db,
@@ -56,6 +59,7 @@ export async function eraseCustomer(
   await db.$transaction([
     db.dataExport.deleteMany({ where: { shop, subjectDigest } }),
     db.privacyRequest.updateMany({ where: { shop, subjectDigest }, data: { subjectDigest: null } }),
+    ...finish(counts),
   ]);
   return counts;
 }
@@ -85,7 +89,7 @@ export async function eraseShop(
   let remoteDeletionsQueued = 0;
   // Analyses the vendor holds are queued for deletion in the same transaction that drops them here.
   for (;;) {
-    signal?.throwIfAborted();
+    await betweenBatches(signal);
     const remote = await db.scan.findMany({
       where: { shop, remoteAnalysisId: { not: null } },
       select: { id: true, remoteApiUrl: true, remoteAnalysisId: true },
@@ -101,7 +105,7 @@ export async function eraseShop(
   const param = database.kind === "postgresql" ? "$1" : "?";
   for (const table of SHOP_TABLES) {
     for (;;) {
-      signal?.throwIfAborted();
+      await betweenBatches(signal);
       // The table name is one of the constants above, never input.
       const deleted = await db.$executeRawUnsafe(
         `DELETE FROM "${table}" WHERE "id" IN (SELECT "id" FROM "${table}" WHERE "shop" = ${param} LIMIT ${SHOP_BATCH})`,

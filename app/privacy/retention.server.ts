@@ -1,4 +1,5 @@
 import type { Keyring } from "../crypto/keyring";
+import { betweenBatches } from "../jobs/worker.server";
 import type { Database } from "../db/client.server";
 import { logger } from "../logger.server";
 import { eraseShop } from "./erasure.server";
@@ -50,7 +51,7 @@ export async function sweepRetention(
   // Shops whose uninstall clock ran out and whose shop/redact never came.
   const overdue = await db.shop.findMany({ where: { dataDeletionDueAt: { lte: now } }, select: { shop: true } });
   for (const { shop } of overdue) {
-    signal?.throwIfAborted();
+    await betweenBatches(signal);
     await eraseShop(database, keyring, shop, signal);
     counts.shopsErased++;
   }
@@ -59,7 +60,7 @@ export async function sweepRetention(
     select: { shop: true, resultRetentionDays: true, requestLogRetentionDays: true },
   });
   for (const shop of shops) {
-    signal?.throwIfAborted();
+    await betweenBatches(signal);
     if (shop.resultRetentionDays !== null) {
       const before = ago(now, shop.resultRetentionDays);
       counts.scans += await db.$transaction(async (tx) => {

@@ -62,8 +62,7 @@ export async function receiveWebhook(request: Request, expected: WebhookTopic): 
   }
 
   try {
-    const db = (await database()).client;
-    const acceptance = await acceptDelivery(db, subjectDigest, {
+    const acceptance = await acceptDelivery(await database(), subjectDigest, {
       webhookId: context.webhookId,
       topic: expected,
       shop: context.shop,

@@ -1,0 +1,16 @@
+// `npm run bench`: builds the app, then prints every benchmark's figures with its same-run baseline.
+//   webhook acknowledgement latency (bench/webhook-latency.mjs)
+//   compliance erasure at 100,000 scans (bench/redact.bench.ts)
+import { execFileSync } from "node:child_process";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const run = (cmd, args) =>
+  execFileSync(cmd, args, { cwd: root, stdio: "inherit", env: { ...process.env, LOG_LEVEL: "silent" } });
+
+run("npm", ["run", "--silent", "build"]);
+console.log("");
+run(process.execPath, ["bench/webhook-latency.mjs", "100", "10", "3"]);
+console.log("");
+run(join(root, "node_modules/.bin/vite-node"), ["--config", "vitest.config.ts", "bench/redact.bench.ts", "100000"]);
