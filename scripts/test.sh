@@ -38,7 +38,7 @@ echo "== shopify app build (offline validation)" && npm run --silent app:build >
 echo "== tests"
 report=$(mktemp)
 status=0
-npx vitest run --reporter=default --reporter=json --outputFile.json="$report" || status=$?
+npx vitest run --reporter=default --reporter=json --outputFile="$report" || status=$?
 # One plain closing line any CI can read.
 node -e 'const r=require(process.argv[1]);console.log(`${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests+r.numTodoTests} skipped`)' "$report" || true
 rm -f "$report"

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { z } from "zod";
 import type { Keyring } from "../crypto/keyring";
-import type { Database, Db } from "../db/client.server";
+import type { Database } from "../db/client.server";
 import { insertRow } from "../db/raw.server";
 import { isUniqueViolation, newJob } from "../jobs/queue.server";
 import { PermanentJobError, type JobHandler } from "../jobs/worker.server";
