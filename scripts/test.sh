@@ -36,7 +36,7 @@ echo "== build" && npm run --silent build >/dev/null
 echo "== shopify app build (offline validation)" && npm run --silent app:build >/dev/null
 
 echo "== tests"
-report=$(mktemp)
+report=$(mktemp --suffix=.json)
 status=0
 npx vitest run --reporter=default --reporter=json --outputFile="$report" || status=$?
 # One plain closing line any CI can read.
