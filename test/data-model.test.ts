@@ -15,10 +15,17 @@ describe.each(DATABASE_KINDS)("data layer on %s", (kind) => {
 
   it("P7: consent records are append-only: the database refuses to rewrite one, but erasure may delete it", async () => {
     const notice = await seedShop(database.client, SHOP);
-    const seeded = await seedSubject(database.client, appKeyring(), { shop: SHOP, noticeId: notice.id, anonymousId: "a" });
+    const seeded = await seedSubject(database.client, appKeyring(), {
+      shop: SHOP,
+      noticeId: notice.id,
+      anonymousId: "a",
+    });
     const refused = await database.client.consentRecord
       .update({ where: { id: seeded.consentId }, data: { ageConfirmed: false } })
-      .then(() => null, (error: { message: string; meta?: unknown }) => error);
+      .then(
+        () => null,
+        (error: { message: string; meta?: unknown }) => error,
+      );
     // PostgreSQL's message carries the trigger's text; SQLite's arrives in the driver's detail.
     expect(`${refused?.message} ${JSON.stringify(refused?.meta)}`).toContain("append-only");
     const kept = await database.client.consentRecord.findUniqueOrThrow({ where: { id: seeded.consentId } });

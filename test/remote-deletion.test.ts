@@ -5,7 +5,7 @@ import { shopApiKeyContext } from "../app/crypto/contexts";
 import { appKeyring } from "../app/crypto/keyring.server";
 import { drainRemoteDeletions, RemoteDeletionPendingError } from "../app/analysis/remote-deletion.server";
 import { eraseCustomer } from "../app/privacy/erasure.server";
-import { createTestDatabase, type TestDatabase } from "./support/database";
+import { clearAll, createTestDatabase, type TestDatabase } from "./support/database";
 import { seedShop, seedSubject } from "./support/seed";
 import { SHOP } from "./support/shopify";
 
@@ -45,10 +45,7 @@ describe("P11: erasure propagates to the analysis API", () => {
   beforeEach(async () => {
     vendor.received.length = 0;
     vendor.setStatus(204);
-    await database.client.subject.deleteMany();
-    await database.client.remoteDeletion.deleteMany();
-    await database.client.noticeVersion.deleteMany();
-    await database.client.shop.deleteMany();
+    await clearAll(database);
   });
 
   async function customerWithRemoteScans() {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { appKeyring } from "../app/crypto/keyring.server";
 import { sweepRetention } from "../app/privacy/retention.server";
-import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from "./support/database";
+import { clearAll, createTestDatabase, DATABASE_KINDS, type TestDatabase } from "./support/database";
 import { seedShop, seedSubject } from "./support/seed";
 import { OTHER_SHOP, SHOP } from "./support/shopify";
 
@@ -15,12 +15,7 @@ describe.each(DATABASE_KINDS)("P12: retention sweep on %s", (kind) => {
   });
   afterAll(() => database.destroy());
   beforeEach(async () => {
-    const db = database.client;
-    await db.subject.deleteMany();
-    await db.noticeVersion.deleteMany();
-    await db.requestLog.deleteMany();
-    await db.remoteDeletion.deleteMany();
-    await db.shop.deleteMany();
+    await clearAll(database);
   });
 
   it("P12: deletes opted-in images when their window ends, and keeps younger ones", async () => {

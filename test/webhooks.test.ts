@@ -3,7 +3,7 @@ import { appKeyring } from "../app/crypto/keyring.server";
 import { setDatabaseForTests } from "../app/db.server";
 import { readExport } from "../app/privacy/export.server";
 import { receiveWebhook, subjectDigest } from "../app/webhooks/receive.server";
-import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from "./support/database";
+import { clearAll, createTestDatabase, DATABASE_KINDS, type TestDatabase } from "./support/database";
 import { runJobs, tableCounts } from "./support/jobs";
 import { seedShop, seedSubject } from "./support/seed";
 import {
@@ -28,22 +28,7 @@ describe.each(DATABASE_KINDS)("compliance webhooks on %s", (kind) => {
   afterAll(() => database.destroy());
 
   beforeEach(async () => {
-    const db = database.client;
-    // Children first: consent records are append-only but may be deleted.
-    await db.subject.deleteMany();
-    for (const table of [
-      "job",
-      "webhookDelivery",
-      "privacyRequest",
-      "dataExport",
-      "auditEvent",
-      "remoteDeletion",
-    ] as const) {
-      await (db[table] as { deleteMany: () => Promise<unknown> }).deleteMany();
-    }
-    await db.noticeVersion.deleteMany();
-    await db.session.deleteMany();
-    await db.shop.deleteMany();
+    await clearAll(database);
   });
 
   async function send(topic: Topic, payload: unknown, options: Parameters<typeof signedWebhook>[2] = {}) {

@@ -33,6 +33,20 @@ export const JOB_TYPES = {
   shopRedact: "compliance.shop_redact",
 } as const;
 
+/** The two topics about one customer: how each is validated, queued and entered in the ledger. */
+const CUSTOMER_TOPICS = {
+  CUSTOMERS_DATA_REQUEST: {
+    schema: customersDataRequestPayload,
+    job: JOB_TYPES.dataRequest,
+    ledger: "shopify_data_request",
+  },
+  CUSTOMERS_REDACT: {
+    schema: customersRedactPayload,
+    job: JOB_TYPES.customerRedact,
+    ledger: "shopify_customer_redact",
+  },
+} as const;
+
 export class WebhookPayloadError extends Error {
   override name = "WebhookPayloadError";
 }
@@ -76,21 +90,14 @@ export async function acceptDelivery(
   // Validate first: a malformed payload gets 400 and leaves no trace.
   let work: { type: string; payload: Record<string, string>; request?: { type: string; digest?: string } } | null;
   switch (topic) {
-    case "CUSTOMERS_DATA_REQUEST": {
-      const p = parse(customersDataRequestPayload, delivery.payload, shop);
-      work = {
-        type: JOB_TYPES.dataRequest,
-        payload: { shop, customerId: p.customer.id },
-        request: { type: "shopify_data_request", digest: digest(shop, p.customer.id) },
-      };
-      break;
-    }
+    case "CUSTOMERS_DATA_REQUEST":
     case "CUSTOMERS_REDACT": {
-      const p = parse(customersRedactPayload, delivery.payload, shop);
+      const kind = CUSTOMER_TOPICS[topic];
+      const customerId = parse(kind.schema, delivery.payload, shop).customer.id;
       work = {
-        type: JOB_TYPES.customerRedact,
-        payload: { shop, customerId: p.customer.id },
-        request: { type: "shopify_customer_redact", digest: digest(shop, p.customer.id) },
+        type: kind.job,
+        payload: { shop, customerId },
+        request: { type: kind.ledger, digest: digest(shop, customerId) },
       };
       break;
     }

@@ -61,3 +61,22 @@ export async function createTestDatabase(kind: "sqlite" | "postgresql" = "sqlite
     },
   };
 }
+
+/** Empties every table (children first), so each test in a file starts from nothing. */
+export async function clearAll(database: Pick<TestDatabase, "client">): Promise<void> {
+  const db = database.client;
+  // Subjects cascade to consents, scans, images and exports.
+  await db.subject.deleteMany();
+  await db.$transaction([
+    db.dataExport.deleteMany(),
+    db.privacyRequest.deleteMany(),
+    db.noticeVersion.deleteMany(),
+    db.remoteDeletion.deleteMany(),
+    db.webhookDelivery.deleteMany(),
+    db.job.deleteMany(),
+    db.auditEvent.deleteMany(),
+    db.requestLog.deleteMany(),
+    db.session.deleteMany(),
+    db.shop.deleteMany(),
+  ]);
+}
