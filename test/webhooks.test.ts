@@ -2,6 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { appKeyring } from "../app/crypto/keyring.server";
 import { setDatabaseForTests } from "../app/db.server";
 import { readExport } from "../app/privacy/export.server";
+import { onShopInstalled } from "../app/privacy/shop-lifecycle.server";
 import { receiveWebhook, subjectDigest } from "../app/webhooks/receive.server";
 import { clearAll, createTestDatabase, DATABASE_KINDS, type TestDatabase } from "./support/database";
 import { runJobs, tableCounts } from "./support/jobs";
@@ -197,6 +198,16 @@ describe.each(DATABASE_KINDS)("compliance webhooks on %s", (kind) => {
     const due = shop.dataDeletionDueAt?.getTime() ?? 0;
     expect(due - sent).toBeGreaterThanOrEqual(30 * 86_400_000 - 1_000);
     expect(due - sent).toBeLessThanOrEqual(30 * 86_400_000 + 60_000);
+  });
+
+  it("P12: reinstalling before the 30 days are up stops the clock; the data stays", async () => {
+    const notice = await seedShop(database.client, SHOP);
+    await seedSubject(database.client, keyring, { shop: SHOP, noticeId: notice.id, anonymousId: "kept" });
+    await send("APP_UNINSTALLED", payloads.appUninstalled());
+    await onShopInstalled(SHOP);
+    const shop = await database.client.shop.findUniqueOrThrow({ where: { shop: SHOP } });
+    expect([shop.uninstalledAt, shop.dataDeletionDueAt]).toEqual([null, null]);
+    expect(await database.client.subject.count({ where: { shop: SHOP } })).toBe(1);
   });
 
   describe("bad input gets a clear 4xx and changes nothing", () => {
