@@ -1,6 +1,7 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { appKeyring } from "../app/crypto/keyring.server";
 import { setDatabaseForTests } from "../app/db.server";
+import { resetEnvForTests } from "../app/env.server";
 import { readExport } from "../app/privacy/export.server";
 import { onShopInstalled } from "../app/privacy/shop-lifecycle.server";
 import { receiveWebhook, subjectDigest } from "../app/webhooks/receive.server";
@@ -198,6 +199,31 @@ describe.each(DATABASE_KINDS)("compliance webhooks on %s", (kind) => {
     const due = shop.dataDeletionDueAt?.getTime() ?? 0;
     expect(due - sent).toBeGreaterThanOrEqual(30 * 86_400_000 - 1_000);
     expect(due - sent).toBeLessThanOrEqual(30 * 86_400_000 + 60_000);
+  });
+
+  it("P11: nothing personal reaches the logs while a customer is exported and erased, even at debug level", async () => {
+    const notice = await seedShop(database.client, SHOP);
+    await seedSubject(database.client, keyring, { shop: SHOP, noticeId: notice.id, customerId: "7401" });
+    const lines: string[] = [];
+    const capture = (chunk: string | Uint8Array) => (lines.push(String(chunk)), true);
+    const out = vi.spyOn(process.stdout, "write").mockImplementation(capture);
+    const err = vi.spyOn(process.stderr, "write").mockImplementation(capture);
+    const level = process.env.LOG_LEVEL;
+    process.env.LOG_LEVEL = "debug";
+    resetEnvForTests();
+    try {
+      await send("CUSTOMERS_DATA_REQUEST", payloads.dataRequest(7401));
+      await send("CUSTOMERS_REDACT", payloads.customerRedact(7401));
+      await runJobs(database);
+    } finally {
+      process.env.LOG_LEVEL = level;
+      resetEnvForTests();
+      out.mockRestore();
+      err.mockRestore();
+    }
+    const logged = lines.join("");
+    expect(logged).toContain("customer redacted");
+    for (const personal of ["7401", "priya@example.com", "98765"]) expect(logged).not.toContain(personal);
   });
 
   it("P12: reinstalling before the 30 days are up stops the clock; the data stays", async () => {
