@@ -13,6 +13,8 @@ function face(options: Partial<DetectedFace> & { iod?: number; cx?: number; cy?:
   for (const i of [362, 263]) mesh[i] = [cx + iod / 2, cy - iod / 3, 0];
   return {
     score: 0.95,
+    boxScore: 0.95,
+    meshScore: 0.95,
     box: { x: cx - iod, y: cy - iod, width: 2 * iod, height: 2.4 * iod },
     mesh,
     rotation: { yaw: 0, pitch: 0, roll: 0 },

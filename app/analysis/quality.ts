@@ -69,7 +69,8 @@ export function chooseFace(faces: readonly DetectedFace[]): { face?: DetectedFac
   const iod = interOcularDistance(face);
   if (face.score < GATES.minFaceScore) reasons.push("face_unclear");
   if (iod < GATES.minInterOcularPx) reasons.push("move_closer");
-  const { yaw, pitch, roll } = face.rotation;
+  // The mesh gives the pose; without one the pose gate cannot judge, and the light gates still apply.
+  const { yaw, pitch, roll } = face.rotation ?? { yaw: 0, pitch: 0, roll: 0 };
   if (Math.abs(yaw) > GATES.maxYawDeg || Math.abs(pitch) > GATES.maxPitchDeg || Math.abs(roll) > GATES.maxRollDeg) {
     reasons.push("face_camera");
   }

@@ -1,0 +1,48 @@
+import type { PixelRect } from "./colour";
+import type { SkinIndices } from "./indices";
+import type { QualityVerdict } from "./quality";
+
+/**
+ * The one contract every analysis provider meets: the built-in local engine and a remote analysis
+ * API alike (PRODUCT.md, "The analysis API"). Input is the normalised photo; output is a
+ * measurement, or a refusal with the quality reasons the shopper can act on.
+ */
+export interface AnalysisInput {
+  /** Decoded, oriented, ≤ 1024 px, metadata-free RGB (app/analysis/image.server.ts). */
+  rgb: { data: Uint8Array; width: number; height: number };
+  /** The same photo re-encoded as JPEG without metadata: what a remote provider is sent (P4). */
+  jpeg: Uint8Array;
+  /** Where a neutral grey or white card is in the photo, if the caller knows. */
+  reference?: PixelRect & { reflectance?: number };
+}
+
+export interface EngineInfo {
+  name: string;
+  version: string;
+}
+
+export interface Measurement {
+  indices: SkinIndices;
+  /** "reference": colours were corrected with a grey/white card in the photo. */
+  whiteBalance: "reference" | "none";
+  notes: string[];
+}
+
+export type AnalysisOutcome =
+  | { status: "accepted"; analysisId: string; engine: EngineInfo; quality: QualityVerdict; measurement: Measurement }
+  | { status: "refused"; analysisId: string; engine: EngineInfo; quality: QualityVerdict };
+
+export interface AnalysisProvider {
+  readonly engine: EngineInfo;
+  analyse(input: AnalysisInput, signal?: AbortSignal): Promise<AnalysisOutcome>;
+  /** Propagates erasure (P11); the local engine keeps nothing, so it has nothing to delete. */
+  deleteAnalysis(analysisId: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Shown with every result, on every screen (PRODUCT.md honesty rules). */
+export const RESULT_NOTES = [
+  "Cosmetic indicators measured from one photo, not a diagnosis.",
+  "Lighting affects the result: daylight facing a window gives the most consistent reading.",
+  "The Fitzpatrick type is a colour-based estimate; answer the two burn/tan questions to confirm it.",
+];

@@ -1,0 +1,307 @@
+import { readdirSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { availableParallelism } from "node:os";
+import { dirname, join } from "node:path";
+import { monitorEventLoopDelay } from "node:perf_hooks";
+import sharp from "sharp";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { normaliseImage } from "./image.server";
+import {
+  createLandmarkPool,
+  LandmarkModelLoadError,
+  LandmarkPoolClosedError,
+  LandmarkWorkerCrashedError,
+  type DetectedFace,
+  type LandmarkPool,
+  type RgbImage,
+} from "./landmarks.server";
+
+// Real photos shipped by @vladmandic/face-api (a devDependency) in its demo/ folder. Their licence
+// is unclear, so they are read from node_modules and never copied into this repository.
+const require = createRequire(import.meta.url);
+const DEMO = join(dirname(require.resolve("@vladmandic/face-api/package.json")), "demo");
+const PHOTOS = readdirSync(DEMO)
+  .filter((name) => /^sample\d+\.jpg$/.test(name))
+  .sort();
+/** Faces a person counts in each photo (all frontal-ish, all adults, none smaller than ~150 px at 1024). */
+const EXPECTED_FACES: Record<string, number> = {
+  "sample1.jpg": 3,
+  "sample2.jpg": 3,
+  "sample3.jpg": 3,
+  "sample4.jpg": 4,
+  "sample5.jpg": 5,
+  "sample6.jpg": 4,
+};
+
+type Image = RgbImage & { name: string };
+
+async function rgb(input: Buffer, name: string): Promise<Image> {
+  const n = await normaliseImage(input);
+  return { name, data: n.raw, width: n.width, height: n.height };
+}
+
+async function rawToJpeg(image: RgbImage): Promise<Buffer> {
+  return sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } })
+    .jpeg({ quality: 92 })
+    .toBuffer();
+}
+
+/** A square crop around one detected face, with margin, as its own JPEG. */
+async function cropFace(image: Image, face: DetectedFace, side: number): Promise<Buffer> {
+  const cx = face.box.x + face.box.width / 2;
+  const cy = face.box.y + face.box.height / 2;
+  const half = Math.min(face.box.width * 1.2, cx, cy, image.width - cx, image.height - cy);
+  return sharp(await rawToJpeg(image))
+    .extract({
+      left: Math.round(cx - half),
+      top: Math.round(cy - half),
+      width: Math.round(2 * half),
+      height: Math.round(2 * half),
+    })
+    .resize(side, side)
+    .jpeg({ quality: 92 })
+    .toBuffer();
+}
+
+function expectPlausible(face: DetectedFace, image: RgbImage): void {
+  const { x, y, width, height } = face.box;
+  expect(face.score).toBeGreaterThan(0.5);
+  expect(width).toBeGreaterThan(40);
+  expect(width / height).toBeGreaterThan(0.6);
+  expect(width / height).toBeLessThan(1.6);
+  expect(x).toBeGreaterThan(-width * 0.2);
+  expect(y).toBeGreaterThan(-height * 0.2);
+  expect(x + width).toBeLessThan(image.width + width * 0.2);
+  expect(y + height).toBeLessThan(image.height + height * 0.2);
+  expect(face.mesh).toHaveLength(468);
+  // Landmarks lie on the face: their centre is inside the box.
+  const mx = face.mesh.reduce((sum, p) => sum + p[0], 0) / face.mesh.length;
+  const my = face.mesh.reduce((sum, p) => sum + p[1], 0) / face.mesh.length;
+  expect(mx).toBeGreaterThan(x);
+  expect(mx).toBeLessThan(x + width);
+  expect(my).toBeGreaterThan(y);
+  expect(my).toBeLessThan(y + height);
+  expect(face.rotation).not.toBeNull();
+  for (const angle of Object.values(face.rotation!)) {
+    expect(Number.isFinite(angle)).toBe(true);
+    expect(Math.abs(angle)).toBeLessThanOrEqual(180);
+  }
+  // P3: geometry only, nothing that describes or identifies the person.
+  expect(Object.keys(face).sort()).toEqual(["box", "boxScore", "mesh", "meshScore", "rotation", "score"]);
+}
+
+let pool: LandmarkPool;
+let photos: Image[];
+const results = new Map<string, DetectedFace[]>();
+
+beforeAll(async () => {
+  const started = performance.now();
+  pool = createLandmarkPool({ size: 2 });
+  const [info, images] = await Promise.all([
+    pool.ready(),
+    Promise.all(PHOTOS.map(async (name) => rgb(readFileSync(join(DEMO, name)), name))),
+  ]);
+  photos = images;
+  console.log(
+    `landmarks: ${pool.size} thread(s) ready in ${Math.round(performance.now() - started)} ms ` +
+      `(model load per thread: ${info.loadMs.join(", ")} ms; human ${info.versions.human}, ` +
+      `tfjs ${info.versions.tfjs}, backend ${info.versions.backend})`,
+  );
+  expect(info.versions.backend).toBe("wasm");
+});
+
+afterAll(async () => {
+  await pool?.close();
+});
+
+describe("face landmarks on real photos", () => {
+  it("finds every face in the face-api demo photos, with plausible boxes, meshes and rotations", async () => {
+    expect(PHOTOS).toEqual(Object.keys(EXPECTED_FACES));
+    const timings: string[] = [];
+    for (const image of photos) {
+      const started = performance.now();
+      const faces = await pool.detectFaces(image);
+      timings.push(`${image.name} ${image.width}×${image.height}: ${Math.round(performance.now() - started)} ms`);
+      results.set(image.name, faces);
+      expect(faces, image.name).toHaveLength(EXPECTED_FACES[image.name]!);
+      for (const face of faces) expectPlausible(face, image);
+      // Distinct people: no two boxes overlap much.
+      for (const a of faces) {
+        for (const b of faces) {
+          if (a === b) continue;
+          const ix = Math.max(0, Math.min(a.box.x + a.box.width, b.box.x + b.box.width) - Math.max(a.box.x, b.box.x));
+          const iy = Math.max(0, Math.min(a.box.y + a.box.height, b.box.y + b.box.height) - Math.max(a.box.y, b.box.y));
+          expect(ix * iy).toBeLessThan(0.3 * a.box.width * a.box.height);
+        }
+      }
+    }
+    console.log(`landmarks, first pass (single stream, 1024 px):\n  ${timings.join("\n  ")}`);
+  });
+
+  it("measures steady-state time per photo, single stream and with two threads", async () => {
+    const rounds = 2;
+    let started = performance.now();
+    for (let r = 0; r < rounds; r++) for (const image of photos) await pool.detectFaces(image);
+    const single = (performance.now() - started) / (rounds * photos.length);
+    started = performance.now();
+    await Promise.all(Array.from({ length: rounds }, () => photos.map((image) => pool.detectFaces(image))).flat());
+    const parallelMs = performance.now() - started;
+    const perSecond = (rounds * photos.length) / (parallelMs / 1000);
+    console.log(
+      `landmarks steady state at 1024 px (3–5 faces per photo): ${single.toFixed(0)} ms/photo single stream; ` +
+        `${perSecond.toFixed(1)} photos/s with ${pool.size} threads; ` +
+        `process RSS ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MB (vitest included)`,
+    );
+    expect(single).toBeLessThan(2_000);
+  });
+
+  it("is deterministic: the same photo gives the same landmarks, whichever thread runs it", async () => {
+    const image = photos[0]!;
+    const again = await Promise.all([pool.detectFaces(image), pool.detectFaces(image)]);
+    expect(again[0]).toEqual(results.get(image.name));
+    expect(again[1]).toEqual(results.get(image.name));
+  });
+
+  it("finds exactly one face in a single-face crop and two when two crops sit side by side", async () => {
+    const a = photos[0]!;
+    const b = photos[4]!;
+    const faceA = await cropFace(a, results.get(a.name)![1]!, 480);
+    const faceB = await cropFace(b, results.get(b.name)![2]!, 480);
+
+    // The usual case, a selfie: one face filling much of a 1024 px frame.
+    const single = await rgb(await sharp(faceA).resize(1024, 1024).jpeg({ quality: 92 }).toBuffer(), "selfie");
+    const one = await pool.detectFaces(single);
+    expect(one).toHaveLength(1);
+    expectPlausible(one[0]!, single);
+    expect(one[0]!.box.width).toBeGreaterThan(300);
+    const runs = 5;
+    const started = performance.now();
+    for (let i = 0; i < runs; i++) await pool.detectFaces(single);
+    console.log(`landmarks, one face at 1024 × 1024: ${((performance.now() - started) / runs).toFixed(0)} ms/photo`);
+
+    const pair = await sharp({ create: { width: 960, height: 480, channels: 3, background: "#777777" } })
+      .composite([
+        { input: faceA, left: 0, top: 0 },
+        { input: faceB, left: 480, top: 0 },
+      ])
+      .jpeg()
+      .toBuffer();
+    const side = await rgb(pair, "pair");
+    const two = await pool.detectFaces(side);
+    expect(two).toHaveLength(2);
+    const centres = two.map((f) => f.box.x + f.box.width / 2).sort((p, q) => p - q);
+    expect(centres[0]).toBeLessThan(480);
+    expect(centres[1]).toBeGreaterThan(480);
+  });
+
+  it("finds no face in a plain gradient", async () => {
+    const width = 1024;
+    const height = 768;
+    const data = Buffer.alloc(width * height * 3);
+    for (let y = 0; y < height; y++) {
+      for (let x = 0; x < width; x++) {
+        const i = (y * width + x) * 3;
+        data[i] = (x * 255) / width;
+        data[i + 1] = (y * 255) / height;
+        data[i + 2] = 180;
+      }
+    }
+    expect(await pool.detectFaces({ data, width, height })).toEqual([]);
+  });
+
+  it("leaves the caller's buffer intact and rejects malformed input", async () => {
+    const image = photos[1]!;
+    const before = Buffer.from(image.data.subarray(0, 64));
+    await pool.detectFaces(image);
+    expect(image.data.byteLength).toBe(image.width * image.height * 3);
+    expect(Buffer.from(image.data.subarray(0, 64))).toEqual(before);
+    await expect(pool.detectFaces({ data: new Uint8Array(10), width: 4, height: 4 })).rejects.toMatchObject({
+      code: "LANDMARK_BAD_INPUT",
+    });
+    await expect(pool.detectFaces({ data: new Uint8Array(0), width: 0, height: 0 })).rejects.toMatchObject({
+      code: "LANDMARK_BAD_INPUT",
+    });
+  });
+
+  it("keeps the event loop free while the threads work", async () => {
+    const monitor = monitorEventLoopDelay({ resolution: 10 });
+    monitor.enable();
+    const started = performance.now();
+    await Promise.all(photos.map((image) => pool.detectFaces(image)));
+    const elapsed = performance.now() - started;
+    monitor.disable();
+    const maxLagMs = monitor.max / 1e6;
+    console.log(`event loop during ${elapsed.toFixed(0)} ms of detection: max delay ${maxLagMs.toFixed(1)} ms`);
+    expect(maxLagMs).toBeLessThan(Math.max(100, elapsed / 4));
+  });
+});
+
+describe("landmark pool", () => {
+  it("never exceeds the core count", async () => {
+    const big = createLandmarkPool({ size: 1000 });
+    try {
+      expect(big.size).toBe(Math.min(1000, availableParallelism()));
+    } finally {
+      await big.close();
+    }
+    expect(() => createLandmarkPool({ size: 0 })).toThrow(RangeError);
+  });
+
+  it("rejects a request whose thread crashes, replaces the thread and carries on", async () => {
+    const fragile = createLandmarkPool({ size: 1, testHooks: true });
+    try {
+      await fragile.ready();
+      const image = photos[0]!;
+      const crashed = fragile.detectFaces(image, { crashForTests: true });
+      const queued = fragile.detectFaces(image); // waiting behind the crash: must still be answered
+      const error = await crashed.then(
+        () => null,
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(LandmarkWorkerCrashedError);
+      expect((error as LandmarkWorkerCrashedError).code).toBe("LANDMARK_WORKER_CRASHED");
+      expect((error as Error).message).toMatch(/stopped unexpectedly.*replaced/);
+      expect(await queued).toEqual(results.get(image.name));
+      expect(await fragile.detectFaces(photos[3]!)).toHaveLength(EXPECTED_FACES[photos[3]!.name]!);
+    } finally {
+      await fragile.close();
+    }
+  });
+
+  it("rejects waiting requests on close, and every request after it", async () => {
+    const closing = createLandmarkPool({ size: 1 });
+    const pending = Promise.allSettled([closing.detectFaces(photos[0]!), closing.detectFaces(photos[1]!)]);
+    await closing.close();
+    for (const outcome of await pending) {
+      expect(outcome.status).toBe("rejected");
+      expect((outcome as PromiseRejectedResult).reason).toBeInstanceOf(LandmarkPoolClosedError);
+    }
+    await expect(closing.detectFaces(photos[0]!)).rejects.toMatchObject({ code: "LANDMARK_POOL_CLOSED" });
+  });
+
+  it("never goes online: models pointed at an https URL fail loudly with NetworkForbiddenError", async () => {
+    const online = createLandmarkPool({ size: 1, modelBasePath: "https://models.example.com/human/" });
+    try {
+      const error = await online.ready().then(
+        () => null,
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(LandmarkModelLoadError);
+      expect((error as LandmarkModelLoadError).causeName).toBe("NetworkForbiddenError");
+      expect((error as LandmarkModelLoadError).causeCode).toBe("NETWORK_FORBIDDEN");
+      expect((error as Error).message).toMatch(/Network access is forbidden.*https:\/\/models\.example\.com/);
+      await expect(online.detectFaces(photos[0]!)).rejects.toBeInstanceOf(LandmarkModelLoadError);
+    } finally {
+      await online.close();
+    }
+  });
+
+  it("refuses model files outside human's own models folder, even on disk", async () => {
+    const elsewhere = createLandmarkPool({ size: 1, modelBasePath: "file:///etc/" });
+    try {
+      await expect(elsewhere.ready()).rejects.toMatchObject({ causeName: "OfflineFetchPathError" });
+    } finally {
+      await elsewhere.close();
+    }
+  });
+});

@@ -1,0 +1,73 @@
+import { randomUUID } from "node:crypto";
+import {
+  meanLinearRgbInRect,
+  ReferencePatchError,
+  UNITY_GAINS,
+  whiteBalanceGains,
+  type ChannelGains,
+  type RgbImage,
+} from "./colour";
+import { RESULT_NOTES, type AnalysisInput, type AnalysisOutcome, type AnalysisProvider } from "./engine";
+import { analyseSkin, INDICES_VERSION, sampleRegions } from "./indices";
+import { createLandmarkPool, type LandmarkPoolOptions } from "./landmarks.server";
+import { checkLighting, chooseFace } from "./quality";
+import { regionPoints } from "./regions";
+
+/**
+ * The built-in engine: landmarks (worker threads) → quality gates → skin regions → CIELAB indices,
+ * all on this server, with no network. It keeps nothing: the photo is gone when `analyse` returns.
+ */
+export const LOCAL_ENGINE = { name: "scanshield-local", version: `1.0.0+${INDICES_VERSION}` } as const;
+
+export async function createLocalEngine(options: LandmarkPoolOptions = {}): Promise<AnalysisProvider> {
+  const pool = createLandmarkPool(options);
+  await pool.ready();
+
+  function gainsFor(image: RgbImage, input: AnalysisInput): { gains: ChannelGains; note?: string } {
+    if (!input.reference) return { gains: UNITY_GAINS };
+    try {
+      return { gains: whiteBalanceGains(meanLinearRgbInRect(image, input.reference), input.reference.reflectance) };
+    } catch (error) {
+      if (!(error instanceof ReferencePatchError)) throw error;
+      return { gains: UNITY_GAINS, note: "The reference card was too dark or washed out to correct colours with." };
+    }
+  }
+
+  return {
+    engine: LOCAL_ENGINE,
+    async analyse(input) {
+      const analysisId = randomUUID();
+      const image: RgbImage = { ...input.rgb, channels: 3 };
+      const faces = await pool.detectFaces({ data: input.rgb.data, width: input.rgb.width, height: input.rgb.height });
+      const chosen = chooseFace(faces);
+      const refused = (quality: AnalysisOutcome["quality"]): AnalysisOutcome => ({
+        status: "refused",
+        analysisId,
+        engine: LOCAL_ENGINE,
+        quality,
+      });
+      if (!chosen.face || !chosen.verdict.ok) return refused(chosen.verdict);
+
+      const { gains, note } = gainsFor(image, input);
+      const points = regionPoints(chosen.face, image.width, image.height);
+      const samples = sampleRegions(image, points, gains);
+      const light = checkLighting(image, points, samples);
+      const quality = { ...light, measured: { ...chosen.verdict.measured, ...light.measured } };
+      if (!light.ok) return refused(quality);
+      return {
+        status: "accepted",
+        analysisId,
+        engine: LOCAL_ENGINE,
+        quality,
+        measurement: {
+          indices: analyseSkin(samples),
+          whiteBalance: gains === UNITY_GAINS ? "none" : "reference",
+          notes: note ? [...RESULT_NOTES, note] : [...RESULT_NOTES],
+        },
+      };
+    },
+    // Nothing is kept, so there is nothing to delete.
+    deleteAnalysis: async () => undefined,
+    close: () => pool.close(),
+  };
+}
