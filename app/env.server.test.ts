@@ -11,7 +11,12 @@ const prodSecrets = {
 describe("configuration (env.server.ts)", () => {
   it("runs on safe local defaults in development: SQLite, loopback, port 3000", () => {
     const env = parseEnv({});
-    expect(env).toMatchObject({ NODE_ENV: "development", HOST: "127.0.0.1", PORT: 3000, DATABASE_URL: "file:./data/scanshield.db" });
+    expect(env).toMatchObject({
+      NODE_ENV: "development",
+      HOST: "127.0.0.1",
+      PORT: 3000,
+      DATABASE_URL: "file:./data/scanshield.db",
+    });
     expect(env.ANALYSIS_API_URL).toBeUndefined();
   });
 
@@ -28,9 +33,12 @@ describe("configuration (env.server.ts)", () => {
       parseEnv({ NODE_ENV: "production" });
     } catch (error) {
       const message = (error as Error).message;
-      for (const name of ["SHOPIFY_API_SECRET", "ENCRYPTION_KEYS", "PSEUDONYM_KEY"]) expect(message).toContain(`${name}: is required in production`);
+      for (const name of ["SHOPIFY_API_SECRET", "ENCRYPTION_KEYS", "PSEUDONYM_KEY"])
+        expect(message).toContain(`${name}: is required in production`);
     }
-    expect(() => parseEnv({ ...prodSecrets, PSEUDONYM_KEY: "dev-only-pseudonymisation-key" })).toThrow(/development default/);
+    expect(() => parseEnv({ ...prodSecrets, PSEUDONYM_KEY: "dev-only-pseudonymisation-key" })).toThrow(
+      /development default/,
+    );
     expect(parseEnv(prodSecrets).ENCRYPTION_ACTIVE_KEY_ID).toBe("k1");
   });
 
