@@ -157,9 +157,7 @@ describe("inspectImage", () => {
   it("refuses more than 5 MB before looking further", async () => {
     const big = Buffer.alloc(MAX_IMAGE_BYTES + 1);
     taggedJpeg.copy(big);
-    const started = performance.now();
     const error = await expectRejects(inspectImage(big), ImageTooLargeError, "image_too_large");
-    expect(performance.now() - started).toBeLessThan(50);
     expect(error.status).toBe(413);
     expect(error.message).toMatch(/5 MB/);
     await expectRejects(normaliseImage(big), ImageTooLargeError, "image_too_large");
@@ -194,18 +192,15 @@ describe("inspectImage", () => {
     expect(sniffImageType(Buffer.from("RIFF\0\0\0\0WAVEfmt ", "latin1"))).toBeNull();
   });
 
-  it("rejects a pixel bomb from its header in well under 200 ms, without decoding", async () => {
+  // How fast is measured in bench/analysis.bench.ts; here, that the header alone decides.
+  it("rejects a pixel bomb from its header, without decoding", async () => {
     const tiny = pngClaiming(30_000, 30_000); // 900 MP claimed by a file of a few hundred bytes
     expect(tiny.length).toBeLessThan(2_000);
     for (const bomb of [tiny, realBombPng]) {
-      const started = performance.now();
       const error = await expectRejects(inspectImage(bomb), ImageTooManyPixelsError, "image_too_many_pixels");
-      const ms = performance.now() - started;
-      expect(ms).toBeLessThan(200);
       expect(error.message).toMatch(/40 megapixels/);
-      const started2 = performance.now();
+      expect(error.status).toBe(422);
       await expectRejects(normaliseImage(bomb), ImageTooManyPixelsError, "image_too_many_pixels");
-      expect(performance.now() - started2).toBeLessThan(200);
     }
   });
 
@@ -214,9 +209,7 @@ describe("inspectImage", () => {
     const sof = jpegSegments(patched).find((s) => s.marker === 0xc0 || s.marker === 0xc2)!;
     sof.payload.writeUInt16BE(60_000, 1); // height
     sof.payload.writeUInt16BE(60_000, 3); // width
-    const started = performance.now();
     await expectRejects(normaliseImage(patched), ImageTooManyPixelsError, "image_too_many_pixels");
-    expect(performance.now() - started).toBeLessThan(200);
   });
 
   it("honours a lower pixel limit", async () => {
@@ -333,7 +326,7 @@ describe("normaliseImage", () => {
     for (const cut of [0.6, 0.3]) {
       const truncated = whole.subarray(0, Math.floor(whole.length * cut));
       const error = await expectRejects(normaliseImage(truncated), ImageUnreadableError, "image_unreadable");
-      expect(error.status).toBe(400);
+      expect(error.status).toBe(422);
     }
     await expectRejects(inspectImage(whole.subarray(0, 20)), ImageUnreadableError, "image_unreadable");
     const garbage = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.from(SECRET.repeat(50))]);
@@ -359,6 +352,5 @@ describe("normaliseImage", () => {
     const ms = performance.now() - started;
     console.log(`normaliseImage: 12 MP JPEG (${(twelve.length / 1e6).toFixed(1)} MB) → 1024 px in ${ms.toFixed(0)} ms`);
     expect(out.width).toBe(1024);
-    expect(ms).toBeLessThan(2_000);
   });
 });

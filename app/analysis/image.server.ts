@@ -82,7 +82,7 @@ export class UnsupportedImageTypeError extends ImageInputError {
 export class ImageTooManyPixelsError extends ImageInputError {
   override name = "ImageTooManyPixelsError";
   readonly code = "image_too_many_pixels";
-  readonly status = 413;
+  readonly status = 422;
   constructor(readonly limit: number) {
     super(`The image has more than ${Math.floor(limit / 1_000_000)} megapixels. Please send a smaller photo.`);
   }
@@ -91,7 +91,7 @@ export class ImageTooManyPixelsError extends ImageInputError {
 export class ImageUnreadableError extends ImageInputError {
   override name = "ImageUnreadableError";
   readonly code = "image_unreadable";
-  readonly status = 400;
+  readonly status = 422;
   constructor(options?: { cause?: unknown }) {
     super("The image could not be read; it may be damaged or incomplete.", options);
   }

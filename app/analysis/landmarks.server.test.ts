@@ -138,23 +138,6 @@ describe("face landmarks on real photos", () => {
     console.log(`landmarks, first pass (single stream, 1024 px):\n  ${timings.join("\n  ")}`);
   });
 
-  it("measures steady-state time per photo, single stream and with two threads", async () => {
-    const rounds = 2;
-    let started = performance.now();
-    for (let r = 0; r < rounds; r++) for (const image of photos) await pool.detectFaces(image);
-    const single = (performance.now() - started) / (rounds * photos.length);
-    started = performance.now();
-    await Promise.all(Array.from({ length: rounds }, () => photos.map((image) => pool.detectFaces(image))).flat());
-    const parallelMs = performance.now() - started;
-    const perSecond = (rounds * photos.length) / (parallelMs / 1000);
-    console.log(
-      `landmarks steady state at 1024 px (3–5 faces per photo): ${single.toFixed(0)} ms/photo single stream; ` +
-        `${perSecond.toFixed(1)} photos/s with ${pool.size} threads; ` +
-        `process RSS ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MB (vitest included)`,
-    );
-    expect(single).toBeLessThan(2_000);
-  });
-
   it("is deterministic: the same photo gives the same landmarks, whichever thread runs it", async () => {
     const image = photos[0]!;
     const again = await Promise.all([pool.detectFaces(image), pool.detectFaces(image)]);
@@ -232,6 +215,7 @@ describe("face landmarks on real photos", () => {
     monitor.disable();
     const maxLagMs = monitor.max / 1e6;
     console.log(`event loop during ${elapsed.toFixed(0)} ms of detection: max delay ${maxLagMs.toFixed(1)} ms`);
+    // Not a speed threshold: detection runs in threads, so the loop never stalls for a photo's worth of work.
     expect(maxLagMs).toBeLessThan(Math.max(100, elapsed / 4));
   });
 });
