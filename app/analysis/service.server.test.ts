@@ -64,7 +64,11 @@ describe("the analysis API served by the local engine, on 127.0.0.1", () => {
     const outcome = await remote.analyse({ rgb: { data: n.raw, width: n.width, height: n.height }, jpeg: n.jpeg });
     // What went over the wire was the app's re-encoded JPEG; the service answered for exactly those bytes.
     const direct = await (await post(new Uint8Array(n.jpeg))).json();
-    expect(outcome).toMatchObject({ status: direct.status, engine: { name: "scanshield-local" }, quality: direct.quality });
+    expect(outcome).toMatchObject({
+      status: direct.status,
+      engine: { name: "scanshield-local" },
+      quality: direct.quality,
+    });
     await expect(remote.deleteAnalysis(outcome.analysisId)).resolves.toBeUndefined();
     const wrongKey = createRemoteProvider({ url: base, apiKey: "wrong" });
     await expect(
