@@ -95,5 +95,6 @@ describe("P10: a crash mid-way through a compliance job loses nothing", () => {
     );
     expect(job).toEqual({ attempts: 2, n: 1 });
     expect(peek<{ n: number }>(`SELECT count(*) AS n FROM "WebhookDelivery"`).n).toBe(1);
-  });
+    // Two server starts and a lease expiry: generous, since other suites share the two cores.
+  }, 180_000);
 });
