@@ -1,6 +1,7 @@
 // `npm run bench`: builds the app, then prints every benchmark's figures with its same-run baseline.
 //   webhook acknowledgement latency (bench/webhook-latency.mjs)
 //   compliance erasure at 100,000 scans (bench/redact.bench.ts)
+//   the local analysis engine: ms per photo, photos/s, memory (bench/analysis.bench.ts)
 import { execFileSync } from "node:child_process";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -14,3 +15,5 @@ console.log("");
 run(process.execPath, ["bench/webhook-latency.mjs", "100", "10", "3"]);
 console.log("");
 run(join(root, "node_modules/.bin/vite-node"), ["--config", "vitest.config.ts", "bench/redact.bench.ts", "100000"]);
+console.log("");
+run(join(root, "node_modules/.bin/vite-node"), ["--config", "vitest.config.ts", "bench/analysis.bench.ts"]);
