@@ -17,3 +17,5 @@ console.log("");
 run(join(root, "node_modules/.bin/vite-node"), ["--config", "vitest.config.ts", "bench/redact.bench.ts", "100000"]);
 console.log("");
 run(join(root, "node_modules/.bin/vite-node"), ["--config", "vitest.config.ts", "bench/analysis.bench.ts"]);
+console.log("");
+run(process.execPath, ["bench/analysis-service-memory.mjs", "30", "20"]);

@@ -15,8 +15,15 @@ async function main(): Promise<void> {
     );
     process.exit(1);
   }
-  const provider = await createLocalEngine({ size: Math.min(2, availableParallelism()) });
-  const server = await startAnalysisService({ provider, apiKey: e.ANALYSIS_API_KEY, port: e.PORT, host: e.HOST });
+  const threads = Math.min(2, availableParallelism());
+  const provider = await createLocalEngine({ size: threads });
+  const server = await startAnalysisService({
+    provider,
+    apiKey: e.ANALYSIS_API_KEY,
+    port: e.PORT,
+    host: e.HOST,
+    concurrency: threads,
+  });
   const address = server.address();
   const port = typeof address === "object" && address ? address.port : e.PORT;
   console.log(`ScanShield analysis API listening on http://${e.HOST}:${port}`);

@@ -133,3 +133,43 @@ describe("the analysis API served by the local engine, on 127.0.0.1", () => {
     expect(response.status).toBe(204);
   });
 });
+
+describe("the analysis API under a burst", () => {
+  it("answers 503 with Retry-After once its queue is full, instead of growing memory without bound", async () => {
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((r) => (release = r));
+    const slow: AnalysisProvider = {
+      engine: { name: "slow", version: "0" },
+      analyse: async () => {
+        await gate;
+        throw new Error("not reached in this test");
+      },
+      deleteAnalysis: async () => undefined,
+      close: async () => undefined,
+    };
+    const { createServer } = await import("node:http");
+    const { analysisRequestHandler } = await import("./service.server");
+    const handler = analysisRequestHandler(slow, KEY, { concurrency: 1, queueLimit: 0 });
+    const server = createServer((req, res) => void handler(req, res));
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/analyses`;
+    const jpeg = await sharp({ create: { width: 64, height: 64, channels: 3, background: "#888" } })
+      .jpeg()
+      .toBuffer();
+    const send = () =>
+      fetch(url, {
+        method: "POST",
+        body: new Uint8Array(jpeg),
+        headers: { authorization: `Bearer ${KEY}`, "content-type": "image/jpeg" },
+      });
+    const first = send();
+    await new Promise((r) => setTimeout(r, 200));
+    const second = await send();
+    expect(second.status).toBe(503);
+    expect(second.headers.get("retry-after")).toBe("2");
+    expect(await second.json()).toMatchObject({ error: { code: "busy" } });
+    release();
+    expect((await first).status).toBe(500);
+    await new Promise((r) => server.close(r));
+  });
+});

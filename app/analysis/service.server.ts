@@ -68,7 +68,36 @@ function authorised(req: IncomingMessage, apiKey: string): boolean {
   return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
-export function analysisRequestHandler(provider: AnalysisProvider, apiKey: string) {
+/**
+ * At most `concurrency` photos are decoded and analysed at once; the rest wait their turn, and past
+ * `queueLimit` waiting the service answers 503 with Retry-After. Decoding a 12 MP photo takes tens
+ * of MB, so this is what keeps a burst from growing memory without bound.
+ */
+function limiter(concurrency: number, queueLimit: number) {
+  let active = 0;
+  const waiting: (() => void)[] = [];
+  return async <T>(work: () => Promise<T>): Promise<T> => {
+    if (active >= concurrency) {
+      if (waiting.length >= queueLimit)
+        throw new HttpError(503, "busy", "The analysis service is busy; try again shortly.");
+      await new Promise<void>((resolve) => waiting.push(resolve));
+    }
+    active++;
+    try {
+      return await work();
+    } finally {
+      active--;
+      waiting.shift()?.();
+    }
+  };
+}
+
+export function analysisRequestHandler(
+  provider: AnalysisProvider,
+  apiKey: string,
+  options: { concurrency?: number; queueLimit?: number } = {},
+) {
+  const limit = limiter(options.concurrency ?? 2, options.queueLimit ?? 32);
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const requestId = String(req.headers["x-request-id"] ?? randomUUID()).slice(0, 64);
     const headers = { "x-request-id": requestId };
@@ -102,20 +131,33 @@ export function analysisRequestHandler(provider: AnalysisProvider, apiKey: strin
           query.error.issues.map((i) => `${i.path.join(".")} ${i.message}`).join("; "),
         );
       }
-      const image = await normaliseImage(await readBody(req, MAX_IMAGE_BYTES));
+      const body = await readBody(req, MAX_IMAGE_BYTES);
       const ref = query.data.reference;
-      const outcome = await provider.analyse({
-        rgb: { data: image.raw, width: image.width, height: image.height },
-        jpeg: image.jpeg,
-        reference: ref && { x: ref[0], y: ref[1], width: ref[2], height: ref[3], reflectance: query.data.reflectance },
+      const outcome = await limit(async () => {
+        const image = await normaliseImage(body);
+        return provider.analyse({
+          rgb: { data: image.raw, width: image.width, height: image.height },
+          jpeg: image.jpeg,
+          reference: ref && {
+            x: ref[0],
+            y: ref[1],
+            width: ref[2],
+            height: ref[3],
+            reflectance: query.data.reflectance,
+          },
+        });
       });
       const { analysisId, ...rest } = outcome;
       return send(res, 200, { id: analysisId, ...rest }, headers);
     } catch (error) {
-      if (error instanceof HttpError)
-        return send(res, error.status, { error: { code: error.code, message: error.message } }, headers);
-      if (error instanceof ImageInputError) {
-        return send(res, error.status, { error: { code: error.code, message: error.message } }, headers);
+      if (error instanceof HttpError || error instanceof ImageInputError) {
+        const retry: Record<string, string> = error.status === 503 ? { "retry-after": "2" } : {};
+        return send(
+          res,
+          error.status,
+          { error: { code: error.code, message: error.message } },
+          { ...headers, ...retry },
+        );
       }
       // A bug: say so without detail (the photo or its metadata must never appear in an answer or a log).
       process.stderr.write(`analysis service error: ${error instanceof Error ? error.name : "unknown"}\n`);
@@ -134,8 +176,9 @@ export function startAnalysisService(options: {
   apiKey: string;
   port: number;
   host?: string;
+  concurrency?: number;
 }): Promise<Server> {
-  const handler = analysisRequestHandler(options.provider, options.apiKey);
+  const handler = analysisRequestHandler(options.provider, options.apiKey, { concurrency: options.concurrency });
   const server = createServer((req, res) => void handler(req, res));
   return new Promise((resolve, reject) => {
     server.once("error", reject);
