@@ -80,3 +80,44 @@ describe("the local engine end to end (real photos, real detector)", () => {
     expect(outcome.quality.reasons.some((r) => r === "too_dark" || r === "no_face")).toBe(true);
   });
 });
+
+describe("white balance from a grey card in the photo (real photo, real detector)", () => {
+  let engine: AnalysisProvider;
+  beforeAll(async () => {
+    engine = await createLocalEngine({ size: 1 });
+  }, 60_000);
+  afterAll(() => engine.close());
+
+  /** The one-face crop, optionally with an 18 % grey card beside the face. */
+  async function warmPhoto(card: boolean): Promise<Buffer> {
+    const group = photo("sample2.jpg");
+    const meta = await sharp(group).metadata();
+    const third = Math.floor((meta.width ?? 0) / 3);
+    const crop = await sharp(group)
+      .extract({ left: 2 * third, top: 0, width: third, height: meta.height ?? 0 })
+      .toBuffer();
+    // sRGB 118 is 18 % reflectance grey; placed low and left, away from the face.
+    const withCard = card
+      ? await sharp(crop)
+          .composite([
+            {
+              input: { create: { width: 140, height: 140, channels: 3, background: { r: 118, g: 118, b: 118 } } },
+              left: 10,
+              top: 860,
+            },
+          ])
+          .toBuffer()
+      : crop;
+    return sharp(withCard).jpeg({ quality: 95 }).toBuffer();
+  }
+
+  it("finds a grey card held in the photo by itself and says the colours were corrected with it", async () => {
+    const plain = await engine.analyse(await input(await warmPhoto(false)));
+    const withCard = await engine.analyse(await input(await warmPhoto(true)));
+    if (plain.status !== "accepted" || withCard.status !== "accepted") {
+      throw new Error(`expected both accepted: ${JSON.stringify([plain.quality.reasons, withCard.quality.reasons])}`);
+    }
+    expect(plain.measurement.whiteBalance).toBe("none");
+    expect(withCard.measurement.whiteBalance).toBe("reference");
+  });
+});

@@ -11,6 +11,8 @@ import { RESULT_NOTES, type AnalysisInput, type AnalysisOutcome, type AnalysisPr
 import { analyseSkin, INDICES_VERSION, sampleRegions } from "./indices";
 import { createLandmarkPool, type LandmarkPoolOptions } from "./landmarks.server";
 import { checkLighting, chooseFace } from "./quality";
+import type { DetectedFace } from "./face";
+import { findNeutralReference } from "./reference";
 import { regionPoints } from "./regions";
 
 /**
@@ -23,10 +25,16 @@ export async function createLocalEngine(options: LandmarkPoolOptions = {}): Prom
   const pool = createLandmarkPool(options);
   await pool.ready();
 
-  function gainsFor(image: RgbImage, input: AnalysisInput): { gains: ChannelGains; note?: string } {
-    if (!input.reference) return { gains: UNITY_GAINS };
+  /**
+   * White balance from a grey or white card: where the caller says it is, else where one is found
+   * beside the face (conservatively: no card is better than a wrong one). The reflectance is known
+   * only when the caller gives it; a found card corrects colour, not exposure.
+   */
+  function gainsFor(image: RgbImage, input: AnalysisInput, face: DetectedFace): { gains: ChannelGains; note?: string } {
+    const reference = input.reference ?? findNeutralReference(image, { exclude: face.box }) ?? undefined;
+    if (!reference) return { gains: UNITY_GAINS };
     try {
-      return { gains: whiteBalanceGains(meanLinearRgbInRect(image, input.reference), input.reference.reflectance) };
+      return { gains: whiteBalanceGains(meanLinearRgbInRect(image, reference), input.reference?.reflectance) };
     } catch (error) {
       if (!(error instanceof ReferencePatchError)) throw error;
       return { gains: UNITY_GAINS, note: "The reference card was too dark or washed out to correct colours with." };
@@ -48,7 +56,7 @@ export async function createLocalEngine(options: LandmarkPoolOptions = {}): Prom
       });
       if (!chosen.face || !chosen.verdict.ok) return refused(chosen.verdict);
 
-      const { gains, note } = gainsFor(image, input);
+      const { gains, note } = gainsFor(image, input, chosen.face);
       const points = regionPoints(chosen.face, image.width, image.height);
       const samples = sampleRegions(image, points, gains);
       const light = checkLighting(image, points, samples);
