@@ -73,6 +73,17 @@ describe("the local engine end to end (real photos, real detector)", () => {
     expect(a.analysisId).not.toBe(b.analysisId);
   });
 
+  it("asks the shopper to move closer when the face is small in the frame", async () => {
+    const small = await sharp(oneFace).resize({ height: 160 }).toBuffer();
+    const canvas = await sharp({ create: { width: 1024, height: 1024, channels: 3, background: "#9aa0a6" } })
+      .composite([{ input: small, left: 440, top: 420 }])
+      .jpeg()
+      .toBuffer();
+    const outcome = await engine.analyse(await input(canvas));
+    expect(outcome.status).toBe("refused");
+    expect(outcome.quality.reasons.some((r) => r === "move_closer" || r === "no_face")).toBe(true);
+  });
+
   it("says too dark when the same face is photographed in a dim room", async () => {
     const dim = await sharp(oneFace).linear(0.12, 0).jpeg().toBuffer();
     const outcome = await engine.analyse(await input(dim));
