@@ -85,3 +85,31 @@ export async function storeOfflineSession(client: import("../../app/db/client.se
     new Session({ id: `offline_${shop}`, shop, state: "installed", isOnline: false, accessToken: "shpat_test_token" }),
   );
 }
+
+/**
+ * A storefront request as Shopify's app proxy forwards it: the query gains `shop`,
+ * `logged_in_customer_id`, `path_prefix` and `timestamp`, and `signature` is the hex HMAC-SHA256
+ * of the other parameters sorted by name and joined as "key=value" with no separator.
+ */
+export function appProxyUrl(
+  path: string,
+  params: Record<string, string> = {},
+  options: { shop?: string; customerId?: string; secret?: string; timestamp?: number } = {},
+): string {
+  const all: Record<string, string> = {
+    ...params,
+    shop: options.shop ?? SHOP,
+    logged_in_customer_id: options.customerId ?? "",
+    path_prefix: "/apps/skin-scan",
+    timestamp: String(options.timestamp ?? Math.floor(Date.now() / 1000)),
+  };
+  const message = Object.keys(all)
+    .sort()
+    .map((key) => `${key}=${all[key]}`)
+    .join("");
+  const signature = createHmac("sha256", options.secret ?? TEST_SECRET)
+    .update(message)
+    .digest("hex");
+  const search = new URLSearchParams({ ...all, signature });
+  return `https://scanshield.test/proxy${path}?${search.toString()}`;
+}
