@@ -1,6 +1,7 @@
 import { database } from "../db.server";
 import type { Db } from "../db/client.server";
-import { errorResponse } from "../http/responses";
+import { ConsentError } from "../consent/consent.server";
+import { BodyTooLargeError, errorResponse, readBodyLimited } from "../http/responses";
 import { authenticate } from "../shopify.server";
 
 /**
@@ -33,4 +34,29 @@ export async function handleProxy(
   const shop = url.searchParams.get("shop") ?? "";
   const customerId = url.searchParams.get("logged_in_customer_id") || null;
   return work({ shop, customerId, url, db: (await database()).client });
+}
+
+/** A small JSON body, parsed; anything else is a clear 4xx (thrown as a Response). */
+export async function readJsonBody(request: Request, limit = 16 * 1024): Promise<unknown> {
+  if (request.method !== "POST") throw errorResponse(405, "method_not_allowed", "Use POST.");
+  let bytes: Uint8Array;
+  try {
+    bytes = await readBodyLimited(request, limit);
+  } catch (error) {
+    if (error instanceof BodyTooLargeError)
+      throw errorResponse(413, "payload_too_large", `JSON bodies are limited to ${limit} bytes.`);
+    throw error;
+  }
+  try {
+    return JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes));
+  } catch {
+    throw errorResponse(400, "invalid_json", "The body is not valid JSON.");
+  }
+}
+
+/** Maps the domain's typed errors to the API's error shape; anything else is a bug (5xx). */
+export function domainErrorResponse(error: unknown): Response {
+  if (error instanceof Response) return error;
+  if (error instanceof ConsentError) return errorResponse(error.status, error.code, error.message);
+  throw error;
 }

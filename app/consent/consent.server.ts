@@ -1,0 +1,191 @@
+import { randomBytes } from "node:crypto";
+import { z } from "zod";
+import { pseudonymise } from "../crypto/keyring.server";
+import type { Db } from "../db/client.server";
+import { PURPOSES, REQUIRED_PURPOSE } from "./default-notice";
+import { currentNotice } from "./notice.server";
+import { issueScanToken, verifyScanToken } from "./scan-token.server";
+
+/**
+ * Consent records (P5–P8, P17). Append-only: granting and withdrawing each add a row; the database
+ * refuses updates. The record holds what P7 lists: notice version and text hash, language, purposes,
+ * age confirmation, server time and a keyed hash of a truncated network address, never the address.
+ */
+export class ConsentError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = "ConsentError";
+  }
+}
+
+const subjectIdSchema = z.string().regex(/^[A-Za-z0-9_-]{16,64}$/, "must be 16–64 letters, digits, - or _");
+
+export const consentInput = z.object({
+  noticeVersion: z.number().int().positive(),
+  locale: z
+    .string()
+    .max(35)
+    .regex(/^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8}){0,3}$/),
+  ageConfirmed: z.boolean(),
+  purposes: z
+    .array(z.enum(PURPOSES))
+    .max(PURPOSES.length)
+    .refine((p) => new Set(p).size === p.length, "must not repeat a purpose"),
+  subjectId: subjectIdSchema.optional(),
+});
+export type ConsentInput = z.infer<typeof consentInput>;
+
+export const withdrawInput = z.object({
+  subjectId: subjectIdSchema.optional(),
+  receipt: z.string().max(64).optional(),
+});
+
+/** An IPv4 /24 or IPv6 /48, keyed-hashed: enough to spot abuse from one network, never an address. */
+export function networkHint(forwardedFor: string | null): string | null {
+  const ip = forwardedFor?.split(",")[0]?.trim();
+  if (!ip) return null;
+  const prefix = ip.includes(":") ? ip.split(":").slice(0, 3).join(":") : ip.split(".").slice(0, 3).join(".");
+  return pseudonymise("network", prefix);
+}
+
+const newReceipt = () => `SS-${randomBytes(8).toString("base64url").replace(/[-_]/g, "X").toUpperCase()}`;
+
+export interface Shopper {
+  shop: string;
+  customerId: string | null;
+}
+
+async function subjectFor(db: Db, shopper: Shopper, anonymousId: string | undefined): Promise<string> {
+  if (shopper.customerId) {
+    const s = await db.subject.upsert({
+      where: { shop_customerId: { shop: shopper.shop, customerId: shopper.customerId } },
+      create: { shop: shopper.shop, customerId: shopper.customerId },
+      update: {},
+    });
+    return s.id;
+  }
+  if (!anonymousId)
+    throw new ConsentError(400, "subject_required", "subjectId is required for a shopper who is not logged in.");
+  const s = await db.subject.upsert({
+    where: { shop_anonymousId: { shop: shopper.shop, anonymousId } },
+    create: { shop: shopper.shop, anonymousId },
+    update: {},
+  });
+  return s.id;
+}
+
+export async function grantConsent(db: Db, shopper: Shopper, input: ConsentInput, hint: string | null) {
+  // P5: enforced here whatever the widget sends.
+  if (!input.ageConfirmed)
+    throw new ConsentError(400, "age_not_confirmed", "The skin scan is for people aged 18 or older.");
+  if (!input.purposes.includes(REQUIRED_PURPOSE)) {
+    throw new ConsentError(400, "purpose_required", `The ${REQUIRED_PURPOSE} purpose is needed for a scan.`);
+  }
+  const notice = await currentNotice(db, shopper.shop, input.locale);
+  // P17: consent counts only for the notice the shop shows now.
+  if (notice.version !== input.noticeVersion) {
+    throw new ConsentError(
+      409,
+      "notice_outdated",
+      "The notice has changed; please read the current one and consent again.",
+    );
+  }
+  const subjectId = await subjectFor(db, shopper, input.subjectId);
+  const record = await db.consentRecord.create({
+    data: {
+      shop: shopper.shop,
+      subjectId,
+      noticeVersionId: notice.id,
+      noticeVersion: notice.version,
+      textHash: notice.textHash,
+      locale: notice.locale,
+      action: "grant",
+      purposes: JSON.stringify(input.purposes),
+      ageConfirmed: true,
+      networkHint: hint,
+      receipt: newReceipt(),
+    },
+  });
+  const { token, expiresAt } = issueScanToken({ shop: shopper.shop, consentId: record.id, subjectId });
+  return {
+    consentId: record.id,
+    receipt: record.receipt,
+    scanToken: token,
+    scanTokenExpiresAt: expiresAt.toISOString(),
+  };
+}
+
+/** The grant a request may act on: the shopper's own, in this shop. Anything else is "not found". */
+async function ownGrant(db: Db, shopper: Shopper, consentId: string, proof: z.infer<typeof withdrawInput>) {
+  const grant = await db.consentRecord.findFirst({
+    where: { id: consentId, shop: shopper.shop, action: "grant" },
+    include: { subject: true },
+  });
+  const owned =
+    grant &&
+    (shopper.customerId
+      ? grant.subject.customerId === shopper.customerId
+      : !!proof.subjectId && grant.subject.anonymousId === proof.subjectId && grant.receipt === proof.receipt);
+  if (!grant || !owned) throw new ConsentError(404, "consent_not_found", "No such consent for this shopper.");
+  return grant;
+}
+
+/** P8: one call stops processing (a withdrawal row) and deletes the photos kept under that consent. */
+export async function withdrawConsent(
+  db: Db,
+  shopper: Shopper,
+  consentId: string,
+  proof: z.infer<typeof withdrawInput>,
+) {
+  const grant = await ownGrant(db, shopper, consentId, proof);
+  const already = await db.consentRecord.findFirst({ where: { withdrawsId: grant.id, action: "withdraw" } });
+  const [images] = await db.$transaction([
+    db.storedImage.deleteMany({ where: { shop: shopper.shop, scan: { consentId: grant.id } } }),
+    ...(already
+      ? []
+      : [
+          db.consentRecord.create({
+            data: {
+              shop: shopper.shop,
+              subjectId: grant.subjectId,
+              noticeVersionId: grant.noticeVersionId,
+              noticeVersion: grant.noticeVersion,
+              textHash: grant.textHash,
+              locale: grant.locale,
+              action: "withdraw",
+              purposes: "[]",
+              ageConfirmed: grant.ageConfirmed,
+              receipt: newReceipt(),
+              withdrawsId: grant.id,
+            },
+          }),
+        ]),
+  ]);
+  return { withdrawn: true, imagesDeleted: images.count };
+}
+
+/**
+ * P6: whether a scan token still stands for a valid consent: signed, unexpired, this shop, a
+ * grant that exists, is not withdrawn, and is for the notice version the shop shows now.
+ */
+export async function consentForScan(db: Db, shop: string, token: string) {
+  const check = verifyScanToken(token, shop);
+  if (!check.ok)
+    throw new ConsentError(401, `token_${check.reason}`, "The scan token is not valid; please consent again.");
+  const grant = await db.consentRecord.findFirst({ where: { id: check.claims.consentId, shop, action: "grant" } });
+  if (!grant || grant.subjectId !== check.claims.subjectId) {
+    throw new ConsentError(401, "consent_missing", "The consent behind this token no longer exists.");
+  }
+  if (await db.consentRecord.findFirst({ where: { withdrawsId: grant.id } })) {
+    throw new ConsentError(403, "consent_withdrawn", "Consent was withdrawn; no further scans under it.");
+  }
+  const notice = await currentNotice(db, shop, grant.locale);
+  if (notice.version !== grant.noticeVersion) {
+    throw new ConsentError(409, "notice_outdated", "The notice has changed; please consent again.");
+  }
+  return { consentId: grant.id, subjectId: grant.subjectId, purposes: JSON.parse(grant.purposes) as string[] };
+}

@@ -1,0 +1,20 @@
+import type { ActionFunctionArgs } from "@remix-run/node";
+import { consentInput, grantConsent, networkHint } from "../consent/consent.server";
+import { errorResponse } from "../http/responses";
+import { domainErrorResponse, handleProxy, readJsonBody } from "../proxy/edge.server";
+
+/** POST /apps/skin-scan/consents → { consentId, receipt, scanToken, scanTokenExpiresAt }. */
+export const action = ({ request }: ActionFunctionArgs) =>
+  handleProxy(request, async ({ shop, customerId, db }) => {
+    try {
+      const parsed = consentInput.safeParse(await readJsonBody(request));
+      if (!parsed.success) {
+        const fields = parsed.error.issues.map((i) => i.path.join(".") || "body").join(", ");
+        return errorResponse(400, "invalid_consent", `Check these fields: ${fields}.`);
+      }
+      const hint = networkHint(request.headers.get("x-forwarded-for"));
+      return Response.json(await grantConsent(db, { shop, customerId }, parsed.data, hint), { status: 201 });
+    } catch (error) {
+      return domainErrorResponse(error);
+    }
+  });
