@@ -34,6 +34,8 @@ export type AnalysisOutcome =
 
 export interface AnalysisProvider {
   readonly engine: EngineInfo;
+  /** For a remote provider, its base URL: kept with each scan so erasure can reach it (P11). */
+  readonly apiUrl?: string;
   analyse(input: AnalysisInput, signal?: AbortSignal): Promise<AnalysisOutcome>;
   /** Propagates erasure (P11); the local engine keeps nothing, so it has nothing to delete. */
   deleteAnalysis(analysisId: string): Promise<void>;

@@ -9,3 +9,17 @@ export async function createAnalysisProvider(config: Env = env()): Promise<Analy
   if (!config.ANALYSIS_API_KEY) throw new Error("ANALYSIS_API_KEY is required when ANALYSIS_API_URL is set.");
   return createRemoteProvider({ url: config.ANALYSIS_API_URL, apiKey: config.ANALYSIS_API_KEY });
 }
+
+declare global {
+  // One provider per process: the local engine's threads and models load once.
+  var __scanshieldProvider: Promise<AnalysisProvider> | undefined;
+}
+
+/** The process's analysis provider, created on first use. */
+export function analysisProvider(): Promise<AnalysisProvider> {
+  globalThis.__scanshieldProvider ??= createAnalysisProvider().catch((error: unknown) => {
+    globalThis.__scanshieldProvider = undefined;
+    throw error;
+  });
+  return globalThis.__scanshieldProvider;
+}

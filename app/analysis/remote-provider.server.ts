@@ -74,6 +74,7 @@ export function createRemoteProvider(options: {
 
   return {
     engine,
+    apiUrl: base,
     async analyse(input: AnalysisInput): Promise<AnalysisOutcome> {
       const response = await call("/v1/analyses", {
         method: "POST",

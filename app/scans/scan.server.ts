@@ -1,0 +1,94 @@
+import { randomUUID } from "node:crypto";
+import type { AnalysisProvider } from "../analysis/engine";
+import { normaliseImage } from "../analysis/image.server";
+import { consentForScan } from "../consent/consent.server";
+import { imageContext } from "../crypto/contexts";
+import type { Keyring } from "../crypto/keyring";
+import type { Db } from "../db/client.server";
+
+/**
+ * One scan (P1, P2, P6, P13): the consent behind the token is checked, the photo is normalised (all
+ * metadata dropped) and analysed, and only the result is stored. The photo itself is kept only under
+ * the separate extended_retention opt-in, and then only sealed (AES-256-GCM) until the shop's window.
+ * Without that opt-in the bytes live in this function's memory and nowhere else.
+ */
+const DAY = 86_400_000;
+
+export interface ScanOutcome {
+  scanId: string;
+  status: "accepted" | "refused";
+  engine: { name: string; version: string };
+  quality: { ok: boolean; reasons: string[]; hints: string[] };
+  result: unknown;
+  /** What happened to the photo, in words the widget can show. */
+  image: { kept: false } | { kept: true; encrypted: true; deleteAfter: string };
+}
+
+export async function runScan(
+  db: Db,
+  provider: AnalysisProvider,
+  keyring: Keyring,
+  input: { shop: string; token: string; bytes: Uint8Array },
+): Promise<ScanOutcome> {
+  const consent = await consentForScan(db, input.shop, input.token);
+  const image = await normaliseImage(input.bytes);
+  const outcome = await provider.analyse({
+    rgb: { data: image.raw, width: image.width, height: image.height },
+    jpeg: image.jpeg,
+  });
+  const accepted = outcome.status === "accepted";
+  const keep = accepted && consent.purposes.includes("extended_retention");
+  const settings = await db.shop.findUnique({ where: { shop: input.shop }, select: { imageRetentionDays: true } });
+  const deleteAfter = new Date(Date.now() + (settings?.imageRetentionDays ?? 90) * DAY);
+  const scanId = randomUUID();
+  const remote = provider.apiUrl !== undefined;
+  const result = accepted ? outcome.measurement : null;
+
+  await db.$transaction([
+    db.scan.create({
+      data: {
+        id: scanId,
+        shop: input.shop,
+        subjectId: consent.subjectId,
+        consentId: consent.consentId,
+        status: outcome.status,
+        provider: provider.engine.name,
+        engineVersion: outcome.engine.version,
+        remoteAnalysisId: remote ? outcome.analysisId : null,
+        remoteApiUrl: provider.apiUrl ?? null,
+        quality: JSON.stringify(outcome.quality),
+        result: result ? JSON.stringify(result) : null,
+        // P13: results feed model improvement only under their own opt-in.
+        trainingOptIn: consent.purposes.includes("model_training"),
+      },
+    }),
+    ...(keep
+      ? [
+          (() => {
+            const sealed = keyring.seal(image.jpeg, imageContext(scanId));
+            return db.storedImage.create({
+              data: {
+                shop: input.shop,
+                scanId,
+                subjectId: consent.subjectId,
+                keyId: sealed.keyId,
+                ciphertext: new Uint8Array(sealed.envelope),
+                mimeType: "image/jpeg",
+                byteLength: image.jpeg.byteLength,
+                expiresAt: deleteAfter,
+              },
+            });
+          })(),
+        ]
+      : []),
+  ]);
+
+  return {
+    scanId,
+    status: outcome.status,
+    engine: outcome.engine,
+    quality: { ok: outcome.quality.ok, reasons: outcome.quality.reasons, hints: outcome.quality.hints },
+    result,
+    image: keep ? { kept: true, encrypted: true, deleteAfter: deleteAfter.toISOString() } : { kept: false },
+  };
+}
