@@ -1,5 +1,5 @@
 import type { ActionFunctionArgs } from "@remix-run/node";
-import { analysisProvider } from "../analysis/provider.server";
+import { providerForShop } from "../analysis/shop-provider.server";
 import { ImageInputError, MAX_IMAGE_BYTES } from "../analysis/image.server";
 import { RemoteAnalysisError } from "../analysis/remote-provider.server";
 import { appKeyring } from "../crypto/keyring.server";
@@ -15,7 +15,8 @@ export const action = ({ request }: ActionFunctionArgs) =>
     if (!token) return errorResponse(401, "token_missing", "A scan token from a consent is required.");
     try {
       const bytes = await readBodyLimited(request, MAX_IMAGE_BYTES);
-      const outcome = await runScan(db, await analysisProvider(), appKeyring(), { shop, token, bytes });
+      const keyring = appKeyring();
+      const outcome = await runScan(db, await providerForShop(db, keyring, shop), keyring, { shop, token, bytes });
       return Response.json(outcome, { status: 201 });
     } catch (error) {
       if (error instanceof BodyTooLargeError)

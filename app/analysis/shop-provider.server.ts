@@ -1,0 +1,29 @@
+import { shopApiKeyContext } from "../crypto/contexts";
+import type { Keyring } from "../crypto/keyring";
+import type { Db } from "../db/client.server";
+import type { AnalysisProvider } from "./engine";
+import { analysisProvider } from "./provider.server";
+import { createRemoteProvider } from "./remote-provider.server";
+
+/**
+ * The provider for one shop (P16): the shop's own analysis endpoint (and region) when the merchant
+ * set one, else the process default (ANALYSIS_API_URL or the built-in engine). The shop's key is
+ * stored sealed (P14) and opened only to build the client.
+ */
+const clients = new Map<string, AnalysisProvider>();
+
+export async function providerForShop(db: Db, keyring: Keyring, shop: string): Promise<AnalysisProvider> {
+  const settings = await db.shop.findUnique({
+    where: { shop },
+    select: { analysisApiUrl: true, analysisApiKeyCiphertext: true },
+  });
+  if (!settings?.analysisApiUrl || !settings.analysisApiKeyCiphertext) return analysisProvider();
+  const apiKey = keyring.openText(settings.analysisApiKeyCiphertext, shopApiKeyContext(shop));
+  const cacheKey = `${shop}\u0000${settings.analysisApiUrl}\u0000${apiKey}`;
+  let client = clients.get(cacheKey);
+  if (!client) {
+    client = createRemoteProvider({ url: settings.analysisApiUrl, apiKey });
+    clients.set(cacheKey, client);
+  }
+  return client;
+}
