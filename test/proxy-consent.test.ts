@@ -1,12 +1,12 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { consentForScan } from "../app/consent/consent.server";
 import { issueScanToken, SCAN_TOKEN_TTL_MS, verifyScanToken } from "../app/consent/scan-token.server";
 import { appKeyring } from "../app/crypto/keyring.server";
 import { imageContext } from "../app/crypto/contexts";
-import { setDatabaseForTests } from "../app/db.server";
 import { action as consents } from "../app/routes/proxy.consents";
 import { action as withdraw } from "../app/routes/proxy.consents.$id.withdraw";
-import { clearAll, createTestDatabase, DATABASE_KINDS, type TestDatabase } from "./support/database";
+import { DATABASE_KINDS } from "./support/database";
+import { useDatabase } from "./support/lifecycle";
 import { appProxyUrl, OTHER_SHOP, SHOP } from "./support/shopify";
 
 const SUBJECT = "anon_7f3a9c1b2d4e5f60";
@@ -28,13 +28,7 @@ function post(
 }
 
 describe.each(DATABASE_KINDS)("consent through the app proxy on %s", (kind) => {
-  let database: TestDatabase;
-  beforeAll(async () => {
-    database = await createTestDatabase(kind);
-    setDatabaseForTests(database);
-  });
-  afterAll(() => database.destroy());
-  beforeEach(() => clearAll(database));
+  const database = useDatabase(kind, { app: true });
 
   it("P7: records the notice version and text hash, language, purposes, age, server time and a network hint, never the IP", async () => {
     const before = Date.now();

@@ -1,20 +1,14 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { SECTION_KEYS } from "../app/consent/default-notice";
-import { setDatabaseForTests } from "../app/db.server";
 import { loader } from "../app/routes/proxy.notice";
-import { clearAll, createTestDatabase, DATABASE_KINDS, type TestDatabase } from "./support/database";
+import { DATABASE_KINDS } from "./support/database";
+import { useDatabase } from "./support/lifecycle";
 import { appProxyUrl, OTHER_SHOP, SHOP } from "./support/shopify";
 
 const get = (url: string) => loader({ request: new Request(url), params: {}, context: {} });
 
 describe.each(DATABASE_KINDS)("GET /apps/skin-scan/notice on %s", (kind) => {
-  let database: TestDatabase;
-  beforeAll(async () => {
-    database = await createTestDatabase(kind);
-    setDatabaseForTests(database);
-  });
-  afterAll(() => database.destroy());
-  beforeEach(() => clearAll(database));
+  const database = useDatabase(kind, { app: true });
 
   it("P7: serves the shop's current notice with its version, text hash, every checklist section and unticked optional purposes", async () => {
     const response = await get(appProxyUrl("/notice", { locale: "en" }));

@@ -1,7 +1,8 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { appKeyring } from "../app/crypto/keyring.server";
 import { sweepRetention } from "../app/privacy/retention.server";
-import { clearAll, createTestDatabase, DATABASE_KINDS, type TestDatabase } from "./support/database";
+import { DATABASE_KINDS } from "./support/database";
+import { useDatabase } from "./support/lifecycle";
 import { seedShop, seedSubject } from "./support/seed";
 import { OTHER_SHOP, SHOP } from "./support/shopify";
 
@@ -9,14 +10,7 @@ const DAY = 86_400_000;
 const keyring = appKeyring();
 
 describe.each(DATABASE_KINDS)("P12: retention sweep on %s", (kind) => {
-  let database: TestDatabase;
-  beforeAll(async () => {
-    database = await createTestDatabase(kind);
-  });
-  afterAll(() => database.destroy());
-  beforeEach(async () => {
-    await clearAll(database);
-  });
+  const database = useDatabase(kind);
 
   it("P12: deletes opted-in images when their window ends, and keeps younger ones", async () => {
     const notice = await seedShop(database.client, SHOP);

@@ -1,11 +1,11 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { appKeyring } from "../app/crypto/keyring.server";
-import { setDatabaseForTests } from "../app/db.server";
 import { resetEnvForTests } from "../app/env.server";
 import { readExport } from "../app/privacy/export.server";
 import { onShopInstalled } from "../app/privacy/shop-lifecycle.server";
 import { receiveWebhook, subjectDigest } from "../app/webhooks/receive.server";
-import { clearAll, createTestDatabase, DATABASE_KINDS, type TestDatabase } from "./support/database";
+import { DATABASE_KINDS } from "./support/database";
+import { useDatabase } from "./support/lifecycle";
 import { runJobs, tableCounts } from "./support/jobs";
 import { seedShop, seedSubject } from "./support/seed";
 import {
@@ -21,17 +21,7 @@ import {
 const keyring = appKeyring();
 
 describe.each(DATABASE_KINDS)("compliance webhooks on %s", (kind) => {
-  let database: TestDatabase;
-
-  beforeAll(async () => {
-    database = await createTestDatabase(kind);
-    setDatabaseForTests(database);
-  });
-  afterAll(() => database.destroy());
-
-  beforeEach(async () => {
-    await clearAll(database);
-  });
+  const database = useDatabase(kind, { app: true });
 
   async function send(topic: Topic, payload: unknown, options: Parameters<typeof signedWebhook>[2] = {}) {
     const w = signedWebhook(topic, payload, options);
