@@ -38,7 +38,10 @@ export async function runScan(
   });
   const accepted = outcome.status === "accepted";
   const keep = accepted && consent.purposes.includes("extended_retention");
-  const settings = await db.shop.findUnique({ where: { shop: input.shop }, select: { imageRetentionDays: true } });
+  // The shop's window matters only for a photo that is kept: no extra query on the usual path.
+  const settings = keep
+    ? await db.shop.findUnique({ where: { shop: input.shop }, select: { imageRetentionDays: true } })
+    : null;
   const deleteAfter = new Date(Date.now() + (settings?.imageRetentionDays ?? 90) * DAY);
   const scanId = randomUUID();
   const remote = provider.apiUrl !== undefined;
