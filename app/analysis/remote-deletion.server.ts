@@ -30,15 +30,13 @@ async function bearerKeyFor(db: DbOrTx, keyring: Keyring, shop: string, apiUrl: 
   return e.ANALYSIS_API_URL === apiUrl ? (e.ANALYSIS_API_KEY ?? null) : null;
 }
 
-/** Adds outbox rows for the remote analyses among `refs`; call inside the erasing transaction. */
-export async function queueRemoteDeletions(
-  db: DbOrTx,
-  keyring: Keyring,
-  shop: string,
-  refs: RemoteAnalysisRef[],
-): Promise<number> {
+/**
+ * The outbox writes for the remote analyses among `refs`, not yet run: put them in the batch
+ * transaction that erases the local rows, so neither happens without the other.
+ */
+export async function remoteDeletionWrites(db: DbOrTx, keyring: Keyring, shop: string, refs: RemoteAnalysisRef[]) {
   const keys = new Map<string, { keyId: string; envelope: Buffer } | null>();
-  let queued = 0;
+  const writes = [];
   for (const ref of refs) {
     if (!ref.remoteApiUrl || !ref.remoteAnalysisId) continue;
     if (!keys.has(ref.remoteApiUrl)) {
@@ -46,19 +44,32 @@ export async function queueRemoteDeletions(
       keys.set(ref.remoteApiUrl, key ? keyring.seal(key, remoteDeletionKeyContext(ref.remoteApiUrl)) : null);
     }
     const sealed = keys.get(ref.remoteApiUrl);
-    await db.remoteDeletion.upsert({
-      where: { apiUrl_remoteAnalysisId: { apiUrl: ref.remoteApiUrl, remoteAnalysisId: ref.remoteAnalysisId } },
-      create: {
-        apiUrl: ref.remoteApiUrl,
-        remoteAnalysisId: ref.remoteAnalysisId,
-        apiKeyKeyId: sealed?.keyId ?? null,
-        apiKeyCiphertext: sealed ? new Uint8Array(sealed.envelope) : null,
-      },
-      update: {},
-    });
-    queued++;
+    writes.push(
+      db.remoteDeletion.upsert({
+        where: { apiUrl_remoteAnalysisId: { apiUrl: ref.remoteApiUrl, remoteAnalysisId: ref.remoteAnalysisId } },
+        create: {
+          apiUrl: ref.remoteApiUrl,
+          remoteAnalysisId: ref.remoteAnalysisId,
+          apiKeyKeyId: sealed?.keyId ?? null,
+          apiKeyCiphertext: sealed ? new Uint8Array(sealed.envelope) : null,
+        },
+        update: {},
+      }),
+    );
   }
-  return queued;
+  return writes;
+}
+
+/** Adds outbox rows for the remote analyses among `refs`; call inside the erasing transaction. */
+export async function queueRemoteDeletions(
+  db: DbOrTx,
+  keyring: Keyring,
+  shop: string,
+  refs: RemoteAnalysisRef[],
+): Promise<number> {
+  const writes = await remoteDeletionWrites(db, keyring, shop, refs);
+  for (const write of writes) await write;
+  return writes.length;
 }
 
 export class RemoteDeletionPendingError extends Error {

@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { z } from "zod";
 import { pseudonymise } from "../crypto/keyring.server";
 import type { Db } from "../db/client.server";
+import { DomainError } from "../domain-error";
 import { PURPOSES, REQUIRED_PURPOSE } from "./default-notice";
 import { currentNotice } from "./notice.server";
 import { issueScanToken, verifyScanToken } from "./scan-token.server";
@@ -11,16 +12,7 @@ import { issueScanToken, verifyScanToken } from "./scan-token.server";
  * refuses updates. The record holds what P7 lists: notice version and text hash, language, purposes,
  * age confirmation, server time and a keyed hash of a truncated network address, never the address.
  */
-export class ConsentError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-    this.name = "ConsentError";
-  }
-}
+export class ConsentError extends DomainError {}
 
 const subjectIdSchema = z.string().regex(/^[A-Za-z0-9_-]{16,64}$/, "must be 16–64 letters, digits, - or _");
 

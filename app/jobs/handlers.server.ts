@@ -1,6 +1,7 @@
 import type { Keyring } from "../crypto/keyring";
 import { drainRemoteDeletions } from "../analysis/remote-deletion.server";
 import { complianceHandlers } from "../privacy/compliance.server";
+import { FLUSH_ERASURES_JOB } from "../privacy/erasure.server";
 import { sweepRetention } from "../privacy/retention.server";
 import type { JobHandler, PeriodicJob } from "./worker.server";
 
@@ -19,6 +20,8 @@ export function jobHandlers(keyring: Keyring): Record<string, JobHandler> {
         await sweepRetention(database, keyring, new Date(), signal);
       },
     },
+    // The erasure itself already ran in the request; marking it lets the worker flush the WAL.
+    [FLUSH_ERASURES_JOB]: { erasesPersonalData: true, run: async () => undefined },
     [REMOTE_DELETIONS]: {
       run: async (_payload, { database, signal }) => {
         if ((await database.client.remoteDeletion.count()) === 0) return;

@@ -2,7 +2,8 @@ import type { Prisma } from "@prisma/client";
 import type { Keyring } from "../crypto/keyring";
 import { betweenBatches } from "../jobs/worker.server";
 import type { Database, Db } from "../db/client.server";
-import { queueRemoteDeletions } from "../analysis/remote-deletion.server";
+import { queueRemoteDeletions, remoteDeletionWrites } from "../analysis/remote-deletion.server";
+import { newJob } from "../jobs/queue.server";
 
 /**
  * Erasure that really executes (P11). Deleting a Subject cascades (foreign keys) to its consent
@@ -38,6 +39,39 @@ export async function eraseSubjects(
 }
 
 /**
+ * The job a web request queues after erasing: the worker folds and truncates the SQLite WAL (P11)
+ * within seconds, grouped with other erasures, so the shopper's request never waits on a checkpoint.
+ */
+export const FLUSH_ERASURES_JOB = "privacy.flush_erasures";
+
+/**
+ * A shopper's erasure from the storefront, done while they wait: one batch transaction deletes the
+ * subjects (cascading to consents, scans, images, exports) or single scans, queues what the vendor
+ * still holds, adds the caller's bookkeeping, and queues the WAL flush.
+ */
+export async function eraseNow(
+  db: Db,
+  keyring: Keyring,
+  shop: string,
+  target: { subjectIds: string[] } | { scanIds: string[] },
+  bookkeeping: Prisma.PrismaPromise<unknown>[] = [],
+): Promise<{ scans: number; remoteDeletionsQueued: number }> {
+  const where =
+    "subjectIds" in target ? { shop, subjectId: { in: target.subjectIds } } : { shop, id: { in: target.scanIds } };
+  const scans = await db.scan.findMany({ where, select: { id: true, remoteApiUrl: true, remoteAnalysisId: true } });
+  const remote = await remoteDeletionWrites(db, keyring, shop, scans);
+  await db.$transaction([
+    ...remote,
+    "subjectIds" in target
+      ? db.subject.deleteMany({ where: { shop, id: { in: target.subjectIds } } })
+      : db.scan.deleteMany({ where }),
+    ...bookkeeping,
+    db.job.create({ data: newJob({ type: FLUSH_ERASURES_JOB, payload: {}, shop }) }),
+  ]);
+  return { scans: scans.length, remoteDeletionsQueued: remote.length };
+}
+
+/**
  * Everything the app holds about one Shopify customer of one shop (customers/redact), plus exports
  * made for them and the identifying digest on their ledger rows. `finish` adds the caller's own
  * bookkeeping (ledger, audit) to the last transaction, so the job makes as few writes as it can.
@@ -69,8 +103,20 @@ const SHOP_BATCH = 5_000;
 /** Under SQLite's bound-parameter limit as Prisma counts it (999). */
 const ID_LIST_LIMIT = 900;
 
-/** Tables that hold rows of a shop's subjects, children before parents. */
-const SHOP_TABLES = ["StoredImage", "Scan", "ConsentRecord", "DataExport", "PrivacyRequest", "Subject"] as const;
+/**
+ * Tables with a shop's rows, children before parents. ProductTerm rows go with their Product
+ * (ON DELETE CASCADE).
+ */
+const SHOP_TABLES = [
+  "StoredImage",
+  "Scan",
+  "ConsentRecord",
+  "DataExport",
+  "PrivacyRequest",
+  "Subject",
+  "Product",
+  "RecommendationRule",
+] as const;
 
 /**
  * Everything about a shop (shop/redact, or 30 days after uninstall). Rows go in bounded batches,

@@ -12,9 +12,12 @@ export const EXPORT_RETENTION_DAYS = 30;
 
 const parse = (text: string | null): unknown => (text === null ? null : JSON.parse(text));
 
-export async function buildCustomerExport(db: Db, keyring: Keyring, shop: string, customerId: string) {
+/** Whose data: a Shopify customer (all their subjects), or one subject (an anonymous shopper). */
+export type ExportOwner = { customerId: string } | { subjectId: string };
+
+export async function buildCustomerExport(db: Db, keyring: Keyring, shop: string, owner: ExportOwner) {
   const subjects = await db.subject.findMany({
-    where: { shop, customerId },
+    where: "customerId" in owner ? { shop, customerId: owner.customerId } : { shop, id: owner.subjectId },
     include: {
       consents: { orderBy: { createdAt: "asc" } },
       scans: { orderBy: { createdAt: "asc" }, include: { image: true } },
@@ -25,7 +28,7 @@ export async function buildCustomerExport(db: Db, keyring: Keyring, shop: string
     format: EXPORT_FORMAT,
     generatedAt: new Date().toISOString(),
     shop,
-    customer: { id: customerId },
+    customer: "customerId" in owner ? { id: owner.customerId } : null,
     note: "Skin results are cosmetic indicators measured from a photo, not a diagnosis.",
     subjects: subjects.map((subject) => ({
       subjectId: subject.id,
@@ -82,7 +85,7 @@ export async function fulfilDataRequest(
   keyring: Keyring,
   input: { shop: string; customerId: string; subjectDigest: string; privacyRequestId: string },
 ): Promise<{ exportId: string; subjects: number; scans: number }> {
-  const document = await buildCustomerExport(db, keyring, input.shop, input.customerId);
+  const document = await buildCustomerExport(db, keyring, input.shop, { customerId: input.customerId });
   const exportId = randomUUID();
   const sealed = keyring.seal(JSON.stringify(document), exportContext(exportId));
   const firstSubject = document.subjects[0]?.subjectId ?? null;

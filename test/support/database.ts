@@ -78,5 +78,7 @@ export async function clearAll(database: Pick<TestDatabase, "client">): Promise<
     db.requestLog.deleteMany(),
     db.session.deleteMany(),
     db.shop.deleteMany(),
+    db.product.deleteMany(),
+    db.recommendationRule.deleteMany(),
   ]);
 }

@@ -28,5 +28,8 @@ export async function tableCounts(database: Database): Promise<Record<string, nu
     job: await db.job.count(),
     auditEvent: await db.auditEvent.count(),
     requestLog: await db.requestLog.count(),
+    product: await db.product.count(),
+    productTerm: await db.productTerm.count(),
+    recommendationRule: await db.recommendationRule.count(),
   };
 }

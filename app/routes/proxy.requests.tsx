@@ -1,0 +1,16 @@
+import type { ActionFunctionArgs } from "@remix-run/node";
+import { appKeyring } from "../crypto/keyring.server";
+import { errorResponse } from "../http/responses";
+import { handleProxy, readJsonBody } from "../proxy/edge.server";
+import { fileRequest, requestInput } from "../rights/rights.server";
+
+/** POST /apps/skin-scan/requests → { requestId, reference, type, status, dueAt } (P9). */
+export const action = ({ request }: ActionFunctionArgs) =>
+  handleProxy(request, async ({ shop, customerId, db }) => {
+    const parsed = requestInput.safeParse(await readJsonBody(request));
+    if (!parsed.success) {
+      const fields = parsed.error.issues.map((i) => i.path.join(".") || "body").join(", ");
+      return errorResponse(400, "invalid_request", `Check these fields: ${fields}.`);
+    }
+    return Response.json(await fileRequest(db, appKeyring(), { shop, customerId }, parsed.data), { status: 201 });
+  });
