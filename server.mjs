@@ -5,6 +5,8 @@
 //   node server.mjs --worker-only   migrate, run background work, no HTTP
 //   node server.mjs --migrate-only  migrate and exit
 //   node server.mjs --rotate-keys   re-encrypt stored secrets under the active key and exit
+//   node server.mjs --seed-demo     give the local preview's shop (PREVIEW_SHOP) a demo catalogue
+//   node server.mjs --export-training  print the anonymised, opted-in results as JSON (P13)
 import { fork } from "node:child_process";
 import { existsSync } from "node:fs";
 import { setPriority } from "node:os";
@@ -27,7 +29,7 @@ function fail(error) {
 }
 
 function modeFrom(args) {
-  const modes = ["--worker-only", "--migrate-only", "--rotate-keys"];
+  const modes = ["--worker-only", "--migrate-only", "--rotate-keys", "--seed-demo", "--export-training"];
   const unknown = args.filter((arg) => !modes.includes(arg));
   const chosen = args.filter((arg) => modes.includes(arg));
   if (unknown.length > 0 || chosen.length > 1) {
@@ -156,6 +158,15 @@ async function main() {
 
   await migrate(runtime);
   if (mode === "--migrate-only") process.exit(0);
+  if (mode === "--seed-demo") {
+    const seeded = await runtime.seedDemo();
+    console.log(`Demo catalogue: ${seeded.products} products for ${seeded.shop}`);
+    process.exit(0);
+  }
+  if (mode === "--export-training") {
+    process.stdout.write(`${JSON.stringify(await runtime.exportTraining())}\n`, () => process.exit(0));
+    return;
+  }
   if (running.stopping) return;
 
   if (mode === "--serve") {

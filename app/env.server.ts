@@ -41,6 +41,11 @@ const schema = z
     RETENTION_SWEEP_INTERVAL_MS: positiveInt.default(3_600_000),
     JOB_BUSY_SHARE: z.coerce.number().gt(0).max(1).default(0.5),
     LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
+    /** The made-up shop of the local storefront preview; `--seed-demo` gives it a demo catalogue. */
+    PREVIEW_SHOP: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9-]*\.myshopify\.com$/, "must be a myshopify.com domain")
+      .default("scanshield-preview.myshopify.com"),
   })
   .superRefine((v, ctx) => {
     if (v.ANALYSIS_API_URL && !v.ANALYSIS_API_KEY) {

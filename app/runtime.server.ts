@@ -6,6 +6,9 @@ import { env } from "./env.server";
 import { jobHandlers, periodicJobs } from "./jobs/handlers.server";
 import { startWorker } from "./jobs/worker.server";
 import { logger } from "./logger.server";
+import { buildTrainingExport } from "./privacy/training-export.server";
+import { DEMO_CATALOGUE } from "./recommendations/demo-catalogue";
+import { saveProduct } from "./recommendations/recommend.server";
 
 /**
  * What server.mjs (the process entry) drives besides HTTP: schema migration, the background
@@ -32,6 +35,23 @@ export const runtime = {
     });
     logger.info("worker started", { workerId: worker.id });
     return worker;
+  },
+
+  /** The local preview's shop gets the demo catalogue (idempotent); nothing else is touched. */
+  seedDemo: async (): Promise<{ shop: string; products: number }> => {
+    const db = await database();
+    const shop = env().PREVIEW_SHOP;
+    for (const entry of DEMO_CATALOGUE) await saveProduct(db.client, shop, entry);
+    await db.close();
+    return { shop, products: DEMO_CATALOGUE.length };
+  },
+
+  /** P13: the anonymised results of opted-in scans, for model work outside the app. */
+  exportTraining: async () => {
+    const db = await database();
+    const document = await buildTrainingExport(db.client);
+    await db.close();
+    return document;
   },
 
   rotateKeys: async (): Promise<Record<string, number>> => {

@@ -11,5 +11,7 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
 fi
 echo "== building"
 npm run --silent build >/dev/null
+echo "== demo catalogue for the local storefront preview"
+node server.mjs --seed-demo
 echo "== starting (Ctrl-C to stop)"
 exec node server.mjs

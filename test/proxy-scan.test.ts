@@ -7,10 +7,11 @@ import { analysisProvider } from "../app/analysis/provider.server";
 import { imageContext } from "../app/crypto/contexts";
 import { appKeyring } from "../app/crypto/keyring.server";
 import { setDatabaseForTests } from "../app/db.server";
+import { saveProduct } from "../app/recommendations/recommend.server";
 import { action as consents } from "../app/routes/proxy.consents";
 import { action as scans } from "../app/routes/proxy.scans";
 import { createTestDatabase, type TestDatabase } from "./support/database";
-import { appProxyUrl } from "./support/shopify";
+import { appProxyUrl, SHOP } from "./support/shopify";
 
 /** The one-face crop of a face-api demo photo (read from node_modules, never committed), with EXIF and GPS added. */
 async function selfie(): Promise<Buffer> {
@@ -115,6 +116,34 @@ describe("P1, P2: a scan through the app proxy (SQLite, real local engine)", () 
     await database.flushErasures();
     const disk = onDisk();
     for (const slice of fingerprints(plain)) expect(disk.includes(slice)).toBe(false);
+  });
+
+  it("P13: a result is marked for model training only under its own opt-in; products come from the shop's catalogue", async () => {
+    await saveProduct(database.client, SHOP, {
+      shopifyId: "gid://shopify/Product/77",
+      handle: "daily-spf-50",
+      title: "Daily SPF 50",
+      imageUrl: null,
+      price: "649.00",
+      currency: "INR",
+      variantId: "7701",
+      available: true,
+      tags: ["skin-scan:everyday"],
+      collections: [],
+      metafields: {},
+    });
+    const withOptIn = await (
+      await scan((await consent(["skin_analysis", "model_training"])).scanToken, new Uint8Array(photo))
+    ).json();
+    const without = await (await scan((await consent(["skin_analysis"])).scanToken, new Uint8Array(photo))).json();
+    const rows = await database.client.scan.findMany({ where: { id: { in: [withOptIn.scanId, without.scanId] } } });
+    expect(Object.fromEntries(rows.map((r) => [r.id, r.trainingOptIn]))).toEqual({
+      [withOptIn.scanId]: true,
+      [without.scanId]: false,
+    });
+    expect(without.recommendations).toContainEqual(
+      expect.objectContaining({ title: "Daily SPF 50", variantId: "7701", concern: "any" }),
+    );
   });
 
   it("P6: no scan without a valid token, and none under a withdrawn consent", async () => {
