@@ -9,12 +9,24 @@ import type { Database } from "./client.server";
  * must be given here.
  */
 export function insertRow(database: Pick<Database, "kind" | "client">, table: string, row: Record<string, unknown>) {
-  const columns = Object.keys(row).map((c) => `"${c}"`);
+  return insertRows(database, table, [row]);
+}
+
+/** Several rows with the same columns in one statement. */
+export function insertRows(
+  database: Pick<Database, "kind" | "client">,
+  table: string,
+  rows: readonly Record<string, unknown>[],
+) {
+  const names = Object.keys(rows[0] ?? {});
+  const columns = names.map((c) => `"${c}"`);
   // Each engine's own placeholders (PostgreSQL's client is a second generated client, so
   // Prisma.sql objects from the SQLite one cannot be shared with it).
-  const marks = columns.map((_, i) => (database.kind === "postgresql" ? `$${i + 1}` : "?"));
+  let n = 0;
+  const mark = () => (database.kind === "postgresql" ? `$${++n}` : "?");
+  const tuples = rows.map(() => `(${names.map(mark).join(", ")})`);
   return database.client.$executeRawUnsafe(
-    `INSERT INTO "${table}" (${columns.join(", ")}) VALUES (${marks.join(", ")})`,
-    ...Object.values(row),
+    `INSERT INTO "${table}" (${columns.join(", ")}) VALUES ${tuples.join(", ")}`,
+    ...rows.flatMap((row) => names.map((name) => row[name])),
   );
 }
