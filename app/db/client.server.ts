@@ -9,6 +9,8 @@ export type Db = PrismaClient;
 
 export interface Database {
   kind: DatabaseKind;
+  /** The URL it was opened with: companions that need their own connection (the rate limiter) use it. */
+  url: string;
   client: Db;
   /**
    * Makes deleted rows unrecoverable from the files on disk: on SQLite, folds the WAL into the
@@ -53,6 +55,7 @@ export async function openDatabase(url: string, options: OpenOptions = {}): Prom
     await client.$connect();
     return {
       kind,
+      url,
       client,
       // PostgreSQL reclaims dead tuples with VACUUM (autovacuum); see docs/architecture.md, erasure limits.
       flushErasures: async () => undefined,
@@ -71,6 +74,7 @@ export async function openDatabase(url: string, options: OpenOptions = {}): Prom
   if (options.role === "web") await client.$queryRawUnsafe("PRAGMA wal_autocheckpoint = 20000");
   return {
     kind,
+    url,
     client,
     flushErasures: async () => {
       // PASSIVE does the bulk of the copying without blocking writers; TRUNCATE then finishes

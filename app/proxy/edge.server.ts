@@ -1,3 +1,4 @@
+import { RateLimitedError } from "../abuse/limits";
 import { database } from "../db.server";
 import type { Db } from "../db/client.server";
 import { ConsentError } from "../consent/consent.server";
@@ -57,6 +58,9 @@ export async function readJsonBody(request: Request, limit = 16 * 1024): Promise
 /** Maps the domain's typed errors to the API's error shape; anything else is a bug (5xx). */
 export function domainErrorResponse(error: unknown): Response {
   if (error instanceof Response) return error;
+  // P15: which limit and when to retry, in the message and in Retry-After (whole seconds, at least 1).
+  if (error instanceof RateLimitedError)
+    return errorResponse(429, "rate_limited", error.message, { "retry-after": String(error.retryAfterSeconds) });
   if (error instanceof ConsentError) return errorResponse(error.status, error.code, error.message);
   throw error;
 }

@@ -1,4 +1,5 @@
 import type { ActionFunctionArgs } from "@remix-run/node";
+import { rateLimits } from "../abuse/rate-limits.server";
 import { consentInput, grantConsent, networkHint } from "../consent/consent.server";
 import { errorResponse } from "../http/responses";
 import { domainErrorResponse, handleProxy, readJsonBody } from "../proxy/edge.server";
@@ -13,6 +14,8 @@ export const action = ({ request }: ActionFunctionArgs) =>
         return errorResponse(400, "invalid_consent", `Check these fields: ${fields}.`);
       }
       const hint = networkHint(request.headers.get("x-forwarded-for"));
+      // P15: after parsing, so malformed bodies cost no write; before any consent work.
+      await (await rateLimits()).checkConsent({ shop, networkHint: hint });
       return Response.json(await grantConsent(db, { shop, customerId }, parsed.data, hint), { status: 201 });
     } catch (error) {
       return domainErrorResponse(error);

@@ -1,4 +1,6 @@
 import type { ActionFunctionArgs } from "@remix-run/node";
+import { rateLimits } from "../abuse/rate-limits.server";
+import { networkHint } from "../consent/consent.server";
 import { appKeyring } from "../crypto/keyring.server";
 import { errorResponse } from "../http/responses";
 import { handleProxy, readJsonBody } from "../proxy/edge.server";
@@ -12,5 +14,8 @@ export const action = ({ request }: ActionFunctionArgs) =>
       const fields = parsed.error.issues.map((i) => i.path.join(".") || "body").join(", ");
       return errorResponse(400, "invalid_request", `Check these fields: ${fields}.`);
     }
+    // P15: a fixed 20 per network per hour; counted after parsing, before any work.
+    const hint = networkHint(request.headers.get("x-forwarded-for"));
+    await (await rateLimits()).checkRequest({ shop, networkHint: hint });
     return Response.json(await fileRequest(db, appKeyring(), { shop, customerId }, parsed.data), { status: 201 });
   });

@@ -2,6 +2,7 @@ import type { ActionFunctionArgs } from "@remix-run/node";
 import { providerForShop } from "../analysis/shop-provider.server";
 import { ImageInputError, MAX_IMAGE_BYTES } from "../analysis/image.server";
 import { RemoteAnalysisError } from "../analysis/remote-provider.server";
+import { networkHint } from "../consent/consent.server";
 import { appKeyring } from "../crypto/keyring.server";
 import { BodyTooLargeError, errorResponse, readBodyLimited } from "../http/responses";
 import { domainErrorResponse, handleProxy } from "../proxy/edge.server";
@@ -16,7 +17,13 @@ export const action = ({ request }: ActionFunctionArgs) =>
     try {
       const bytes = await readBodyLimited(request, MAX_IMAGE_BYTES);
       const keyring = appKeyring();
-      const outcome = await runScan(db, await providerForShop(db, keyring, shop), keyring, { shop, token, bytes });
+      const hint = networkHint(request.headers.get("x-forwarded-for"));
+      const outcome = await runScan(db, await providerForShop(db, keyring, shop), keyring, {
+        shop,
+        token,
+        bytes,
+        networkHint: hint,
+      });
       return Response.json(outcome, { status: 201 });
     } catch (error) {
       if (error instanceof BodyTooLargeError)

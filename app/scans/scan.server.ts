@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { rateLimits, type RateLimits } from "../abuse/rate-limits.server";
 import type { AnalysisProvider } from "../analysis/engine";
 import { normaliseImage } from "../analysis/image.server";
 import { consentForScan } from "../consent/consent.server";
@@ -28,9 +29,16 @@ export async function runScan(
   db: Db,
   provider: AnalysisProvider,
   keyring: Keyring,
-  input: { shop: string; token: string; bytes: Uint8Array },
+  input: { shop: string; token: string; bytes: Uint8Array; networkHint: string | null },
+  limits?: Pick<RateLimits, "checkScan">,
 ): Promise<ScanOutcome> {
   const consent = await consentForScan(db, input.shop, input.token);
+  // P15: counted as soon as the subject is known, before any work on the photo.
+  await (limits ?? (await rateLimits())).checkScan({
+    shop: input.shop,
+    subjectId: consent.subjectId,
+    networkHint: input.networkHint,
+  });
   const image = await normaliseImage(input.bytes);
   const outcome = await provider.analyse({
     rgb: { data: image.raw, width: image.width, height: image.height },
