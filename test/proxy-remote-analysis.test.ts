@@ -1,6 +1,3 @@
-import { randomUUID } from "node:crypto";
-import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { drainRemoteDeletions } from "../app/analysis/remote-deletion.server";
@@ -11,42 +8,8 @@ import { eraseCustomer } from "../app/privacy/erasure.server";
 import { action as consents } from "../app/routes/proxy.consents";
 import { action as scans } from "../app/routes/proxy.scans";
 import { createTestDatabase, type TestDatabase } from "./support/database";
+import { fakeVendor } from "./support/fake-vendor";
 import { appProxyUrl, SHOP } from "./support/shopify";
-
-/** A stand-in analysis vendor on 127.0.0.1 (the contract's recorded shape), keeping every request it gets. */
-function fakeVendor() {
-  const received: { method: string; url: string; headers: IncomingHttpHeaders; body: Buffer }[] = [];
-  const server: Server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => {
-      received.push({
-        method: req.method ?? "",
-        url: req.url ?? "",
-        headers: req.headers,
-        body: Buffer.concat(chunks),
-      });
-      if (req.method === "DELETE") return res.writeHead(204).end();
-      res.writeHead(200, { "content-type": "application/json" }).end(
-        JSON.stringify({
-          id: `ana_${randomUUID()}`,
-          status: "accepted",
-          engine: { name: "vendor", version: "7.1" },
-          quality: { ok: true, reasons: [], hints: [], measured: {} },
-          measurement: { indices: { skinTone: { itaDegrees: 31 } }, whiteBalance: "none", notes: ["Not a diagnosis."] },
-        }),
-      );
-    });
-  });
-  return {
-    received,
-    start: () =>
-      new Promise<string>((resolve) =>
-        server.listen(0, "127.0.0.1", () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`)),
-      ),
-    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
-}
 
 describe("scans sent to the shop's own analysis API", () => {
   let database: TestDatabase;

@@ -29,11 +29,14 @@ export const action = ({ request }: ActionFunctionArgs) =>
       if (error instanceof BodyTooLargeError)
         return errorResponse(413, "image_too_large", "Photos are limited to 5 MB.");
       if (error instanceof ImageInputError) return errorResponse(error.status, error.code, error.message);
-      // The vendor is down or misbehaving: not our bug, and worth retrying later.
+      // The vendor is down or misbehaving: not our bug. Retry-After only when waiting can help.
       if (error instanceof RemoteAnalysisError) {
-        return errorResponse(503, "analysis_unavailable", "The skin analysis is unavailable; please try again.", {
-          "retry-after": "5",
-        });
+        const wait = error.retryAfterSeconds;
+        return wait === undefined
+          ? errorResponse(503, "analysis_unavailable", "The skin analysis is unavailable at the moment.")
+          : errorResponse(503, "analysis_unavailable", "The skin analysis is unavailable; please try again.", {
+              "retry-after": String(wait),
+            });
       }
       return domainErrorResponse(error);
     }
