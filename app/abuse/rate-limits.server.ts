@@ -1,5 +1,5 @@
-import { createRequire } from "node:module";
 import { setTimeout as sleep } from "node:timers/promises";
+import SQLite from "better-sqlite3";
 import pg from "pg";
 import {
   RateLimiterPostgres,
@@ -33,16 +33,11 @@ import {
 const TABLE = "rate_limits";
 
 /**
- * better-sqlite3 as Prisma's adapter loads it (its own nested copy, another SQLite build than the
- * app's better-sqlite3). Two SQLite builds in one process do not see each other's locks (POSIX locks
- * are per process), so closing one connection would checkpoint and delete the WAL under the other
- * (sqlite.org/howtocorrupt.html, 2.2 and 2.3). One build per process keeps the locking honest.
+ * One better-sqlite3 (one SQLite build) per process: package.json's overrides make Prisma's adapter
+ * use the app's copy. Two builds in one process do not see each other's locks (POSIX locks are per
+ * process), so closing one connection would checkpoint and delete the WAL under the other
+ * (sqlite.org/howtocorrupt.html, 2.2 and 2.3); test/proxy-rate-limits.test.ts guards it.
  */
-const require = createRequire(import.meta.url);
-const SQLite = createRequire(require.resolve("@prisma/adapter-better-sqlite3"))(
-  "better-sqlite3",
-) as typeof import("better-sqlite3");
-
 const MINUTE = 60;
 const HOUR = 3600;
 /** A shop's limits are read at most this often per process, so a scan does not pay a query for them. */

@@ -1,15 +1,16 @@
 import { RateLimitedError } from "../abuse/limits";
 import { database } from "../db.server";
 import type { Db } from "../db/client.server";
-import { ConsentError } from "../consent/consent.server";
+import { DomainError } from "../domain-error";
 import { BodyTooLargeError, errorResponse, readBodyLimited } from "../http/responses";
 import { authenticate } from "../shopify.server";
+import { logRequest, routePattern } from "./request-log.server";
 
 /**
  * The edge of every /proxy route (Shopify's app proxy): the signature is checked first
  * (authenticate.public.appProxy, 400 when wrong, nothing touched), then the route's work runs with
  * the shop and, for a logged-in shopper, Shopify's customer id. Works with or without an offline
- * session for the shop.
+ * session for the shop. The domain's typed errors thrown by the work become 4xx answers here.
  */
 export interface ProxyContext {
   shop: string;
@@ -31,11 +32,35 @@ export async function handleProxy(
     }
     throw error;
   }
+  const started = performance.now();
   const url = new URL(request.url);
   const shop = url.searchParams.get("shop") ?? "";
   const customerId = url.searchParams.get("logged_in_customer_id") || null;
-  return work({ shop, customerId, url, db: (await database()).client });
+  const db = await database();
+  let response: Response;
+  try {
+    response = await work({ shop, customerId, url, db: db.client });
+  } catch (error) {
+    response = domainErrorResponse(error);
+  }
+  logRequest(db, {
+    shop,
+    route: routePattern(url.pathname),
+    method: request.method,
+    status: response.status,
+    durationMs: Math.round(performance.now() - started),
+  });
+  return response;
 }
+
+/**
+ * A route's missing loader or action: without it Remix answers an unsupported method in its own
+ * shape; with it the answer is the API's error shape, after the signature check like every other.
+ */
+export const onlyMethods =
+  (allowed: string) =>
+  ({ request }: { request: Request }) =>
+    handleProxy(request, async () => errorResponse(405, "method_not_allowed", `Use ${allowed}.`, { allow: allowed }));
 
 /** A small JSON body, parsed; anything else is a clear 4xx (thrown as a Response). */
 export async function readJsonBody(request: Request, limit = 16 * 1024): Promise<unknown> {
@@ -61,6 +86,6 @@ export function domainErrorResponse(error: unknown): Response {
   // P15: which limit and when to retry, in the message and in Retry-After (whole seconds, at least 1).
   if (error instanceof RateLimitedError)
     return errorResponse(429, "rate_limited", error.message, { "retry-after": String(error.retryAfterSeconds) });
-  if (error instanceof ConsentError) return errorResponse(error.status, error.code, error.message);
+  if (error instanceof DomainError) return errorResponse(error.status, error.code, error.message);
   throw error;
 }

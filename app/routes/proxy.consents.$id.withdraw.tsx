@@ -1,7 +1,7 @@
 import type { ActionFunctionArgs } from "@remix-run/node";
 import { withdrawConsent, withdrawInput } from "../consent/consent.server";
 import { errorResponse } from "../http/responses";
-import { domainErrorResponse, handleProxy, readJsonBody } from "../proxy/edge.server";
+import { domainErrorResponse, handleProxy, onlyMethods, readJsonBody } from "../proxy/edge.server";
 
 /** POST /apps/skin-scan/consents/{id}/withdraw → { withdrawn, imagesDeleted } (P8). */
 export const action = ({ request, params }: ActionFunctionArgs) =>
@@ -15,3 +15,5 @@ export const action = ({ request, params }: ActionFunctionArgs) =>
       return domainErrorResponse(error);
     }
   });
+
+export const loader = onlyMethods("POST");

@@ -2,7 +2,7 @@ import type { ActionFunctionArgs } from "@remix-run/node";
 import { rateLimits } from "../abuse/rate-limits.server";
 import { consentInput, grantConsent, networkHint } from "../consent/consent.server";
 import { errorResponse } from "../http/responses";
-import { domainErrorResponse, handleProxy, readJsonBody } from "../proxy/edge.server";
+import { domainErrorResponse, handleProxy, onlyMethods, readJsonBody } from "../proxy/edge.server";
 
 /** POST /apps/skin-scan/consents → { consentId, receipt, scanToken, scanTokenExpiresAt }. */
 export const action = ({ request }: ActionFunctionArgs) =>
@@ -21,3 +21,5 @@ export const action = ({ request }: ActionFunctionArgs) =>
       return domainErrorResponse(error);
     }
   });
+
+export const loader = onlyMethods("POST");

@@ -2,7 +2,7 @@ import type { LoaderFunctionArgs } from "@remix-run/node";
 import { z } from "zod";
 import { currentNotice } from "../consent/notice.server";
 import { errorResponse } from "../http/responses";
-import { handleProxy } from "../proxy/edge.server";
+import { handleProxy, onlyMethods } from "../proxy/edge.server";
 
 // BCP 47-ish: "en", "hi", "hi-IN", "zh-Hant-TW". Anything else is refused, not guessed at.
 const query = z.object({
@@ -22,3 +22,5 @@ export const loader = ({ request }: LoaderFunctionArgs) =>
     const notice = await currentNotice(db, shop, parsed.data.locale);
     return Response.json(notice, { headers: { "cache-control": "no-store" } });
   });
+
+export const action = onlyMethods("GET");

@@ -1,7 +1,7 @@
 import type { ActionFunctionArgs } from "@remix-run/node";
 import { z } from "zod";
 import { errorResponse } from "../http/responses";
-import { handleProxy, readJsonBody } from "../proxy/edge.server";
+import { handleProxy, onlyMethods, readJsonBody } from "../proxy/edge.server";
 import { recommendationsFor } from "../recommendations/recommend.server";
 import { CONCERNS, profileFromQuiz } from "../recommendations/rules";
 
@@ -22,3 +22,5 @@ export const action = ({ request }: ActionFunctionArgs) =>
     const profile = profileFromQuiz(parsed.data.concerns, parsed.data.toneGroup ?? null);
     return Response.json({ recommendations: await recommendationsFor(db, shop, profile) });
   });
+
+export const loader = onlyMethods("POST");

@@ -3,7 +3,7 @@ import { rateLimits } from "../abuse/rate-limits.server";
 import { networkHint } from "../consent/consent.server";
 import { appKeyring } from "../crypto/keyring.server";
 import { errorResponse } from "../http/responses";
-import { handleProxy, readJsonBody } from "../proxy/edge.server";
+import { handleProxy, onlyMethods, readJsonBody } from "../proxy/edge.server";
 import { fileRequest, requestInput } from "../rights/rights.server";
 
 /** POST /apps/skin-scan/requests → { requestId, reference, type, status, dueAt } (P9). */
@@ -19,3 +19,5 @@ export const action = ({ request }: ActionFunctionArgs) =>
     await (await rateLimits()).checkRequest({ shop, networkHint: hint });
     return Response.json(await fileRequest(db, appKeyring(), { shop, customerId }, parsed.data), { status: 201 });
   });
+
+export const loader = onlyMethods("POST");

@@ -5,7 +5,7 @@ import { RemoteAnalysisError } from "../analysis/remote-provider.server";
 import { networkHint } from "../consent/consent.server";
 import { appKeyring } from "../crypto/keyring.server";
 import { BodyTooLargeError, errorResponse, readBodyLimited } from "../http/responses";
-import { domainErrorResponse, handleProxy } from "../proxy/edge.server";
+import { domainErrorResponse, handleProxy, onlyMethods } from "../proxy/edge.server";
 import { runScan } from "../scans/scan.server";
 
 /** POST /apps/skin-scan/scans: the photo as the body, the scan token in X-Scan-Token. */
@@ -41,3 +41,5 @@ export const action = ({ request }: ActionFunctionArgs) =>
       return domainErrorResponse(error);
     }
   });
+
+export const loader = onlyMethods("POST");

@@ -1,0 +1,165 @@
+import fc from "fast-check";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startServer, type RunningServer } from "./support/server";
+import { appProxyUrl, OTHER_SHOP, SHOP, TEST_SECRET } from "./support/shopify";
+
+/**
+ * "A 5xx is a bug": generated requests — every route, every method, signed and unsigned, valid and
+ * foreign tokens and proofs, JSON, junk and binary bodies, odd headers and query strings — thrown at
+ * the real server (server.mjs over the build, SQLite, built-in engine) on 127.0.0.1. None may get a
+ * 5xx, and every answer of our own routes is a JSON error with a code and a message.
+ */
+const ROUTES = [
+  "/notice",
+  "/consents",
+  "/consents/{id}/withdraw",
+  "/scans",
+  "/scans/{id}",
+  "/my-data",
+  "/requests",
+  "/recommendations",
+];
+const RUNS = 250;
+
+describe("the storefront API under generated requests", () => {
+  let server: RunningServer;
+  let dir: string;
+  const known = { consentId: "", receipt: "", scanToken: "", subjectId: "anon_fuzz_subject_000001" };
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), "scanshield-fuzz-"));
+    server = await startServer({
+      DATABASE_URL: `file:${join(dir, "fuzz.db")}`,
+      SHOPIFY_API_SECRET: TEST_SECRET,
+      JOBS_IN_PROCESS: "false",
+      LOG_LEVEL: "warn",
+    });
+    // Real values for generated requests to reuse, so they get past the signature and the token.
+    const response = await fetch(rebase(appProxyUrl("/consents")), {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        noticeVersion: 1,
+        locale: "en",
+        ageConfirmed: true,
+        purposes: ["skin_analysis"],
+        subjectId: known.subjectId,
+      }),
+    });
+    expect(response.status).toBe(201);
+    Object.assign(known, await response.json());
+  }, 90_000);
+  afterAll(async () => {
+    await server?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const rebase = (url: string) => url.replace("https://scanshield.test", server.baseUrl);
+
+  const id = () =>
+    fc.oneof(
+      fc.constant(known.consentId),
+      fc.string({ maxLength: 80 }),
+      fc.constantFrom("..", "%2e%2e", "%00", "a".repeat(300), "💥", "null"),
+    );
+  const json = fc.oneof(
+    fc.jsonValue(),
+    fc.record(
+      {
+        noticeVersion: fc.oneof(fc.integer(), fc.double(), fc.string(), fc.constant(1)),
+        locale: fc.oneof(fc.constantFrom("en", "hi", "zz-ZZZZZZZZZ", "", "en\u0000"), fc.string()),
+        ageConfirmed: fc.oneof(fc.boolean(), fc.string(), fc.constant(null)),
+        purposes: fc.oneof(fc.array(fc.constantFrom("skin_analysis", "model_training", "x")), fc.anything()),
+        subjectId: fc.oneof(fc.constant(known.subjectId), fc.string()),
+        receipt: fc.oneof(fc.constant(known.receipt), fc.string()),
+        type: fc.oneof(fc.constantFrom("grievance", "erasure", "access", "nomination"), fc.string()),
+        message: fc.string({ maxLength: 3000 }),
+        contactEmail: fc.oneof(fc.emailAddress(), fc.string()),
+        concerns: fc.oneof(fc.array(fc.constantFrom("redness", "shine", "x")), fc.anything()),
+      },
+      { requiredKeys: [] },
+    ),
+  );
+  const body = fc.oneof(
+    fc.constant(undefined),
+    json.map((v) => JSON.stringify(v)),
+    fc.string({ maxLength: 500 }),
+    fc.uint8Array({ maxLength: 4096 }),
+    fc.constantFrom(
+      Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 0x10]), // a JPEG that ends at once
+      Buffer.from("\x89PNG\r\n\x1a\n\0\0\0\rIHDR\x7f\xff\xff\xff\x7f\xff\xff\xff\x08\x02", "latin1"), // a "bomb" header
+      Buffer.from("GIF89a<script>alert(1)</script>"),
+    ),
+  );
+  const request = fc.record({
+    route: fc.constantFrom(...ROUTES),
+    id: id(),
+    method: fc.constantFrom("GET", "POST", "DELETE", "PUT", "PATCH"),
+    signing: fc.constantFrom("valid", "valid", "valid", "none", "tampered", "stale", "other-shop"),
+    customerId: fc.option(fc.oneof(fc.constant("8801"), fc.string({ maxLength: 30 })), { nil: undefined }),
+    query: fc.dictionary(fc.constantFrom("locale", "x", "shop", "format"), fc.string({ maxLength: 40 }), {
+      maxKeys: 3,
+    }),
+    token: fc.option(fc.oneof(fc.constant(known.scanToken), fc.string({ maxLength: 200 })), { nil: undefined }),
+    proof: fc.option(
+      fc.record({
+        subjectId: fc.oneof(fc.constant(known.subjectId), fc.string({ maxLength: 70 })),
+        receipt: fc.oneof(fc.constant(known.receipt), fc.string({ maxLength: 30 })),
+      }),
+      { nil: undefined },
+    ),
+    contentType: fc.constantFrom("application/json", "image/jpeg", "text/plain", "multipart/form-data", ""),
+    body,
+  });
+
+  type Generated = typeof request extends fc.Arbitrary<infer T> ? T : never;
+
+  function send(r: Generated) {
+    const path = r.route.replace("{id}", encodeURIComponent(r.id));
+    const signed = appProxyUrl(path, r.query, {
+      customerId: r.customerId,
+      shop: r.signing === "other-shop" ? OTHER_SHOP : SHOP,
+      timestamp: r.signing === "stale" ? Math.floor(Date.now() / 1000) - 3600 : undefined,
+    });
+    let url = rebase(signed);
+    if (r.signing === "none") url = url.replace(/signature=[0-9a-f]+/, "");
+    if (r.signing === "tampered")
+      url = url.replace(/signature=([0-9a-f])/, (_m, c) => `signature=${c === "0" ? "1" : "0"}`);
+    const headers: Record<string, string> = {};
+    // Header values must be ByteStrings; fetch refuses others before anything is sent.
+    const safe = (v: string) => v.replace(/[^\x20-\x7e]/g, "?");
+    if (r.contentType) headers["content-type"] = r.contentType;
+    if (r.token !== undefined) headers["x-scan-token"] = safe(r.token);
+    if (r.proof) {
+      headers["x-subject-id"] = safe(r.proof.subjectId);
+      headers["x-consent-receipt"] = safe(r.proof.receipt);
+    }
+    const withBody = r.method !== "GET" && r.body !== undefined;
+    return fetch(url, { method: r.method, headers, body: withBody ? r.body : undefined });
+  }
+
+  it("no generated request gets a 5xx, and our own refusals are JSON errors with a code", async () => {
+    const seen = new Map<number, number>();
+    await fc.assert(
+      fc.asyncProperty(request, async (r) => {
+        const response = await send(r);
+        seen.set(response.status, (seen.get(response.status) ?? 0) + 1);
+        const text = await response.text();
+        expect(response.status, `${r.method} ${r.route}: ${text.slice(0, 300)}`).toBeLessThan(500);
+        if (response.status >= 400 && response.headers.get("content-type")?.includes("application/json")) {
+          const parsed = JSON.parse(text) as { error?: { code?: unknown; message?: unknown } };
+          expect(typeof parsed.error?.code).toBe("string");
+          expect(typeof parsed.error?.message).toBe("string");
+        }
+      }),
+      { numRuns: RUNS },
+    );
+    // The run must have reached past the signature into the routes, not only bounced off it.
+    const ours = [...seen.entries()].filter(([status]) => ![400, 404, 405].includes(status));
+    expect(ours.length).toBeGreaterThan(0);
+    expect(server.output()).not.toMatch(/unexpected error|TypeError|ReferenceError/);
+  }, 180_000);
+});
