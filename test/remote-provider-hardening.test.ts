@@ -2,7 +2,7 @@ import sharp from "sharp";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { CircuitBreaker } from "../app/analysis/circuit-breaker";
 import type { AnalysisInput } from "../app/analysis/engine";
-import { createRemoteProvider, RemoteAnalysisError } from "../app/analysis/remote-provider.server";
+import { createRemoteProvider, parseRetryAfter, RemoteAnalysisError } from "../app/analysis/remote-provider.server";
 import { shopApiKeyContext } from "../app/crypto/contexts";
 import { appKeyring } from "../app/crypto/keyring.server";
 import { action as consents } from "../app/routes/proxy.consents";
@@ -88,11 +88,27 @@ describe("remote provider: retries only where they cannot duplicate an analysis"
     expect(error).toMatchObject({ retryable: true, retryAfterSeconds: 2 });
   });
 
-  it("a Retry-After too long to wait inside a shopper's request is passed on instead of waited out", async () => {
-    vendor.reply({ status: 503, headers: { "retry-after": "120" } });
-    const error = await rejection(provider().analyse(input));
-    expect(vendor.requests("POST")).toHaveLength(1);
-    expect(error).toMatchObject({ retryable: true, retryAfterSeconds: 120 });
+  it.each([
+    ["120", 120],
+    ["86400", 600],
+  ])(
+    "a Retry-After too long to wait inside a shopper's request (%s s) is passed on, at most 10 minutes, instead of waited out",
+    async (header, told) => {
+      vendor.reply({ status: 503, headers: { "retry-after": header } });
+      const error = await rejection(provider().analyse(input));
+      expect(vendor.requests("POST")).toHaveLength(1);
+      expect(error).toMatchObject({ retryable: true, retryAfterSeconds: told });
+    },
+  );
+
+  it.each([
+    ["3", 3000],
+    ["Wed, 21 Oct 2015 07:28:30 GMT", 30_000],
+    ["Wed, 21 Oct 2015 07:27:00 GMT", 0],
+    ["soon", undefined],
+    [null, undefined],
+  ])("reads Retry-After %s as %s ms", (header, ms) => {
+    expect(parseRetryAfter(header, Date.parse("Wed, 21 Oct 2015 07:28:00 GMT"))).toBe(ms);
   });
 
   it("a timeout is NOT retried: the vendor sees exactly one POST", async () => {

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { z } from "zod";
 import { BreakerRegistry, type CircuitBreaker } from "./circuit-breaker";
 import type { AnalysisInput, AnalysisOutcome, AnalysisProvider, EngineInfo } from "./engine";
+import { logger } from "../logger.server";
 
 /**
  * An analysis API over HTTP (PRODUCT.md contract), e.g. a vendor or `npm run analysis-api`.
@@ -45,6 +46,8 @@ const answerSchema = z.discriminatedUnion("status", [
 
 /** What the shopper is told to wait when nothing better is known. */
 export const DEFAULT_RETRY_AFTER_SECONDS = 5;
+/** A vendor asking for more than this is still passed on, but no shopper is told to wait longer. */
+const MAX_RETRY_AFTER_SECONDS = 600;
 const MAX_RETRIES = 2;
 /** A Retry-After longer than this is not waited out inside a shopper's request: we give up at once. */
 const RETRY_AFTER_CAP_MS = 2_000;
@@ -64,7 +67,7 @@ export class RemoteAnalysisError extends Error {
   ) {
     super(message);
     this.retryAfterSeconds = retryable
-      ? Math.max(1, Math.ceil(retryAfterSeconds ?? DEFAULT_RETRY_AFTER_SECONDS))
+      ? Math.min(MAX_RETRY_AFTER_SECONDS, Math.max(1, Math.ceil(retryAfterSeconds ?? DEFAULT_RETRY_AFTER_SECONDS)))
       : undefined;
   }
 }
@@ -167,7 +170,9 @@ export function createRemoteProvider(options: RemoteProviderOptions): AnalysisPr
   const breaker = options.breaker ?? breakers.for(base);
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const random = options.random ?? Math.random;
-  const engine: EngineInfo = { name: "remote", version: new URL(base).host };
+  // Logged and shown as the engine version: the vendor's host, never a path, key or photo.
+  const host = new URL(base).host;
+  const engine: EngineInfo = { name: "remote", version: host };
 
   /** One HTTP exchange; `handle` turns the response into a value or throws an AttemptFailure. */
   async function attempt<T>(
@@ -258,7 +263,13 @@ export function createRemoteProvider(options: RemoteProviderOptions): AnalysisPr
         }
         // A 4xx means the vendor is up and answering; only real failures trip the breaker.
         if (error.kind === "rejected") admission.permit.success();
-        else admission.permit.failure();
+        else {
+          const before = breaker.state();
+          admission.permit.failure();
+          if (before !== "open" && breaker.state() === "open") {
+            logger.warn("analysis API circuit opened", { host, coolDownMs: breaker.coolDownMs });
+          }
+        }
         const waitMs = error.retryAfterMs ?? 0;
         if (retry >= MAX_RETRIES || !mayRetry(error.kind) || waitMs > RETRY_AFTER_CAP_MS) throw error.error;
         // Jittered exponential backoff (about 200 ms, then 400 ms), or the vendor's Retry-After if longer.
