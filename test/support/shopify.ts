@@ -1,4 +1,5 @@
 import { createHmac, randomUUID } from "node:crypto";
+import { signedAppProxyQuery } from "../../scripts/preview/app-proxy-signature.mjs";
 
 /**
  * Requests signed exactly as Shopify signs them: webhooks carry a base64 HMAC-SHA256 of the raw
@@ -96,20 +97,12 @@ export function appProxyUrl(
   params: Record<string, string> = {},
   options: { shop?: string; customerId?: string; secret?: string; timestamp?: number } = {},
 ): string {
-  const all: Record<string, string> = {
-    ...params,
+  // One signer for the tests and the local storefront preview (scripts/preview/app-proxy-signature.mjs).
+  const search = signedAppProxyQuery(params, {
     shop: options.shop ?? SHOP,
-    logged_in_customer_id: options.customerId ?? "",
-    path_prefix: "/apps/skin-scan",
-    timestamp: String(options.timestamp ?? Math.floor(Date.now() / 1000)),
-  };
-  const message = Object.keys(all)
-    .sort()
-    .map((key) => `${key}=${all[key]}`)
-    .join("");
-  const signature = createHmac("sha256", options.secret ?? TEST_SECRET)
-    .update(message)
-    .digest("hex");
-  const search = new URLSearchParams({ ...all, signature });
+    customerId: options.customerId,
+    secret: options.secret ?? TEST_SECRET,
+    timestamp: options.timestamp,
+  });
   return `https://scanshield.test/proxy${path}?${search.toString()}`;
 }

@@ -366,8 +366,15 @@ if (!customElements.get("skin-scan")) {
           const link = this.$("a", item);
           link.href = product.url;
           link.textContent = product.title;
-          this.$("[data-reason]", item).textContent = product.reason || "";
-          this.$("[data-price]", item).textContent = product.price ?? "";
+          // Rule reasons come in the shop's words; in another language, say the concern in the shopper's.
+          const reason = this.dataset.locale?.startsWith("en") ? "" : this.t(`reason_${product.concern}`);
+          this.$("[data-reason]", item).textContent = reason.startsWith("reason_") || !reason ? product.reason : reason;
+          this.$("[data-price]", item).textContent =
+            product.price && product.currency
+              ? new Intl.NumberFormat(this.dataset.locale, { style: "currency", currency: product.currency }).format(
+                  product.price,
+                )
+              : (product.price ?? "");
           const image = this.$("img", item);
           if (product.imageUrl) {
             image.src = product.imageUrl;
@@ -386,7 +393,8 @@ if (!customElements.get("skin-scan")) {
       const response = await fetch("/cart/add.js", {
         method: "POST",
         headers: { "content-type": "application/json", accept: "application/json" },
-        body: JSON.stringify({ items: [{ id: Number(button.dataset.variant), quantity: 1 }] }),
+        // The theme's cart wants the numeric variant id; the catalogue may hold a GraphQL gid.
+        body: JSON.stringify({ items: [{ id: Number(button.dataset.variant.split("/").pop()), quantity: 1 }] }),
       });
       if (!response.ok) throw new ApiError(response.status, "error");
       this.track("added_to_cart");

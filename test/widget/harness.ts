@@ -1,0 +1,261 @@
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import type { Server } from "node:http";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { chromium, type Browser, type Locator, type Page } from "playwright-core";
+import sharp from "sharp";
+import { expect, onTestFailed } from "vitest";
+import { openDatabase } from "../../app/db/client.server";
+import { saveProduct } from "../../app/recommendations/recommend.server";
+import { signedAppProxyQuery } from "../../scripts/preview/app-proxy-signature.mjs";
+import { startPreview } from "../../scripts/preview/server.mjs";
+import { startServer, type RunningServer } from "../support/server";
+import { SHOP, TEST_SECRET } from "../support/shopify";
+
+/**
+ * The widget's real-browser rig: the built app (server.mjs) on a fresh SQLite file, the local storefront
+ * preview in front of it (signing app-proxy requests as Shopify does), and Debian's Chromium driven by
+ * playwright-core. Face photos are read from @vladmandic/face-api's demo folder, never committed.
+ */
+const require = createRequire(import.meta.url);
+const ROOT = join(import.meta.dirname, "..", "..");
+export const ARTIFACTS = join(ROOT, "test-artifacts", "widget");
+const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+
+export interface Stack {
+  app: RunningServer;
+  storeUrl: string;
+  browser: Browser;
+  dir: string;
+  stop(): Promise<void>;
+}
+
+export async function startStack(options: { fakeVideo?: string } = {}): Promise<Stack> {
+  const dir = mkdtempSync(join(tmpdir(), "scanshield-widget-"));
+  const databaseUrl = `file:${join(dir, "app.db")}`;
+  const app = await startServer({ DATABASE_URL: databaseUrl, SHOPIFY_API_SECRET: TEST_SECRET, LOG_LEVEL: "warn" });
+  let preview: Server | undefined;
+  let browser: Browser | undefined;
+  try {
+    await seedCatalogue(databaseUrl);
+    const started = await startPreview({
+      host: "127.0.0.1",
+      port: 0,
+      appUrl: app.baseUrl,
+      secret: TEST_SECRET,
+      shop: SHOP,
+    });
+    preview = started.server;
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-quic",
+        "--use-fake-ui-for-media-stream",
+        "--use-fake-device-for-media-stream",
+        ...(options.fakeVideo ? [`--use-file-for-fake-video-capture=${options.fakeVideo}`] : []),
+      ],
+    });
+    const stack: Stack = {
+      app,
+      storeUrl: started.url,
+      browser,
+      dir,
+      stop: async () => {
+        await browser?.close();
+        await new Promise((resolve) => preview?.close(resolve));
+        await app.stop();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+    return stack;
+  } catch (error) {
+    await browser?.close();
+    preview?.close();
+    await app.stop("SIGKILL");
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+/** Products tagged the way the default rules look for them (app/recommendations/rules.ts). */
+async function seedCatalogue(databaseUrl: string): Promise<void> {
+  const db = await openDatabase(databaseUrl);
+  try {
+    const products = [
+      ["calming-serum", "Calming serum", "skin-scan:redness"],
+      ["even-tone-drops", "Even tone drops", "skin-scan:unevenness"],
+      ["matte-gel", "Matte gel moisturiser", "skin-scan:shine"],
+      ["eye-cream", "Brightening eye cream", "skin-scan:under-eye"],
+      ["mineral-sunscreen", "Mineral sunscreen SPF 50", "skin-scan:everyday"],
+    ] as const;
+    let n = 0;
+    for (const [handle, title, tag] of products) {
+      n += 1;
+      await saveProduct(db.client, SHOP, {
+        shopifyId: `gid://shopify/Product/${1000 + n}`,
+        handle,
+        title,
+        imageUrl: null,
+        price: `${400 + n * 100}.00`,
+        currency: "INR",
+        variantId: `gid://shopify/ProductVariant/${2000 + n}`,
+        available: true,
+        tags: [tag],
+        collections: [],
+        metafields: {},
+      });
+    }
+  } finally {
+    await db.close();
+  }
+}
+
+/** A new page with its own storage, as a first-time shopper. */
+export async function newShopper(stack: Stack, options: { reducedMotion?: boolean } = {}): Promise<Page> {
+  const context = await stack.browser.newContext({
+    viewport: { width: 900, height: 900 },
+    acceptDownloads: true,
+    reducedMotion: options.reducedMotion ? "reduce" : "no-preference",
+  });
+  await context.grantPermissions(["camera"]);
+  const page = await context.newPage();
+  const errors: string[] = [];
+  pageErrors.set(page, errors);
+  page.on("pageerror", (error) => errors.push(error.message));
+  page.on("console", (message) => {
+    if (message.type() === "error") errors.push(message.text());
+  });
+  // When a test fails, say what the widget asked the app and what the app logged.
+  const calls: string[] = [];
+  page.on("response", (r) => calls.push(`${r.status()} ${r.request().method()} ${new URL(r.url()).pathname}`));
+  onTestFailed(async () => {
+    const status = await page
+      .locator("skin-scan [data-status]")
+      .textContent()
+      .catch(() => "");
+    console.error(`widget status: ${status}\ncalls:\n${calls.join("\n")}\napp:\n${stack.app.output().slice(-2000)}`);
+  });
+  return page;
+}
+
+const pageErrors = new WeakMap<Page, string[]>();
+
+const AXE = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
+
+/** One step of the flow: axe-core finds nothing on the whole page, and a screenshot is kept. */
+export async function checkStep(page: Page, name: string): Promise<void> {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
+  if (!(await page.evaluate(() => "axe" in window))) await page.addScriptTag({ content: AXE });
+  const violations = await page.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run: (c: Document) => Promise<{ violations: unknown[] }> } }).axe;
+    const result = await axe.run(document);
+    return result.violations.map((v) => {
+      const { id, impact, nodes } = v as { id: string; impact: string; nodes: { target: string[] }[] };
+      return { id, impact, targets: nodes.map((n) => n.target.join(" ")) };
+    });
+  });
+  expect(violations, `axe-core at step "${name}"`).toEqual([]);
+  expect(pageErrors.get(page) ?? [], `script errors by step "${name}"`).toEqual([]);
+}
+
+/** Waits for an element to be shown (playwright-core has no expect matchers of its own). */
+export const shown = (locator: Locator, timeout = 15_000) => locator.waitFor({ state: "visible", timeout });
+/** expect.poll with room for a busy two-core machine (its default gives up after one second). */
+export const eventually = <T>(read: () => T | Promise<T>) => expect.poll(read, { timeout: 20_000, interval: 100 });
+/** For eventually(): an element's trimmed text, and whether it has focus. */
+export const text = (locator: Locator) => locator.evaluate((el) => el.textContent?.trim() ?? "");
+export const focused = (locator: Locator) => locator.evaluate((el) => el === document.activeElement);
+
+/** The block's status line (role=status), where every outcome is announced. */
+export const statusOf = (page: Page) => page.locator("skin-scan [data-status]");
+
+/** Face photos shipped inside an npm package; a portrait crop of `sample2.jpg` holds one face the engine can measure. */
+const demo = (name: string) => join(dirname(require.resolve("@vladmandic/face-api/package.json")), "demo", name);
+
+export async function selfie(): Promise<Buffer> {
+  const group = readFileSync(demo("sample2.jpg"));
+  const meta = await sharp(group).metadata();
+  const [width, height] = [meta.width ?? 0, meta.height ?? 0];
+  return sharp(group)
+    .extract({
+      left: Math.round(width * 0.675),
+      top: 0,
+      width: Math.round(width * 0.3),
+      height: Math.round(height * 0.58),
+    })
+    .jpeg({ quality: 92 })
+    .toBuffer();
+}
+
+/** A photo with no face in it: the quality gate must refuse it with a hint. */
+export function faceless(): Promise<Buffer> {
+  return sharp({ create: { width: 800, height: 600, channels: 3, background: { r: 180, g: 160, b: 140 } } })
+    .jpeg()
+    .toBuffer();
+}
+
+/** A Y4M clip of the selfie (a few identical frames) for Chromium's fake camera. */
+export async function selfieVideo(dir: string): Promise<string> {
+  const width = 480;
+  const height = 640;
+  const { data } = await sharp(await selfie())
+    .resize(width, height, { fit: "contain", background: { r: 128, g: 128, b: 128 } })
+    .removeAlpha()
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  const y = Buffer.alloc(width * height);
+  const u = Buffer.alloc((width / 2) * (height / 2));
+  const v = Buffer.alloc((width / 2) * (height / 2));
+  for (let row = 0; row < height; row++) {
+    for (let col = 0; col < width; col++) {
+      const i = (row * width + col) * 3;
+      const [r, g, b] = [data[i] ?? 0, data[i + 1] ?? 0, data[i + 2] ?? 0];
+      y[row * width + col] = Math.round(0.299 * r + 0.587 * g + 0.114 * b);
+      if (row % 2 === 0 && col % 2 === 0) {
+        const j = (row / 2) * (width / 2) + col / 2;
+        u[j] = Math.round(128 - 0.168736 * r - 0.331264 * g + 0.5 * b);
+        v[j] = Math.round(128 + 0.5 * r - 0.418688 * g - 0.081312 * b);
+      }
+    }
+  }
+  const frame = Buffer.concat([Buffer.from("FRAME\n"), y, u, v]);
+  const file = join(dir, "selfie.y4m");
+  writeFileSync(
+    file,
+    Buffer.concat([Buffer.from(`YUV4MPEG2 W${width} H${height} F10:1 Ip A1:1 C420jpeg\n`), frame, frame, frame]),
+  );
+  return file;
+}
+
+/** Calls the app's /proxy API directly, signed as Shopify's app proxy would, to check what the widget did. */
+export async function proxyApi(
+  stack: Stack,
+  path: string,
+  init: { method?: string; headers?: Record<string, string>; customerId?: string } = {},
+): Promise<{ status: number; body: unknown }> {
+  const query = signedAppProxyQuery({}, { shop: SHOP, secret: TEST_SECRET, customerId: init.customerId ?? null });
+  const response = await fetch(`${stack.app.baseUrl}/proxy${path}?${query}`, {
+    method: init.method ?? "GET",
+    headers: init.headers,
+  });
+  return { status: response.status, body: await response.json() };
+}
+
+/** What the widget keeps in localStorage: the random subject id and the consent receipt (the proof headers). */
+export async function widgetState(page: Page): Promise<{ subject?: string; receipt?: string; scanId?: string }> {
+  return page.evaluate(() => JSON.parse(localStorage.getItem("scanshield") ?? "{}"));
+}
+
+export const proofHeaders = (state: { subject?: string; receipt?: string }) => ({
+  "x-subject-id": state.subject ?? "",
+  "x-consent-receipt": state.receipt ?? "",
+});
