@@ -5,11 +5,10 @@ import { shopApiKeyContext } from "../app/crypto/contexts";
 import { appKeyring } from "../app/crypto/keyring.server";
 import { setDatabaseForTests } from "../app/db.server";
 import { eraseCustomer } from "../app/privacy/erasure.server";
-import { action as consents } from "../app/routes/proxy.consents";
-import { action as scans } from "../app/routes/proxy.scans";
 import { createTestDatabase, type TestDatabase } from "./support/database";
 import { fakeVendor } from "./support/fake-vendor";
-import { appProxyUrl, SHOP } from "./support/shopify";
+import { consentAndScan } from "./support/shopper";
+import { SHOP } from "./support/shopify";
 
 describe("scans sent to the shop's own analysis API", () => {
   let database: TestDatabase;
@@ -44,29 +43,7 @@ describe("scans sent to the shop's own analysis API", () => {
     await database.destroy();
   });
 
-  async function scanAs(customerId: string) {
-    const given = await (
-      await consents({
-        request: new Request(appProxyUrl("/consents", {}, { customerId }), {
-          method: "POST",
-          headers: { "x-forwarded-for": "203.0.113.9" },
-          body: JSON.stringify({ noticeVersion: 1, locale: "en", ageConfirmed: true, purposes: ["skin_analysis"] }),
-        }),
-        params: {},
-        context: {},
-      })
-    ).json();
-    const response = await scans({
-      request: new Request(appProxyUrl("/scans", {}, { customerId }), {
-        method: "POST",
-        headers: { "content-type": "image/jpeg", "x-scan-token": given.scanToken, "x-forwarded-for": "203.0.113.9" },
-        body: new Uint8Array(photo),
-      }),
-      params: {},
-      context: {},
-    });
-    return { response, body: await response.json() };
-  }
+  const scanAs = (customerId: string) => consentAndScan({ photo, customerId, forwardedFor: "203.0.113.9" });
 
   it("P16: goes to the endpoint (and region) the shop set, with the shop's own key", async () => {
     const { response, body } = await scanAs("7401");

@@ -5,11 +5,10 @@ import type { AnalysisInput } from "../app/analysis/engine";
 import { createRemoteProvider, parseRetryAfter, RemoteAnalysisError } from "../app/analysis/remote-provider.server";
 import { shopApiKeyContext } from "../app/crypto/contexts";
 import { appKeyring } from "../app/crypto/keyring.server";
-import { action as consents } from "../app/routes/proxy.consents";
-import { action as scans } from "../app/routes/proxy.scans";
 import { useDatabase } from "./support/lifecycle";
 import { acceptedAnswer, fakeVendor, type FakeVendor } from "./support/fake-vendor";
-import { appProxyUrl, SHOP } from "./support/shopify";
+import { SHOP } from "./support/shopify";
+import { consentAndScan } from "./support/shopper";
 
 /**
  * Issue 4, scope item 4: the remote analysis provider under a vendor that refuses connections, is
@@ -242,29 +241,13 @@ describe("the shopper, through POST /proxy/scans, while the vendor is down", () 
 
   /** A signed consent and a signed scan, as a new logged-in shopper each time. */
   async function scan() {
-    const customerId = String(9100 + ++shopper);
-    const network = { "x-forwarded-for": `198.51.100.${shopper}` };
-    const given = await (
-      await consents({
-        request: new Request(appProxyUrl("/consents", {}, { customerId }), {
-          method: "POST",
-          headers: network,
-          body: JSON.stringify({ noticeVersion: 1, locale: "en", ageConfirmed: true, purposes: ["skin_analysis"] }),
-        }),
-        params: {},
-        context: {},
-      })
-    ).json();
-    const response = await scans({
-      request: new Request(appProxyUrl("/scans", {}, { customerId }), {
-        method: "POST",
-        headers: { "content-type": "image/jpeg", "x-scan-token": given.scanToken, ...network },
-        body: new Uint8Array(photo),
-      }),
-      params: {},
-      context: {},
+    shopper++;
+    const { response, body } = await consentAndScan({
+      photo,
+      customerId: String(9100 + shopper),
+      forwardedFor: `198.51.100.${shopper}`,
     });
-    return { status: response.status, retryAfter: response.headers.get("retry-after"), body: await response.json() };
+    return { status: response.status, retryAfter: response.headers.get("retry-after"), body };
   }
 
   it("the breaker opens after 5 failures: no more calls to the vendor, and 503 with the remaining cool-down; a trial closes it", async () => {

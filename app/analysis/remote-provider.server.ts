@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { z } from "zod";
 import { BreakerRegistry, type CircuitBreaker } from "./circuit-breaker";
 import type { AnalysisInput, AnalysisOutcome, AnalysisProvider, EngineInfo } from "./engine";
+import { BodyTooLargeError, readBodyLimited } from "../http/responses";
 import { logger } from "../logger.server";
 
 /**
@@ -121,29 +122,6 @@ export function parseRetryAfter(value: string | null, now = Date.now()): number 
   if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
   const at = Date.parse(trimmed);
   return Number.isNaN(at) ? undefined : Math.max(0, at - now);
-}
-
-async function readCapped(response: Response, limit: number): Promise<string | null> {
-  if (!response.body) return "";
-  const declared = Number(response.headers.get("content-length") ?? "0");
-  if (declared > limit) {
-    await response.body.cancel();
-    return null;
-  }
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > limit) {
-      await reader.cancel();
-      return null;
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString("utf8");
 }
 
 // One breaker per endpoint URL for the whole process: providers are made per shop (P16), and a new
@@ -297,12 +275,13 @@ export function createRemoteProvider(options: RemoteProviderOptions): AnalysisPr
           signal,
           async (response) => {
             if (!response.ok) return failForStatus(response, "");
-            const text = await readCapped(response, MAX_ANSWER_BYTES);
             let json: unknown = null;
             try {
-              json = text === null ? null : JSON.parse(text);
-            } catch {
-              // stays null: reported as the wrong shape below
+              json = JSON.parse(new TextDecoder().decode(await readBodyLimited(response, MAX_ANSWER_BYTES)));
+            } catch (error) {
+              // Too large or not JSON: reported as the wrong shape below. A cut-off body is a failure.
+              if (!(error instanceof BodyTooLargeError || error instanceof SyntaxError)) throw error;
+              await response.body?.cancel().catch(() => undefined);
             }
             const parsed = answerSchema.safeParse(json);
             if (!parsed.success) {

@@ -13,8 +13,14 @@ export class BodyTooLargeError extends Error {
   }
 }
 
-/** Reads a body as bytes, stopping as soon as it passes `limit` (whatever Content-Length claims). */
-export async function readBodyLimited(request: Request, limit: number): Promise<Uint8Array<ArrayBuffer>> {
+/**
+ * Reads a body as bytes, stopping as soon as it passes `limit` (whatever Content-Length claims).
+ * Takes a request, or a response from a vendor.
+ */
+export async function readBodyLimited(
+  request: Pick<Request, "headers" | "body">,
+  limit: number,
+): Promise<Uint8Array<ArrayBuffer>> {
   const declared = Number(request.headers.get("content-length") ?? "0");
   if (Number.isFinite(declared) && declared > limit) throw new BodyTooLargeError(limit);
   if (!request.body) return new Uint8Array(0);
