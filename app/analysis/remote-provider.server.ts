@@ -186,7 +186,7 @@ export function createRemoteProvider(options: RemoteProviderOptions): AnalysisPr
       // The answer was cut off or took too long to arrive.
       throw new AttemptFailure(
         "failed",
-        new RemoteAnalysisError("The analysis API did not finish its answer in time.", true),
+        new RemoteAnalysisError("The analysis API's answer was cut off or late.", true),
       );
     }
   }
