@@ -14,4 +14,10 @@ npm run --silent build >/dev/null
 echo "== demo catalogue for the local storefront preview"
 node server.mjs --seed-demo
 echo "== starting (Ctrl-C to stop)"
-exec node server.mjs
+# The local storefront preview (scripts/preview/server.mjs): a store page with the widget's real Liquid,
+# forwarding /apps/skin-scan/* to this app signed as Shopify's app proxy signs it. It stops with the app.
+PREVIEW_APP_URL="http://127.0.0.1:${PORT:-3000}" node scripts/preview/server.mjs &
+preview_pid=$!
+trap 'kill "$preview_pid" 2>/dev/null' EXIT INT TERM
+echo "== storefront preview: http://127.0.0.1:${PREVIEW_PORT:-3001} (the app: http://127.0.0.1:${PORT:-3000})"
+node server.mjs

@@ -34,6 +34,8 @@ echo "== format" && npm run --silent format:check
 echo "== typecheck" && npm run --silent typecheck
 echo "== build" && npm run --silent build >/dev/null
 echo "== shopify app build (offline validation)" && npm run --silent app:build >/dev/null
+echo "== theme check (storefront widget)" &&
+  SHOPIFY_CLI_NO_ANALYTICS=1 npx --no-install shopify theme check --path extensions/skin-scan --fail-level error
 
 echo "== tests"
 report=$(mktemp --suffix=.json)

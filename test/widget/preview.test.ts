@@ -20,9 +20,11 @@ describe("storefront preview", () => {
     expect(appProxySignature(query, "hush")).toBe("4c68c8624d737112c91818c11017d24d334b524cb5c2b8ba08daa056f7395ddb");
   });
 
-  it("uses the app's own development secret when SHOPIFY_API_SECRET is unset, and the variable when set", () => {
+  it("uses the app's own development secret and preview shop by default, and SHOPIFY_API_SECRET when set", () => {
     expect(previewConfig({}).secret).toBe(parseEnv({}).SHOPIFY_API_SECRET);
     expect(previewConfig({ SHOPIFY_API_SECRET: "s3cret-value" }).secret).toBe("s3cret-value");
+    // The shop `node server.mjs --seed-demo` gives a demo catalogue is the shop the preview signs for.
+    expect(previewConfig({}).shop).toBe(parseEnv({}).PREVIEW_SHOP);
   });
 
   describe("forwarding", () => {
