@@ -116,6 +116,7 @@ const SHOP_TABLES = [
   "Subject",
   "Product",
   "RecommendationRule",
+  "DailyStat",
 ] as const;
 
 /**

@@ -80,5 +80,6 @@ export async function clearAll(database: Pick<TestDatabase, "client">): Promise<
     db.shop.deleteMany(),
     db.product.deleteMany(),
     db.recommendationRule.deleteMany(),
+    db.dailyStat.deleteMany(),
   ]);
 }
