@@ -2,6 +2,7 @@
 //   webhook acknowledgement latency (bench/webhook-latency.mjs)
 //   compliance erasure at 100,000 scans (bench/redact.bench.ts)
 //   the local analysis engine: ms per photo, photos/s, memory (bench/analysis.bench.ts)
+//   the storefront widget: compressed sizes (bench/widget-size.mjs) and page impact in Chromium (bench/storefront-impact.mjs)
 import { execFileSync } from "node:child_process";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -19,3 +20,7 @@ console.log("");
 run(join(root, "node_modules/.bin/vite-node"), ["--config", "vitest.config.ts", "bench/analysis.bench.ts"]);
 console.log("");
 run(process.execPath, ["bench/analysis-service-memory.mjs", "30", "20"]);
+console.log("");
+run(process.execPath, ["bench/widget-size.mjs"]);
+console.log("");
+run(process.execPath, ["bench/storefront-impact.mjs", "9"]);

@@ -1,0 +1,110 @@
+// `node bench/storefront-impact.mjs [runs]`: what adding the "Skin scan" block costs a storefront page.
+// The local storefront preview serves the same page with the block and without it (?block=0); the same
+// Chromium loads each, interleaved, `runs` times (default 9), under Lighthouse's mobile throttling
+// (4× CPU slowdown, 150 ms RTT, 1.6 Mbit/s down). It prints the medians of Largest Contentful Paint,
+// Total Blocking Time and Cumulative Layout Shift for both, and the difference.
+// Needs Chromium (CHROMIUM_PATH, default /usr/bin/chromium). The app is not needed: the widget makes no
+// request until a shopper clicks, which is part of what this measures.
+import { chromium } from "playwright-core";
+import { previewConfig, startPreview } from "../scripts/preview/server.mjs";
+
+const runs = Number(process.argv[2] ?? 9);
+const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+
+const median = (values) => {
+  const s = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+};
+
+/** Collected in the page from the start: LCP, layout shifts and long tasks (for TBT, after first contentful paint). */
+const OBSERVE = () => {
+  const m = { lcp: 0, cls: 0, longTasks: [], fcp: 0, requests: 0 };
+  window.__bench = m;
+  new PerformanceObserver((l) => l.getEntries().forEach((e) => (m.lcp = e.startTime))).observe({
+    type: "largest-contentful-paint",
+    buffered: true,
+  });
+  new PerformanceObserver((l) => l.getEntries().forEach((e) => !e.hadRecentInput && (m.cls += e.value))).observe({
+    type: "layout-shift",
+    buffered: true,
+  });
+  new PerformanceObserver((l) => l.getEntries().forEach((e) => m.longTasks.push([e.startTime, e.duration]))).observe({
+    type: "longtask",
+    buffered: true,
+  });
+  new PerformanceObserver((l) =>
+    l.getEntries().forEach((e) => e.name === "first-contentful-paint" && (m.fcp = e.startTime)),
+  ).observe({
+    type: "paint",
+    buffered: true,
+  });
+};
+
+async function measure(browser, url) {
+  const context = await browser.newContext({ viewport: { width: 412, height: 823 }, deviceScaleFactor: 1 });
+  const page = await context.newPage();
+  const cdp = await context.newCDPSession(page);
+  await cdp.send("Network.enable");
+  await cdp.send("Network.setCacheDisabled", { cacheDisabled: true });
+  await cdp.send("Network.emulateNetworkConditions", {
+    offline: false,
+    latency: 150,
+    downloadThroughput: (1.6 * 1024 * 1024) / 8,
+    uploadThroughput: (750 * 1024) / 8,
+  });
+  await cdp.send("Emulation.setCPUThrottlingRate", { rate: 4 });
+  let appRequests = 0;
+  page.on("request", (r) => r.url().includes("/apps/skin-scan") && appRequests++);
+  await page.addInitScript(OBSERVE);
+  await page.goto(url, { waitUntil: "load" });
+  // Quiet time after load, so deferred scripts and their long tasks are counted.
+  await page.waitForTimeout(1500);
+  const m = await page.evaluate(() => window.__bench);
+  await context.close();
+  const tbt = m.longTasks
+    .filter(([start]) => start >= m.fcp)
+    .reduce((sum, [, duration]) => sum + Math.max(0, duration - 50), 0);
+  return { lcp: m.lcp, tbt, cls: m.cls, appRequests };
+}
+
+const { server, url } = await startPreview({ ...previewConfig({}), port: 0 });
+const browser = await chromium.launch({
+  executablePath: CHROMIUM,
+  args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"],
+});
+try {
+  const results = { without: [], with: [] };
+  await measure(browser, `${url}/?block=0`); // warm-up: the first load of a fresh browser is slower
+  for (let i = 0; i < runs; i++) {
+    results.without.push(await measure(browser, `${url}/?block=0`));
+    results.with.push(await measure(browser, `${url}/`));
+  }
+  const row = (name, key, unit, digits) => {
+    const a = median(results.without.map((r) => r[key]));
+    const b = median(results.with.map((r) => r[key]));
+    const f = (v) => `${v.toFixed(digits)}${unit}`;
+    return `| ${name} | ${f(a)} | ${f(b)} | ${b - a >= 0 ? "+" : ""}${f(b - a)} |`;
+  };
+  console.log(`Storefront page with and without the Skin scan block: medians of ${runs} interleaved runs each,`);
+  console.log("same Chromium, Lighthouse mobile throttling (4× CPU, 150 ms RTT, 1.6 Mbit/s)");
+  console.log("| metric | without block | with block | difference |");
+  console.log("| --- | ---: | ---: | ---: |");
+  console.log(row("Largest Contentful Paint", "lcp", " ms", 0));
+  console.log(row("Total Blocking Time", "tbt", " ms", 0));
+  console.log(row("Cumulative Layout Shift", "cls", "", 3));
+  const spread = (key) => {
+    const v = results.with.map((r) => r[key]);
+    return `${Math.min(...v).toFixed(0)}–${Math.max(...v).toFixed(0)}`;
+  };
+  console.log(
+    `LCP range with the block: ${spread("lcp")} ms; without: ${(() => {
+      const v = results.without.map((r) => r.lcp);
+      return `${Math.min(...v).toFixed(0)}–${Math.max(...v).toFixed(0)}`;
+    })()} ms`,
+  );
+  console.log(`Requests to the app while loading: ${results.with.reduce((n, r) => n + r.appRequests, 0)}`);
+} finally {
+  await browser.close();
+  server.close();
+}
