@@ -34,6 +34,8 @@ const schema = z
     PSEUDONYM_KEY: z.string().min(16, "must be at least 16 characters").optional(),
     ANALYSIS_API_URL: z.string().url().optional(),
     ANALYSIS_API_KEY: z.string().min(1).optional(),
+    /** `npm run analysis-api` only: photos waiting beyond this many get 503 + Retry-After. */
+    ANALYSIS_QUEUE_LIMIT: z.coerce.number().int().min(0).max(10_000).default(32),
     ANALYSIS_API_REGION: z.string().min(1).optional(),
     JOBS_IN_PROCESS: boolean.default("true"),
     JOB_POLL_INTERVAL_MS: positiveInt.default(500),

@@ -2,6 +2,7 @@
 //   webhook acknowledgement latency (bench/webhook-latency.mjs)
 //   compliance erasure at 100,000 scans (bench/redact.bench.ts)
 //   the local analysis engine: ms per photo, photos/s, memory (bench/analysis.bench.ts)
+//   the storefront scan path against the analysis service alone (bench/proxy-path.mjs)
 //   the storefront widget: compressed sizes (bench/widget-size.mjs) and page impact in Chromium (bench/storefront-impact.mjs)
 import { execFileSync } from "node:child_process";
 import { dirname, join } from "node:path";
@@ -24,3 +25,5 @@ console.log("");
 run(process.execPath, ["bench/widget-size.mjs"]);
 console.log("");
 run(process.execPath, ["bench/storefront-impact.mjs", "9"]);
+console.log("");
+run(process.execPath, ["bench/proxy-path.mjs", "40", "15", "60"]);

@@ -8,8 +8,11 @@ import type { QualityVerdict } from "./quality";
  * measurement, or a refusal with the quality reasons the shopper can act on.
  */
 export interface AnalysisInput {
-  /** Decoded, oriented, ≤ 1024 px, metadata-free RGB (app/analysis/image.server.ts). */
-  rgb: { data: Uint8Array; width: number; height: number };
+  /**
+   * Decoded, oriented, ≤ 1024 px, metadata-free RGB (app/analysis/image.server.ts). Left out for a
+   * remote provider, which is sent only the JPEG.
+   */
+  rgb?: { data: Uint8Array; width: number; height: number };
   /** The same photo re-encoded as JPEG without metadata: what a remote provider is sent (P4). */
   jpeg: Uint8Array;
   /** Where a neutral grey or white card is in the photo, if the caller knows. */

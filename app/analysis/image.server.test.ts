@@ -10,6 +10,7 @@ import {
   MAX_IMAGE_BYTES,
   UnsupportedImageTypeError,
   inspectImage,
+  normaliseForUpload,
   normaliseImage,
   sniffImageType,
 } from "./image.server";
@@ -352,5 +353,45 @@ describe("normaliseImage", () => {
     const ms = performance.now() - started;
     console.log(`normaliseImage: 12 MP JPEG (${(twelve.length / 1e6).toFixed(1)} MB) → 1024 px in ${ms.toFixed(0)} ms`);
     expect(out.width).toBe(1024);
+  });
+});
+
+describe("normaliseForUpload (what a remote analysis API is sent)", () => {
+  it("P4: the one-pass JPEG carries no EXIF, GPS, ICC, XMP or comment, is upright and at most 1024 px", async () => {
+    const out = await normaliseForUpload(taggedJpeg);
+    const after = await sharp(out.jpeg).metadata();
+    expect(out.raw).toBeUndefined();
+    expect(after).toMatchObject({ format: "jpeg", width: 640, height: 480, channels: 3 });
+    expect([after.exif, after.icc, after.xmp, after.iptc, after.orientation]).toEqual([
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+    ]);
+    const markers = jpegSegments(out.jpeg).map((s) => s.marker);
+    expect(markers.filter((m) => (m >= 0xe1 && m <= 0xef) || m === 0xfe)).toEqual([]);
+    for (const needle of ["Exif", "GPS", "ICC_PROFILE", "xmpmeta", SECRET])
+      expect(out.jpeg.includes(needle)).toBe(false);
+
+    const rotated = await sharp(await gradient(400, 200), { raw: { width: 400, height: 200, channels: 3 } })
+      .jpeg()
+      .withMetadata({ orientation: 6 })
+      .toBuffer();
+    expect(await normaliseForUpload(rotated)).toMatchObject({
+      width: 200,
+      height: 400,
+      original: { width: 200, height: 400 },
+    });
+    const large = await sharp(await gradient(3000, 2000), { raw: { width: 3000, height: 2000, channels: 3 } })
+      .jpeg()
+      .toBuffer();
+    expect(await normaliseForUpload(large)).toMatchObject({ width: 1024, height: 683 });
+  });
+
+  it("refuses what normaliseImage refuses: non-images, bombs and truncated files", async () => {
+    await expect(normaliseForUpload(Buffer.from("not an image"))).rejects.toBeInstanceOf(UnsupportedImageTypeError);
+    await expect(normaliseForUpload(realBombPng)).rejects.toBeInstanceOf(ImageTooManyPixelsError);
+    await expect(normaliseForUpload(taggedJpeg.subarray(0, 2000))).rejects.toBeInstanceOf(ImageUnreadableError);
   });
 });

@@ -45,8 +45,11 @@ export async function createLocalEngine(options: LandmarkPoolOptions = {}): Prom
     engine: LOCAL_ENGINE,
     async analyse(input) {
       const analysisId = randomUUID();
-      const image: RgbImage = { ...input.rgb, channels: 3 };
-      const faces = await pool.detectFaces({ data: input.rgb.data, width: input.rgb.width, height: input.rgb.height });
+      // A caller bug, not bad input: the scan pipeline decodes pixels whenever this engine is used.
+      if (!input.rgb) throw new Error("The local engine needs the decoded pixels (normaliseImage).");
+      const { rgb } = input;
+      const image: RgbImage = { ...rgb, channels: 3 };
+      const faces = await pool.detectFaces({ data: rgb.data, width: rgb.width, height: rgb.height });
       const chosen = chooseFace(faces);
       const refused = (quality: AnalysisOutcome["quality"]): AnalysisOutcome => ({
         status: "refused",

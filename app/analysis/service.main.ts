@@ -23,6 +23,7 @@ async function main(): Promise<void> {
     port: e.PORT,
     host: e.HOST,
     concurrency: threads,
+    queueLimit: e.ANALYSIS_QUEUE_LIMIT,
   });
   const address = server.address();
   const port = typeof address === "object" && address ? address.port : e.PORT;

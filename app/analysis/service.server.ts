@@ -177,8 +177,12 @@ export function startAnalysisService(options: {
   port: number;
   host?: string;
   concurrency?: number;
+  queueLimit?: number;
 }): Promise<Server> {
-  const handler = analysisRequestHandler(options.provider, options.apiKey, { concurrency: options.concurrency });
+  const handler = analysisRequestHandler(options.provider, options.apiKey, {
+    concurrency: options.concurrency,
+    queueLimit: options.queueLimit,
+  });
   const server = createServer((req, res) => void handler(req, res));
   return new Promise((resolve, reject) => {
     server.once("error", reject);

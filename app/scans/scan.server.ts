@@ -1,11 +1,13 @@
 import { randomUUID } from "node:crypto";
 import { rateLimits, type RateLimits } from "../abuse/rate-limits.server";
 import type { AnalysisProvider } from "../analysis/engine";
-import { normaliseImage } from "../analysis/image.server";
+import { normaliseForUpload, normaliseImage } from "../analysis/image.server";
 import { consentForScan } from "../consent/consent.server";
 import { imageContext } from "../crypto/contexts";
 import type { Keyring } from "../crypto/keyring";
 import type { Db } from "../db/client.server";
+import { profileFromResult, type Recommendation } from "../recommendations/rules";
+import { recommendationsFor } from "../recommendations/recommend.server";
 
 /**
  * One scan (P1, P2, P6, P13): the consent behind the token is checked, the photo is normalised (all
@@ -21,6 +23,8 @@ export interface ScanOutcome {
   engine: { name: string; version: string };
   quality: { ok: boolean; reasons: string[]; hints: string[] };
   result: unknown;
+  /** Products chosen by the shop's rules from this result; empty for a refused photo. */
+  recommendations: Recommendation[];
   /** What happened to the photo, in words the widget can show. */
   image: { kept: false } | { kept: true; encrypted: true; deleteAfter: string };
 }
@@ -39,9 +43,11 @@ export async function runScan(
     subjectId: consent.subjectId,
     networkHint: input.networkHint,
   });
-  const image = await normaliseImage(input.bytes);
+  // A remote API is sent only the JPEG, so no pixel buffer is decoded for it.
+  const image =
+    provider.apiUrl === undefined ? await normaliseImage(input.bytes) : await normaliseForUpload(input.bytes);
   const outcome = await provider.analyse({
-    rgb: { data: image.raw, width: image.width, height: image.height },
+    rgb: image.raw ? { data: image.raw, width: image.width, height: image.height } : undefined,
     jpeg: image.jpeg,
   });
   const accepted = outcome.status === "accepted";
@@ -100,6 +106,7 @@ export async function runScan(
     engine: outcome.engine,
     quality: { ok: outcome.quality.ok, reasons: outcome.quality.reasons, hints: outcome.quality.hints },
     result,
+    recommendations: result ? await recommendationsFor(db, input.shop, profileFromResult(result)) : [],
     image: keep ? { kept: true, encrypted: true, deleteAfter: deleteAfter.toISOString() } : { kept: false },
   };
 }
