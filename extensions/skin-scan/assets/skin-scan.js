@@ -145,8 +145,9 @@ if (!customElements.get("skin-scan")) {
     }
 
     async api(path, { method = "GET", json, body, headers = {} } = {}) {
+      // The random id exists only from the first consent on: nothing is stored for a shopper who only looks.
       const proof = {
-        "x-subject-id": this.subject(),
+        ...(this.state.subject && { "x-subject-id": this.state.subject }),
         ...(this.state.receipt && { "x-consent-receipt": this.state.receipt }),
       };
       const response = await fetch(`${this.dataset.proxy}/${path}`, {
@@ -468,7 +469,7 @@ if (!customElements.get("skin-scan")) {
           type: data.get("type"),
           message,
           ...(email && { contactEmail: email }),
-          subjectId: this.subject(),
+          ...(this.state.subject && { subjectId: this.state.subject }),
           ...(this.state.receipt && { receipt: this.state.receipt }),
         },
       });
