@@ -62,6 +62,12 @@ export const onlyMethods =
   ({ request }: { request: Request }) =>
     handleProxy(request, async () => errorResponse(405, "method_not_allowed", `Use ${allowed}.`, { allow: allowed }));
 
+/** A body that failed its zod schema: 400 naming the fields (never echoing their values). */
+export function invalidFields(code: string, issues: readonly { path: (string | number)[] }[]): Response {
+  const fields = [...new Set(issues.map((i) => i.path.join(".") || "body"))].join(", ");
+  return errorResponse(400, code, `Check these fields: ${fields}.`);
+}
+
 /** A small JSON body, parsed; anything else is a clear 4xx (thrown as a Response). */
 export async function readJsonBody(request: Request, limit = 16 * 1024): Promise<unknown> {
   if (request.method !== "POST") throw errorResponse(405, "method_not_allowed", "Use POST.");

@@ -1,19 +1,15 @@
 import type { ActionFunctionArgs } from "@remix-run/node";
 import { withdrawConsent, withdrawInput } from "../consent/consent.server";
 import { errorResponse } from "../http/responses";
-import { domainErrorResponse, handleProxy, onlyMethods, readJsonBody } from "../proxy/edge.server";
+import { handleProxy, onlyMethods, readJsonBody } from "../proxy/edge.server";
 
 /** POST /apps/skin-scan/consents/{id}/withdraw → { withdrawn, imagesDeleted } (P8). */
 export const action = ({ request, params }: ActionFunctionArgs) =>
   handleProxy(request, async ({ shop, customerId, db }) => {
-    try {
-      const parsed = withdrawInput.safeParse(await readJsonBody(request));
-      if (!parsed.success)
-        return errorResponse(400, "invalid_request", "subjectId and receipt identify an anonymous shopper.");
-      return Response.json(await withdrawConsent(db, { shop, customerId }, params.id ?? "", parsed.data));
-    } catch (error) {
-      return domainErrorResponse(error);
-    }
+    const parsed = withdrawInput.safeParse(await readJsonBody(request));
+    if (!parsed.success)
+      return errorResponse(400, "invalid_request", "subjectId and receipt identify an anonymous shopper.");
+    return Response.json(await withdrawConsent(db, { shop, customerId }, params.id ?? "", parsed.data));
   });
 
 export const loader = onlyMethods("POST");
