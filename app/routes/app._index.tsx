@@ -1,36 +1,169 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
-import { BlockStack, Card, Layout, List, Page, Text } from "@shopify/polaris";
-import { authenticate } from "../shopify.server";
+import { useLoaderData, useNavigate } from "@remix-run/react";
+import { Badge, Banner, BlockStack, Card, EmptyState, InlineGrid, Layout, Page, Select, Text } from "@shopify/polaris";
+import { dashboard, periodQuery, PERIODS } from "../admin/dashboard.server";
+import { adminContext } from "../admin/edge.server";
+import { Bars, DailyColumns, formatDate, Loading, percent } from "../admin/ui";
 
+/** GET /app: how scans and consents are going over a period (issue 6). */
 export const loader = async ({ request }: LoaderFunctionArgs) => {
-  await authenticate.admin(request);
-  return null;
+  const { shop, database } = await adminContext(request);
+  const { days } = periodQuery.parse(Object.fromEntries(new URL(request.url).searchParams));
+  return dashboard(database, shop, days);
 };
 
-export default function Index() {
+const REASON_LABELS: Record<string, string> = {
+  no_face: "No face found",
+  multiple_faces: "More than one face",
+  face_unclear: "Face not clear",
+  move_closer: "Too far away",
+  face_camera: "Not facing the camera",
+  too_dark: "Too dark",
+  too_bright: "Too bright",
+  uneven_light: "Uneven light",
+  face_obscured: "Face covered",
+  unspecified: "Other",
+};
+
+function Metric({ label, value, help }: { label: string; value: string; help?: string }) {
   return (
-    <Page title="ScanShield">
-      <Layout>
-        <Layout.Section>
-          <Card>
-            <BlockStack gap="300">
-              <Text as="h2" variant="headingMd">
-                Privacy status
-              </Text>
-              <List type="bullet">
-                <List.Item>
-                  Zero image retention by default: shopper photos are analysed and discarded unless the shopper opts in
-                  to keeping them.
-                </List.Item>
-                <List.Item>
-                  Shopify compliance webhooks (customer data requests, customer redaction and shop redaction) are
-                  handled automatically.
-                </List.Item>
-              </List>
-            </BlockStack>
-          </Card>
-        </Layout.Section>
-      </Layout>
-    </Page>
+    <Card>
+      <BlockStack gap="100">
+        <Text as="h3" variant="headingSm" tone="subdued">
+          {label}
+        </Text>
+        <Text as="p" variant="headingXl">
+          {value}
+        </Text>
+        {help ? (
+          <Text as="p" variant="bodySm" tone="subdued">
+            {help}
+          </Text>
+        ) : null}
+      </BlockStack>
+    </Card>
+  );
+}
+
+export default function Dashboard() {
+  const data = useLoaderData<typeof loader>();
+  const navigate = useNavigate();
+  const { totals, rates, requests, retention } = data;
+  const nothingYet = totals.scans === 0 && totals.grants === 0 && totals.noticeViews === 0;
+  return (
+    <Loading title="Dashboard">
+      <Page
+        title="Dashboard"
+        subtitle={`${formatDate(`${data.period.from}T00:00:00Z`)} – ${formatDate(`${data.period.to}T00:00:00Z`)} (UTC)`}
+      >
+        <Layout>
+          {requests.overdue > 0 ? (
+            <Layout.Section>
+              <Banner
+                tone="critical"
+                title={`${requests.overdue} rights request${requests.overdue === 1 ? " is" : "s are"} overdue`}
+                action={{ content: "Open the inbox", url: "/app/requests" }}
+              >
+                <p>The law gives you 30 days (15 for grievances). Answer them first.</p>
+              </Banner>
+            </Layout.Section>
+          ) : null}
+          <Layout.Section>
+            <Select
+              label="Period"
+              labelInline
+              options={PERIODS.map((d) => ({ label: `Last ${d} days`, value: String(d) }))}
+              value={String(data.period.days)}
+              onChange={(value) => navigate(`/app?days=${value}`)}
+            />
+          </Layout.Section>
+          {nothingYet ? (
+            <Layout.Section>
+              <Card>
+                <EmptyState
+                  heading="No scans in this period yet"
+                  action={{ content: "Review the consent notice", url: "/app/notice" }}
+                  secondaryAction={{ content: "Settings", url: "/app/settings" }}
+                  image="https://cdn.shopify.com/s/files/1/0262/4071/2726/files/emptystate-files.png"
+                >
+                  <p>
+                    Add the Skin scan block to your theme. Figures appear here as shoppers read the notice, consent and
+                    scan.
+                  </p>
+                </EmptyState>
+              </Card>
+            </Layout.Section>
+          ) : null}
+          <Layout.Section>
+            <InlineGrid columns={{ xs: 1, sm: 2, md: 4 }} gap="400">
+              <Metric
+                label="Scans"
+                value={totals.scans.toLocaleString("en")}
+                help={`${percent(rates.refusal)} refused for photo quality`}
+              />
+              <Metric
+                label="Consent rate"
+                value={percent(rates.consent)}
+                help={`${totals.grants.toLocaleString("en")} consents of ${totals.noticeViews.toLocaleString("en")} notice views`}
+              />
+              <Metric
+                label="Keep-my-photos opt-in"
+                value={percent(rates.retentionOptIn)}
+                help={`Model training opt-in: ${percent(rates.trainingOptIn)}`}
+              />
+              <Metric
+                label="Open rights requests"
+                value={String(requests.open)}
+                help={`${requests.dueThisWeek} due within 7 days, ${requests.overdue} overdue`}
+              />
+            </InlineGrid>
+          </Layout.Section>
+          <Layout.Section>
+            <Card>
+              <DailyColumns title="Scans per day" days={data.daily.map((d) => ({ day: d.day, value: d.scans }))} />
+            </Card>
+          </Layout.Section>
+          <Layout.Section variant="oneHalf">
+            <Card>
+              <Bars
+                title="Quality refusals by reason"
+                emptyText="No photo was refused in this period."
+                bars={data.refusalReasons.map((r) => ({ label: REASON_LABELS[r.reason] ?? r.reason, value: r.count }))}
+              />
+            </Card>
+          </Layout.Section>
+          <Layout.Section variant="oneHalf">
+            <Card>
+              <BlockStack gap="200">
+                <Text as="h3" variant="headingSm">
+                  Retention health
+                </Text>
+                <Badge tone={retention.healthy ? "success" : "critical"}>
+                  {retention.healthy ? "On schedule" : "Behind schedule"}
+                </Badge>
+                <Text as="p">
+                  {retention.oldestImageAt
+                    ? `Oldest kept photo: ${retention.oldestImageAgeDays} days old (window: ${retention.windowDays} days).`
+                    : "No photos are kept. Photos are only kept when a shopper opts in."}
+                </Text>
+                {retention.overdueImages > 0 ? (
+                  <Text as="p" tone="critical">
+                    {`${retention.overdueImages} photo(s) are past their deletion time; the hourly sweep will delete them.`}
+                  </Text>
+                ) : null}
+                <Text as="p" variant="bodySm" tone="subdued">
+                  {`Withdrawals in this period: ${totals.withdrawals.toLocaleString("en")}.`}
+                </Text>
+              </BlockStack>
+            </Card>
+          </Layout.Section>
+          <Layout.Section>
+            <Text as="p" variant="bodySm" tone="subdued">
+              Skin results are cosmetic indicators measured from a photo, not a diagnosis; lighting affects them.
+            </Text>
+          </Layout.Section>
+        </Layout>
+      </Page>
+    </Loading>
   );
 }

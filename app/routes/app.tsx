@@ -21,8 +21,13 @@ export default function App() {
     <AppProvider isEmbeddedApp apiKey={apiKey}>
       <NavMenu>
         <Link to="/app" rel="home">
-          Home
+          Dashboard
         </Link>
+        <Link to="/app/requests">Rights requests</Link>
+        <Link to="/app/consents">Proof of consent</Link>
+        <Link to="/app/notice">Consent notice</Link>
+        <Link to="/app/recommendations">Recommendations</Link>
+        <Link to="/app/settings">Settings</Link>
       </NavMenu>
       <Outlet />
     </AppProvider>

@@ -1,0 +1,251 @@
+import { z } from "zod";
+import type { Database } from "../db/client.server";
+import { OPEN_STATUSES } from "./inbox.server";
+
+/**
+ * The dashboard's figures over a period (issue 6): scans, consent and opt-in rates, quality
+ * refusals by reason, requests open and due, retention health. Days that have ended are read from
+ * DailyStat, written the first time a dashboard needs them (one grouped pass over the missing
+ * range); only today is counted live. So the page costs a few hundred small rows plus one day of
+ * scans, however many million scans the shop has. Days are UTC days.
+ */
+const DAY = 86_400_000;
+export const PERIODS = [7, 30, 90, 365] as const;
+export const periodQuery = z.object({
+  days: z.coerce
+    .number()
+    .int()
+    .refine((d) => (PERIODS as readonly number[]).includes(d))
+    .catch(30),
+});
+/** The route pattern request-log.server.ts records for the notice a shopper is shown. */
+const NOTICE_ROUTE = "/proxy/notice";
+/** A day counts as ended this long after UTC midnight, so a late write from another instance is not missed. */
+const SETTLE_MS = 5 * 60_000;
+
+export interface DayFigures {
+  day: string;
+  scans: number;
+  refused: number;
+  refusalReasons: Record<string, number>;
+  grants: number;
+  withdrawals: number;
+  retentionOptIns: number;
+  trainingOptIns: number;
+  noticeViews: number;
+}
+
+const dayOf = (t: number) => new Date(t).toISOString().slice(0, 10);
+const nextDay = (day: string) => dayOf(Date.parse(`${day}T00:00:00Z`) + DAY);
+const empty = (day: string): DayFigures => ({
+  day,
+  scans: 0,
+  refused: 0,
+  refusalReasons: {},
+  grants: 0,
+  withdrawals: 0,
+  retentionOptIns: 0,
+  trainingOptIns: 0,
+  noticeViews: 0,
+});
+
+/**
+ * Raw SQL for grouping by day, the one thing Prisma's query builder cannot express portably.
+ * SQLite stores DateTime as ISO text (so its first ten characters are the UTC day, and a day string
+ * bounds a range); PostgreSQL stores timestamp(3) in UTC. Table and column names are constants.
+ */
+function dialect(kind: Database["kind"]) {
+  const pg = kind === "postgresql";
+  return {
+    day: pg ? `to_char("createdAt", 'YYYY-MM-DD')` : `substr("createdAt", 1, 10)`,
+    p: (n: number) => (pg ? `$${n}` : "?"),
+    bound: (day: string) => (pg ? new Date(`${day}T00:00:00Z`) : day),
+  };
+}
+
+/** Figures for every day in [from, to) for one shop, in one grouped pass per table. */
+async function computeDays(database: Database, shop: string, from: string, to: string) {
+  const { client } = database;
+  const d = dialect(database.kind);
+  const args = [shop, d.bound(from), d.bound(to)] as const;
+  const range = `"shop" = ${d.p(1)} AND "createdAt" >= ${d.p(2)} AND "createdAt" < ${d.p(3)}`;
+  const [scans, refusals, consents, views] = await Promise.all([
+    client.$queryRawUnsafe<{ day: string; total: bigint | number; refused: bigint | number }[]>(
+      `SELECT ${d.day} AS "day", COUNT(*) AS "total", SUM(CASE WHEN "status" = 'refused' THEN 1 ELSE 0 END) AS "refused"
+       FROM "Scan" WHERE ${range} GROUP BY 1`,
+      ...args,
+    ),
+    client.$queryRawUnsafe<{ day: string; quality: string }[]>(
+      `SELECT ${d.day} AS "day", "quality" FROM "Scan" WHERE ${range} AND "status" = 'refused'`,
+      ...args,
+    ),
+    client.$queryRawUnsafe<{ day: string; action: string; purposes: string; n: bigint | number }[]>(
+      `SELECT ${d.day} AS "day", "action", "purposes", COUNT(*) AS "n" FROM "ConsentRecord" WHERE ${range} GROUP BY 1, 2, 3`,
+      ...args,
+    ),
+    client.$queryRawUnsafe<{ day: string; n: bigint | number }[]>(
+      `SELECT ${d.day} AS "day", COUNT(*) AS "n" FROM "RequestLog"
+       WHERE ${range} AND "route" = '${NOTICE_ROUTE}' AND "method" = 'GET' AND "status" = 200 GROUP BY 1`,
+      ...args,
+    ),
+  ]);
+  const days = new Map<string, DayFigures>();
+  const at = (day: string) => {
+    let f = days.get(day);
+    if (!f) days.set(day, (f = empty(day)));
+    return f;
+  };
+  for (const r of scans) Object.assign(at(r.day), { scans: Number(r.total), refused: Number(r.refused ?? 0) });
+  for (const r of refusals) {
+    const reasons = parseReasons(r.quality);
+    const f = at(r.day);
+    for (const reason of reasons) f.refusalReasons[reason] = (f.refusalReasons[reason] ?? 0) + 1;
+  }
+  for (const r of consents) {
+    const f = at(r.day);
+    const n = Number(r.n);
+    if (r.action === "withdraw") {
+      f.withdrawals += n;
+      continue;
+    }
+    f.grants += n;
+    if (r.purposes.includes('"extended_retention"')) f.retentionOptIns += n;
+    if (r.purposes.includes('"model_training"')) f.trainingOptIns += n;
+  }
+  for (const r of views) at(r.day).noticeViews = Number(r.n);
+  return days;
+}
+
+const reasonsShape = z.object({ reasons: z.array(z.string().max(40)).max(20) });
+function parseReasons(quality: string): string[] {
+  try {
+    const parsed = reasonsShape.safeParse(JSON.parse(quality));
+    return parsed.success && parsed.data.reasons.length > 0 ? parsed.data.reasons : ["unspecified"];
+  } catch {
+    return ["unspecified"];
+  }
+}
+
+/** Ended days' figures: stored ones, and the missing ones computed once and stored. */
+async function endedDays(database: Database, shop: string, first: string, last: string): Promise<DayFigures[]> {
+  const { client } = database;
+  const stored = await client.dailyStat.findMany({ where: { shop, day: { gte: first, lte: last } } });
+  const have = new Map<string, DayFigures>(
+    stored.map((s) => [
+      s.day,
+      {
+        day: s.day,
+        scans: s.scans,
+        refused: s.refused,
+        refusalReasons: JSON.parse(s.refusalReasons) as Record<string, number>,
+        grants: s.grants,
+        withdrawals: s.withdrawals,
+        retentionOptIns: s.retentionOptIns,
+        trainingOptIns: s.trainingOptIns,
+        noticeViews: s.noticeViews,
+      },
+    ]),
+  );
+  const missing: string[] = [];
+  for (let day = first; day <= last; day = nextDay(day)) if (!have.has(day)) missing.push(day);
+  if (missing.length > 0) {
+    const computed = await computeDays(database, shop, missing[0] ?? first, nextDay(missing.at(-1) ?? last));
+    const rows = missing.map((day) => computed.get(day) ?? empty(day));
+    // Two dashboards filling the same day at once write the same figures: the later one is a no-op.
+    await client.$transaction(
+      rows.map((f) =>
+        client.dailyStat.upsert({
+          where: { shop_day: { shop, day: f.day } },
+          create: { shop, ...f, refusalReasons: JSON.stringify(f.refusalReasons) },
+          update: {},
+        }),
+      ),
+    );
+    for (const f of rows) have.set(f.day, f);
+  }
+  return [...have.values()];
+}
+
+export async function dashboard(database: Database, shop: string, days: number, now = new Date()) {
+  const { client } = database;
+  // The newest day that has ended (with a margin), and today's live range after it.
+  const settledDay = dayOf(now.getTime() - SETTLE_MS - DAY);
+  const first = dayOf(now.getTime() - (days - 1) * DAY);
+  const liveFrom = nextDay(settledDay);
+  const [ended, live, requests, retention] = await Promise.all([
+    first <= settledDay ? endedDays(database, shop, first, settledDay) : Promise.resolve([]),
+    computeDays(database, shop, liveFrom < first ? first : liveFrom, nextDay(dayOf(now.getTime()))),
+    requestFigures(database, shop, now),
+    retentionHealth(database, shop, now),
+  ]);
+  const byDay = new Map<string, DayFigures>(ended.map((f) => [f.day, f]));
+  for (const [day, f] of live) if (day >= first) byDay.set(day, f);
+  const daily: DayFigures[] = [];
+  for (let day = first; day <= dayOf(now.getTime()); day = nextDay(day)) daily.push(byDay.get(day) ?? empty(day));
+
+  const sum = (key: keyof Omit<DayFigures, "day" | "refusalReasons">) => daily.reduce((n, f) => n + f[key], 0);
+  const reasons: Record<string, number> = {};
+  for (const f of daily) for (const [r, n] of Object.entries(f.refusalReasons)) reasons[r] = (reasons[r] ?? 0) + n;
+  const totals = {
+    scans: sum("scans"),
+    refused: sum("refused"),
+    grants: sum("grants"),
+    withdrawals: sum("withdrawals"),
+    retentionOptIns: sum("retentionOptIns"),
+    trainingOptIns: sum("trainingOptIns"),
+    noticeViews: sum("noticeViews"),
+  };
+  const rate = (n: number, of: number) => (of > 0 ? n / of : null);
+  const shopRow = await client.shop.findUnique({ where: { shop }, select: { installedAt: true } });
+  return {
+    period: { days, from: first, to: dayOf(now.getTime()) },
+    totals,
+    rates: {
+      // Shoppers shown the notice who then consented; null while nothing was shown.
+      consent: rate(totals.grants, totals.noticeViews),
+      retentionOptIn: rate(totals.retentionOptIns, totals.grants),
+      trainingOptIn: rate(totals.trainingOptIns, totals.grants),
+      refusal: rate(totals.refused, totals.scans),
+    },
+    daily: daily.map((f) => ({ day: f.day, scans: f.scans, refused: f.refused, grants: f.grants })),
+    refusalReasons: Object.entries(reasons)
+      .map(([reason, count]) => ({ reason, count }))
+      .sort((a, b) => b.count - a.count || a.reason.localeCompare(b.reason)),
+    requests,
+    retention,
+    installedAt: shopRow?.installedAt.toISOString() ?? null,
+  };
+}
+
+async function requestFigures(database: Database, shop: string, now: Date) {
+  const open = { shop, status: { in: [...OPEN_STATUSES] } };
+  const week = new Date(now.getTime() + 7 * DAY);
+  const [openCount, overdue, dueThisWeek] = await Promise.all([
+    database.client.privacyRequest.count({ where: open }),
+    database.client.privacyRequest.count({ where: { ...open, dueAt: { lt: now } } }),
+    database.client.privacyRequest.count({ where: { ...open, dueAt: { gte: now, lt: week } } }),
+  ]);
+  return { open: openCount, overdue, dueThisWeek };
+}
+
+/** Retention health (P12): the oldest kept photo against the shop's window, and any the sweep has not reached. */
+async function retentionHealth(database: Database, shop: string, now: Date) {
+  const { client } = database;
+  const [settings, oldest, nextExpiry, overdue] = await Promise.all([
+    client.shop.findUnique({ where: { shop }, select: { imageRetentionDays: true } }),
+    client.storedImage.findFirst({ where: { shop }, orderBy: { createdAt: "asc" }, select: { createdAt: true } }),
+    client.storedImage.findFirst({ where: { shop }, orderBy: { expiresAt: "asc" }, select: { expiresAt: true } }),
+    client.storedImage.count({ where: { shop, expiresAt: { lt: new Date(now.getTime() - 60 * 60_000) } } }),
+  ]);
+  const windowDays = settings?.imageRetentionDays ?? 90;
+  const oldestAgeDays = oldest ? (now.getTime() - oldest.createdAt.getTime()) / DAY : null;
+  return {
+    windowDays,
+    oldestImageAt: oldest?.createdAt.toISOString() ?? null,
+    oldestImageAgeDays: oldestAgeDays === null ? null : Math.floor(oldestAgeDays),
+    nextExpiryAt: nextExpiry?.expiresAt.toISOString() ?? null,
+    // Photos more than an hour past their deletion time: the hourly sweep is behind.
+    overdueImages: overdue,
+    healthy: overdue === 0 && (oldestAgeDays === null || oldestAgeDays <= windowDays + 1),
+  };
+}

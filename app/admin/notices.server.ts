@@ -1,0 +1,152 @@
+import { z } from "zod";
+import { PURPOSES, REQUIRED_PURPOSE, SECTION_KEYS, type NoticeContent } from "../consent/default-notice";
+import { currentNotice, noticeTextHash, type CurrentNotice } from "../consent/notice.server";
+import type { Db } from "../db/client.server";
+import { isUniqueViolation } from "../jobs/queue.server";
+import { fieldErrors, FormError } from "./form";
+
+/**
+ * The notice editor (issue 6, P7, P17). Publishing never edits a version in place: it adds the
+ * next version number, so every consent record keeps pointing at the exact words it accepted, and
+ * the proxy asks every shopper for fresh consent (it accepts a consent only for the current
+ * version). `material` records the merchant's own judgement for the history.
+ */
+export const EDITOR_LOCALES = ["en", "hi", "bn", "ta", "te", "mr", "gu", "kn", "ml", "pa", "ur", "fr", "de", "es"];
+
+const text = (label: string, max: number) =>
+  z.string().trim().min(1, `${label} cannot be empty.`).max(max, `${label} is too long (at most ${max} characters).`);
+
+export const publishInput = z.object({
+  locale: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .regex(/^[a-z]{2,3}$/, "Choose a language."),
+  sections: z
+    .array(z.object({ key: z.enum(SECTION_KEYS), title: text("The heading", 120), body: text("The text", 2000) }))
+    .refine(
+      (sections) => SECTION_KEYS.every((key) => sections.some((s) => s.key === key)),
+      "Every part of the notice is needed (who, what, why, how long, recipients, age, rights, withdrawal, complaints).",
+    )
+    .refine((sections) => new Set(sections.map((s) => s.key)).size === sections.length, "A part appears twice."),
+  purposes: z
+    .array(z.object({ key: z.enum(PURPOSES), label: text("The purpose's wording", 300), offered: z.boolean() }))
+    .refine((p) => p.some((x) => x.key === REQUIRED_PURPOSE && x.offered), "Skin analysis must be offered."),
+  material: z.boolean(),
+});
+export type PublishInput = z.infer<typeof publishInput>;
+
+export interface NoticeHistoryEntry {
+  id: string;
+  version: number;
+  locale: string;
+  textHash: string;
+  material: boolean;
+  publishedAt: string;
+  consents: number;
+}
+
+export interface NoticeEditorData {
+  current: CurrentNotice[];
+  history: NoticeHistoryEntry[];
+  minimumAge: number;
+  locales: string[];
+}
+
+export async function noticeEditorData(db: Db, shop: string): Promise<NoticeEditorData> {
+  // currentNotice publishes the shipped default (v1, English and Hindi) on first use.
+  await currentNotice(db, shop);
+  const rows = await db.noticeVersion.findMany({
+    where: { shop },
+    orderBy: [{ version: "desc" }, { locale: "asc" }],
+    select: { id: true, version: true, locale: true, textHash: true, material: true, publishedAt: true },
+    take: 200,
+  });
+  const counts = await db.consentRecord.groupBy({
+    by: ["noticeVersionId"],
+    where: { shop, action: "grant", noticeVersionId: { in: rows.map((r) => r.id) } },
+    _count: { _all: true },
+  });
+  const countById = new Map(counts.map((c) => [c.noticeVersionId, c._count._all]));
+  const locales = [...new Set(rows.map((r) => r.locale))].sort();
+  const current = await Promise.all(locales.map((locale) => currentNotice(db, shop, locale)));
+  const settings = await db.shop.findUnique({ where: { shop }, select: { minimumAge: true } });
+  return {
+    current,
+    history: rows.map((r) => ({
+      ...r,
+      publishedAt: r.publishedAt.toISOString(),
+      consents: countById.get(r.id) ?? 0,
+    })),
+    minimumAge: settings?.minimumAge ?? 18,
+    locales: [...new Set([...locales, ...EDITOR_LOCALES])],
+  };
+}
+
+export function parsePublish(body: unknown): PublishInput {
+  const parsed = publishInput.safeParse(body);
+  if (!parsed.success) throw new FormError(fieldErrors(parsed.error));
+  return parsed.data;
+}
+
+/** The notice content as shoppers get it: sections in the checklist's order, offered purposes only. */
+export function toContent(input: Pick<PublishInput, "sections" | "purposes">): NoticeContent {
+  return {
+    sections: SECTION_KEYS.map((key) => input.sections.find((s) => s.key === key)).flatMap((s) =>
+      s ? [{ key: s.key, title: s.title, body: s.body }] : [],
+    ),
+    purposes: input.purposes
+      .filter((p) => p.offered)
+      .map((p) => ({ key: p.key, label: p.label, required: p.key === REQUIRED_PURPOSE })),
+  };
+}
+
+/** Publishes the next version for one language; the previous versions stay on record (P17). */
+export async function publishNotice(db: Db, shop: string, input: PublishInput) {
+  const content = toContent(input);
+  const settings = await db.shop.upsert({
+    where: { shop },
+    create: { shop },
+    update: {},
+    select: { minimumAge: true },
+  });
+  const textHash = noticeTextHash(input.locale, settings.minimumAge, content);
+  const latest = await currentNotice(db, shop, input.locale);
+  if (latest.locale === input.locale && latest.textHash === textHash) {
+    throw new FormError({ form: "Nothing changed: this text is already the published version." });
+  }
+  // One number per publication across the shop's languages; two merchants publishing at once: retry.
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const top = await db.noticeVersion.findFirst({ where: { shop }, orderBy: { version: "desc" } });
+    const version = (top?.version ?? 0) + 1;
+    try {
+      const [row] = await db.$transaction([
+        db.noticeVersion.create({
+          data: {
+            shop,
+            version,
+            locale: input.locale,
+            textHash,
+            sections: JSON.stringify(content.sections),
+            purposes: JSON.stringify(content.purposes),
+            minimumAge: settings.minimumAge,
+            material: input.material,
+          },
+        }),
+        db.auditEvent.create({
+          data: {
+            shop,
+            actor: "merchant",
+            action: "notice.publish",
+            targetType: "NoticeVersion",
+            details: JSON.stringify({ version, locale: input.locale, material: input.material }),
+          },
+        }),
+      ]);
+      return { id: row.id, version, locale: input.locale, textHash };
+    } catch (error) {
+      if (!isUniqueViolation(error)) throw error;
+    }
+  }
+  throw new FormError({ form: "Someone else published at the same moment. Reload and try again." });
+}

@@ -1,0 +1,206 @@
+import { z } from "zod";
+import { shopApiKeyContext } from "../crypto/contexts";
+import type { Keyring } from "../crypto/keyring";
+import type { Db } from "../db/client.server";
+import { blankToUndefined, fieldErrors, FormError } from "./form";
+
+/**
+ * The merchant's settings (issue 6): retention windows (P12), minimum age (P5), rate limits (P15)
+ * and the analysis provider (P16). The analysis API key is write-only: it is sealed on save (P14)
+ * and the page only ever learns whether one is set. Every change is audited without secrets.
+ */
+/** Blank → undefined (so "required" speaks), text → number (NaN when it is not one). */
+const toNumber = (value: unknown): unknown => {
+  const v = blankToUndefined(value);
+  return typeof v === "string" ? Number(v.trim()) : v;
+};
+
+const int = (label: string, min: number, max: number) =>
+  z.preprocess(
+    toNumber,
+    z
+      .number({
+        required_error: `Enter ${label.toLowerCase()}.`,
+        invalid_type_error: `${label} must be a whole number.`,
+      })
+      .int(`${label} must be a whole number.`)
+      .min(min, `${label} must be at least ${min}.`)
+      .max(max, `${label} must be at most ${max}.`),
+  );
+
+function isAllowedApiUrl(value: string): boolean {
+  if (!URL.canParse(value)) return false;
+  const url = new URL(value);
+  // Plain HTTP only to this machine (a vendor in a local test); anywhere else the photo goes over TLS.
+  const loopback = url.hostname === "127.0.0.1" || url.hostname === "localhost" || url.hostname === "[::1]";
+  return (url.protocol === "https:" || (url.protocol === "http:" && loopback)) && !url.username && !url.password;
+}
+
+export const settingsInput = z
+  .object({
+    imageRetentionDays: int("Photo retention", 1, 365),
+    // Blank means "for the life of the install" (P12).
+    resultRetentionDays: z.preprocess(
+      toNumber,
+      z
+        .number({ invalid_type_error: "Result retention must be a whole number." })
+        .int("Result retention must be a whole number.")
+        .min(1, "Result retention must be at least 1.")
+        .max(3650, "Result retention must be at most 3650.")
+        .optional(),
+    ),
+    requestLogRetentionDays: int("Request log retention", 30, 365),
+    // P5: nobody under 18, whatever the merchant sets.
+    minimumAge: int("Minimum age", 18, 99),
+    scansPerShopPerMinute: int("Scans per minute for the store", 1, 10_000),
+    scansPerSubjectPerHour: int("Scans per shopper per hour", 1, 1_000),
+    scansPerNetworkPerHour: int("Scans per network per hour", 1, 10_000),
+    analysisMode: z.enum(["local", "remote"], { message: "Choose the built-in engine or a remote API." }),
+    analysisApiUrl: z.preprocess(
+      blankToUndefined,
+      z
+        .string()
+        .trim()
+        .max(500, "The URL is too long.")
+        .refine(isAllowedApiUrl, "Enter an https:// URL without a user name or password.")
+        .optional(),
+    ),
+    analysisRegion: z.preprocess(blankToUndefined, z.string().trim().max(64, "Use at most 64 characters.").optional()),
+    // Write-only: blank keeps the stored key.
+    analysisApiKey: z.preprocess(
+      blankToUndefined,
+      z.string().trim().min(8, "The key looks too short.").max(500, "The key is too long.").optional(),
+    ),
+  })
+  .superRefine((value, ctx) => {
+    if (value.analysisMode === "remote" && !value.analysisApiUrl) {
+      ctx.addIssue({ code: "custom", path: ["analysisApiUrl"], message: "Enter the analysis API's URL." });
+    }
+  });
+export type SettingsInput = z.infer<typeof settingsInput>;
+
+export interface SettingsView {
+  imageRetentionDays: number;
+  resultRetentionDays: number | null;
+  requestLogRetentionDays: number;
+  minimumAge: number;
+  scansPerShopPerMinute: number;
+  scansPerSubjectPerHour: number;
+  scansPerNetworkPerHour: number;
+  analysisMode: "local" | "remote";
+  analysisApiUrl: string | null;
+  analysisRegion: string | null;
+  /** Whether a key is stored. The key itself never leaves the server. */
+  analysisApiKeySet: boolean;
+  updatedAt: string | null;
+}
+
+const SETTINGS_SELECT = {
+  imageRetentionDays: true,
+  resultRetentionDays: true,
+  requestLogRetentionDays: true,
+  minimumAge: true,
+  scansPerShopPerMinute: true,
+  scansPerSubjectPerHour: true,
+  scansPerNetworkPerHour: true,
+  analysisApiUrl: true,
+  analysisRegion: true,
+  analysisApiKeyCiphertext: true,
+  updatedAt: true,
+} as const;
+
+export async function getSettings(db: Db, shop: string): Promise<SettingsView> {
+  const row = await db.shop.upsert({ where: { shop }, create: { shop }, update: {}, select: SETTINGS_SELECT });
+  return {
+    imageRetentionDays: row.imageRetentionDays,
+    resultRetentionDays: row.resultRetentionDays,
+    requestLogRetentionDays: row.requestLogRetentionDays,
+    minimumAge: row.minimumAge,
+    scansPerShopPerMinute: row.scansPerShopPerMinute,
+    scansPerSubjectPerHour: row.scansPerSubjectPerHour,
+    scansPerNetworkPerHour: row.scansPerNetworkPerHour,
+    analysisMode: row.analysisApiUrl ? "remote" : "local",
+    analysisApiUrl: row.analysisApiUrl,
+    analysisRegion: row.analysisRegion,
+    analysisApiKeySet: row.analysisApiKeyCiphertext !== null,
+    updatedAt: row.updatedAt.toISOString(),
+  };
+}
+
+/** Parses a submitted form; throws FormError with a message per field, and nothing is written. */
+export function parseSettings(form: Record<string, unknown>): SettingsInput {
+  const parsed = settingsInput.safeParse(form);
+  if (!parsed.success) throw new FormError(fieldErrors(parsed.error));
+  return parsed.data;
+}
+
+const NUMBER_FIELDS = [
+  "imageRetentionDays",
+  "resultRetentionDays",
+  "requestLogRetentionDays",
+  "minimumAge",
+  "scansPerShopPerMinute",
+  "scansPerSubjectPerHour",
+  "scansPerNetworkPerHour",
+] as const;
+
+/** Saves the settings and audits what changed (old → new for numbers, the host for URLs, never the key). */
+export async function saveSettings(
+  db: Db,
+  keyring: Keyring,
+  shop: string,
+  input: SettingsInput,
+): Promise<{ settings: SettingsView; changed: string[] }> {
+  const before = await getSettings(db, shop);
+  const remote = input.analysisMode === "remote";
+  if (remote && !input.analysisApiKey && !before.analysisApiKeySet) {
+    throw new FormError({ analysisApiKey: "Enter the analysis API's key." });
+  }
+  const next = {
+    imageRetentionDays: input.imageRetentionDays,
+    resultRetentionDays: input.resultRetentionDays ?? null,
+    requestLogRetentionDays: input.requestLogRetentionDays,
+    minimumAge: input.minimumAge,
+    scansPerShopPerMinute: input.scansPerShopPerMinute,
+    scansPerSubjectPerHour: input.scansPerSubjectPerHour,
+    scansPerNetworkPerHour: input.scansPerNetworkPerHour,
+    analysisApiUrl: remote ? (input.analysisApiUrl ?? null) : null,
+    analysisRegion: input.analysisRegion ?? null,
+  };
+  const details: Record<string, unknown> = {};
+  for (const field of NUMBER_FIELDS) {
+    if (before[field] !== next[field]) details[field] = { from: before[field], to: next[field] };
+  }
+  if (before.analysisApiUrl !== next.analysisApiUrl) {
+    const host = (url: string | null) => (url ? new URL(url).host : null);
+    details.analysisApiUrl = { from: host(before.analysisApiUrl), to: host(next.analysisApiUrl) };
+  }
+  if (before.analysisRegion !== next.analysisRegion) {
+    details.analysisRegion = { from: before.analysisRegion, to: next.analysisRegion };
+  }
+  // The local engine needs no key: switching to it drops the stored one rather than keeping a secret for nothing.
+  const sealed = remote && input.analysisApiKey ? keyring.seal(input.analysisApiKey, shopApiKeyContext(shop)) : null;
+  const keyChange = sealed
+    ? { analysisApiKeyCiphertext: new Uint8Array(sealed.envelope), analysisApiKeyKeyId: sealed.keyId }
+    : !remote && before.analysisApiKeySet
+      ? { analysisApiKeyCiphertext: null, analysisApiKeyKeyId: null }
+      : {};
+  if ("analysisApiKeyCiphertext" in keyChange) details.analysisApiKey = sealed ? "replaced" : "removed";
+
+  const changed = Object.keys(details);
+  if (changed.length === 0) return { settings: before, changed };
+  await db.$transaction([
+    db.shop.update({ where: { shop }, data: { ...next, ...keyChange } }),
+    db.auditEvent.create({
+      data: {
+        shop,
+        actor: "merchant",
+        action: "settings.update",
+        targetType: "Shop",
+        targetId: shop,
+        details: JSON.stringify(details),
+      },
+    }),
+  ]);
+  return { settings: await getSettings(db, shop), changed };
+}

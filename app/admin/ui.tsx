@@ -1,0 +1,186 @@
+import { useLocation, useNavigation } from "@remix-run/react";
+import { useAppBridge } from "@shopify/app-bridge-react";
+import {
+  BlockStack,
+  Box,
+  Card,
+  InlineStack,
+  Layout,
+  SkeletonBodyText,
+  SkeletonDisplayText,
+  SkeletonPage,
+  Text,
+} from "@shopify/polaris";
+import { useEffect, type ReactNode } from "react";
+
+/**
+ * Small pieces the admin pages share: a skeleton while the next page loads, toasts through App
+ * Bridge, and bar charts made of Polaris primitives (polaris-viz is not a dependency) that read as
+ * a table to assistive technology.
+ */
+
+/** The page, or Polaris's skeleton while a navigation to another admin page is loading. */
+export function Loading({ title, children }: { title: string; children: ReactNode }) {
+  const navigation = useNavigation();
+  const here = useLocation();
+  // Only a move to another page: a form's reload of this one keeps the page on screen.
+  const elsewhere = navigation.state === "loading" && navigation.location.pathname !== here.pathname;
+  if (!elsewhere) return <>{children}</>;
+  return (
+    <SkeletonPage title={title} primaryAction>
+      <Layout>
+        <Layout.Section>
+          <Card>
+            <BlockStack gap="300">
+              <SkeletonDisplayText size="small" />
+              <SkeletonBodyText lines={6} />
+            </BlockStack>
+          </Card>
+        </Layout.Section>
+      </Layout>
+    </SkeletonPage>
+  );
+}
+
+/** Shows a toast once per new action result that carries a message. */
+export function useToast(result: { toast?: string; error?: string } | undefined) {
+  const shopify = useAppBridge();
+  useEffect(() => {
+    if (result?.toast) shopify.toast.show(result.toast);
+    else if (result?.error) shopify.toast.show(result.error, { isError: true });
+  }, [result, shopify]);
+}
+
+export interface Bar {
+  label: string;
+  value: number;
+  /** Shown instead of the number (e.g. a percentage). */
+  display?: string;
+}
+
+/** Horizontal bars: a labelled list, each bar's width proportional to its value. */
+export function Bars({ title, bars, emptyText }: { title: string; bars: Bar[]; emptyText: string }) {
+  const max = Math.max(1, ...bars.map((b) => b.value));
+  return (
+    <BlockStack gap="200">
+      <Text as="h3" variant="headingSm">
+        {title}
+      </Text>
+      {bars.length === 0 ? (
+        <Text as="p" tone="subdued">
+          {emptyText}
+        </Text>
+      ) : (
+        <ul aria-label={title} style={{ listStyle: "none", margin: 0, padding: 0 }}>
+          {bars.map((bar) => (
+            <li key={bar.label} style={{ marginBottom: "var(--p-space-150)" }}>
+              <InlineStack align="space-between" blockAlign="center" wrap={false} gap="200">
+                <Text as="span" variant="bodySm">
+                  {bar.label}
+                </Text>
+                <Text as="span" variant="bodySm" numeric>
+                  {bar.display ?? bar.value.toLocaleString("en")}
+                </Text>
+              </InlineStack>
+              <Box background="bg-fill-secondary" borderRadius="100" minHeight="8px">
+                <div
+                  aria-hidden="true"
+                  style={{
+                    width: `${Math.round((bar.value / max) * 100)}%`,
+                    minHeight: 8,
+                    borderRadius: "var(--p-border-radius-100)",
+                    background: "var(--p-color-bg-fill-info)",
+                  }}
+                />
+              </Box>
+            </li>
+          ))}
+        </ul>
+      )}
+    </BlockStack>
+  );
+}
+
+/** Vertical daily columns with the numbers available to screen readers as a list. */
+export function DailyColumns({ title, days }: { title: string; days: { day: string; value: number }[] }) {
+  const max = Math.max(1, ...days.map((d) => d.value));
+  return (
+    <BlockStack gap="200">
+      <Text as="h3" variant="headingSm">
+        {title}
+      </Text>
+      <ul
+        aria-label={title}
+        style={{
+          display: "flex",
+          alignItems: "flex-end",
+          gap: 2,
+          height: 120,
+          listStyle: "none",
+          margin: 0,
+          padding: 0,
+        }}
+      >
+        {days.map((d) => (
+          <li
+            key={d.day}
+            title={`${d.day}: ${d.value}`}
+            style={{ flex: 1, height: "100%", display: "flex", alignItems: "flex-end", minWidth: 2 }}
+          >
+            <span
+              style={{
+                position: "absolute",
+                width: 1,
+                height: 1,
+                overflow: "hidden",
+                clip: "rect(0 0 0 0)",
+                whiteSpace: "nowrap",
+              }}
+            >{`${d.day}: ${d.value}`}</span>
+            <div
+              aria-hidden="true"
+              style={{
+                width: "100%",
+                height: `${Math.max(d.value > 0 ? 2 : 0, Math.round((d.value / max) * 100))}%`,
+                background: "var(--p-color-bg-fill-info)",
+                borderRadius: 2,
+              }}
+            />
+          </li>
+        ))}
+      </ul>
+      <InlineStack align="space-between">
+        <Text as="span" variant="bodySm" tone="subdued">
+          {days[0]?.day}
+        </Text>
+        <Text as="span" variant="bodySm" tone="subdued">
+          {days.at(-1)?.day}
+        </Text>
+      </InlineStack>
+    </BlockStack>
+  );
+}
+
+export const percent = (rate: number | null) => (rate === null ? "–" : `${(rate * 100).toFixed(1)}%`);
+
+export const formatDate = (iso: string | null) =>
+  iso
+    ? new Date(iso).toLocaleDateString("en-GB", { day: "numeric", month: "short", year: "numeric", timeZone: "UTC" })
+    : "–";
+
+/**
+ * Downloads a file from an admin resource route. In the embedded admin a plain link carries no
+ * session token; App Bridge adds one to fetch() calls to the app's own origin, so fetch and save.
+ */
+export async function downloadFile(url: string, filename: string): Promise<void> {
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`Download failed (${response.status})`);
+  const href = URL.createObjectURL(await response.blob());
+  const a = document.createElement("a");
+  a.href = href;
+  a.download = filename;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  URL.revokeObjectURL(href);
+}

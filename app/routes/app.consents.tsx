@@ -1,0 +1,177 @@
+import type { LoaderFunctionArgs } from "@remix-run/node";
+import { Form, useLoaderData, useNavigate } from "@remix-run/react";
+import {
+  BlockStack,
+  Button,
+  Card,
+  DataTable,
+  EmptyState,
+  FormLayout,
+  InlineStack,
+  Layout,
+  Page,
+  Pagination,
+  Select,
+  Text,
+  TextField,
+} from "@shopify/polaris";
+import { useState } from "react";
+import { parseProofQuery, searchConsents } from "../admin/consent-proof.server";
+import { adminContext } from "../admin/edge.server";
+import { downloadFile, formatDate, Loading } from "../admin/ui";
+import { PURPOSES } from "../consent/default-notice";
+
+/** GET /app/consents: search consent records and export proof of consent (issue 6, P7). */
+export const loader = async ({ request }: LoaderFunctionArgs) => {
+  const { shop, db } = await adminContext(request);
+  const query = parseProofQuery(new URL(request.url).searchParams);
+  return { ...(await searchConsents(db, shop, query)), query };
+};
+
+export default function Consents() {
+  const data = useLoaderData<typeof loader>();
+  const navigate = useNavigate();
+  const q = data.query;
+  const [form, setForm] = useState<Record<string, string>>({
+    receipt: q.receipt ?? "",
+    customerId: q.customerId ?? "",
+    from: q.from ?? "",
+    to: q.to ?? "",
+    noticeVersion: q.noticeVersion ? String(q.noticeVersion) : "",
+    purpose: q.purpose ?? "",
+    action: q.action ?? "",
+  });
+  const set = (name: string) => (value: string) => setForm((f) => ({ ...f, [name]: value }));
+  const search = (page = 1) => {
+    const params = new URLSearchParams();
+    for (const [k, v] of Object.entries(form)) if (v.trim()) params.set(k, v.trim());
+    if (page > 1) params.set("page", String(page));
+    return params;
+  };
+  const [downloading, setDownloading] = useState(false);
+  const download = async (format: "csv" | "json") => {
+    setDownloading(true);
+    try {
+      const params = search();
+      params.set("format", format);
+      await downloadFile(`/app/consents/export?${params}`, `consent-proof.${format}`);
+    } finally {
+      setDownloading(false);
+    }
+  };
+
+  return (
+    <Loading title="Proof of consent">
+      <Page
+        title="Proof of consent"
+        subtitle="Every consent and withdrawal, with the exact notice text accepted"
+        backAction={{ content: "Dashboard", url: "/app" }}
+        secondaryActions={[
+          { content: "Export CSV", onAction: () => void download("csv"), loading: downloading },
+          { content: "Export JSON", onAction: () => void download("json"), loading: downloading },
+        ]}
+      >
+        <Layout>
+          <Layout.Section>
+            <Card>
+              <Form
+                onSubmit={(event) => {
+                  event.preventDefault();
+                  navigate(`/app/consents?${search()}`);
+                }}
+              >
+                <FormLayout>
+                  <FormLayout.Group condensed>
+                    <TextField label="Receipt" value={form.receipt} onChange={set("receipt")} autoComplete="off" />
+                    <TextField
+                      label="Customer id"
+                      value={form.customerId}
+                      onChange={set("customerId")}
+                      autoComplete="off"
+                      inputMode="numeric"
+                    />
+                    <Select
+                      label="Notice version"
+                      options={[
+                        { label: "Any", value: "" },
+                        ...data.versions.map((v) => ({ label: `v${v}`, value: String(v) })),
+                      ]}
+                      value={form.noticeVersion}
+                      onChange={set("noticeVersion")}
+                    />
+                  </FormLayout.Group>
+                  <FormLayout.Group condensed>
+                    <TextField label="From" type="date" value={form.from} onChange={set("from")} autoComplete="off" />
+                    <TextField label="To" type="date" value={form.to} onChange={set("to")} autoComplete="off" />
+                    <Select
+                      label="Purpose"
+                      options={[{ label: "Any", value: "" }, ...PURPOSES.map((p) => ({ label: p, value: p }))]}
+                      value={form.purpose}
+                      onChange={set("purpose")}
+                    />
+                    <Select
+                      label="Record"
+                      options={[
+                        { label: "Consents and withdrawals", value: "" },
+                        { label: "Consents", value: "grant" },
+                        { label: "Withdrawals", value: "withdraw" },
+                      ]}
+                      value={form.action}
+                      onChange={set("action")}
+                    />
+                  </FormLayout.Group>
+                  <InlineStack gap="200">
+                    <Button submit variant="primary">
+                      Search
+                    </Button>
+                  </InlineStack>
+                </FormLayout>
+              </Form>
+            </Card>
+          </Layout.Section>
+          <Layout.Section>
+            <Card padding={data.records.length ? "0" : undefined}>
+              {data.records.length === 0 ? (
+                <EmptyState
+                  heading="No consent records match"
+                  image="https://cdn.shopify.com/s/files/1/0262/4071/2726/files/emptystate-files.png"
+                >
+                  <p>Records appear here when shoppers consent in the skin scan.</p>
+                </EmptyState>
+              ) : (
+                <DataTable
+                  columnContentTypes={["text", "text", "text", "text", "numeric", "text"]}
+                  headings={["Receipt", "Record", "Recorded", "Customer", "Notice", "Purposes"]}
+                  rows={data.records.map((r) => [
+                    r.receipt,
+                    r.action === "withdraw" ? `Withdrawal of ${r.withdraws ?? "a consent"}` : "Consent",
+                    formatDate(r.recordedAt),
+                    r.customerId ?? "Anonymous",
+                    `v${r.noticeVersion} (${r.locale})`,
+                    r.purposes.join(", ") || "–",
+                  ])}
+                  footerContent={`${data.total.toLocaleString("en")} records`}
+                />
+              )}
+            </Card>
+          </Layout.Section>
+          <Layout.Section>
+            <BlockStack inlineAlign="center" gap="200">
+              <Pagination
+                hasPrevious={data.page > 1}
+                onPrevious={() => navigate(`/app/consents?${search(data.page - 1)}`)}
+                hasNext={data.page < data.pages}
+                onNext={() => navigate(`/app/consents?${search(data.page + 1)}`)}
+                label={`Page ${data.page} of ${data.pages}`}
+              />
+              <Text as="p" variant="bodySm" tone="subdued">
+                Exports hold each record with its notice version, text hash and the full notice text, with the hash
+                checked again.
+              </Text>
+            </BlockStack>
+          </Layout.Section>
+        </Layout>
+      </Page>
+    </Loading>
+  );
+}

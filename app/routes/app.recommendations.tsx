@@ -1,0 +1,234 @@
+import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
+import { useActionData, useLoaderData, useNavigation, useSubmit } from "@remix-run/react";
+import {
+  Badge,
+  Banner,
+  BlockStack,
+  Button,
+  Card,
+  DataTable,
+  InlineStack,
+  Layout,
+  Page,
+  Select,
+  Text,
+  TextField,
+} from "@shopify/polaris";
+import { useEffect, useState } from "react";
+import { fromAdminClient, syncCatalogue } from "../admin/catalogue-sync.server";
+import { adminAction, adminContext, readActionBody } from "../admin/edge.server";
+import { parseRules, recommendationsPage, saveRules, TONE_GROUPS } from "../admin/recommendations.server";
+import { formatDate, Loading, useToast } from "../admin/ui";
+import { BANDS, MATCH_TYPES, RULE_CONCERNS } from "../recommendations/rules";
+
+/** GET/POST /app/recommendations: rules, the catalogue sync and the coverage report (issue 6). */
+export const loader = async ({ request }: LoaderFunctionArgs) => {
+  const { shop, db } = await adminContext(request);
+  return recommendationsPage(db, shop);
+};
+
+export const action = ({ request }: ActionFunctionArgs) =>
+  adminAction(request, async ({ shop, db, admin }) => {
+    const body = await readActionBody(request);
+    if (body.intent === "sync") {
+      const synced = await syncCatalogue(db, shop, { graphql: fromAdminClient(admin) });
+      return { ok: true, synced, toast: `Catalogue synced: ${synced.saved} products` };
+    }
+    const saved = await saveRules(db, shop, parseRules(body));
+    return { ok: true, toast: `${saved.rules} rules saved` };
+  });
+
+type ActionData =
+  | { ok: true; toast: string; synced?: { warnings: string[]; removed: number } }
+  | { ok: false; errors: Record<string, string> }
+  | { error: { code: string; message: string } };
+
+type RuleDraft = {
+  concern: string;
+  band: string;
+  matchType: string;
+  matchValue: string;
+  reason: string | null;
+  priority: number;
+};
+
+const bandOptions = (concern: string) =>
+  concern === "any"
+    ? [{ label: "Everyone", value: "*" }]
+    : concern === "tone_group"
+      ? TONE_GROUPS.map((g) => ({ label: g, value: g }))
+      : BANDS.map((b) => ({ label: `${b} or stronger`, value: b }));
+
+const CONCERN_LABELS: Record<string, string> = {
+  redness: "Redness",
+  unevenness: "Uneven tone",
+  shine: "Shine",
+  under_eye: "Under-eye darkness",
+  tone_group: "Skin-tone group",
+  any: "Everyone",
+};
+
+export default function Recommendations() {
+  const data = useLoaderData<typeof loader>();
+  const result = useActionData<ActionData>();
+  const errors = result && "ok" in result && !result.ok ? result.errors : {};
+  useToast(
+    result && "ok" in result && result.ok
+      ? result
+      : result && "error" in result
+        ? { error: result.error.message }
+        : undefined,
+  );
+  const submit = useSubmit();
+  const busy = useNavigation().state !== "idle";
+  const [rules, setRules] = useState<RuleDraft[]>(data.rules);
+  useEffect(() => setRules(data.rules), [data.rules]);
+  const update = (i: number, patch: Partial<RuleDraft>) =>
+    setRules((rs) => rs.map((r, j) => (j === i ? { ...r, ...patch } : r)));
+
+  return (
+    <Loading title="Recommendations">
+      <Page
+        title="Recommendations"
+        subtitle="Which of your products a scan result suggests, and why"
+        backAction={{ content: "Dashboard", url: "/app" }}
+        primaryAction={{
+          content: "Save rules",
+          loading: busy,
+          onAction: () => submit({ rules } as never, { method: "post", encType: "application/json" }),
+        }}
+        secondaryActions={[
+          {
+            content: "Sync products now",
+            onAction: () => submit({ intent: "sync" }, { method: "post" }),
+            loading: busy,
+          },
+        ]}
+      >
+        <Layout>
+          {data.uncovered.length > 0 ? (
+            <Layout.Section>
+              <Banner tone="warning" title="Some concerns have no product">
+                <p>{`No available product answers: ${data.uncovered.map((c) => CONCERN_LABELS[c] ?? c).join(", ")}. Add a rule or tag products.`}</p>
+              </Banner>
+            </Layout.Section>
+          ) : null}
+          {result && "ok" in result && result.ok && result.synced?.warnings.length ? (
+            <Layout.Section>
+              <Banner tone="warning" title="Synced with warnings">
+                <p>{result.synced.warnings.join(" ")}</p>
+              </Banner>
+            </Layout.Section>
+          ) : null}
+          <Layout.Section>
+            <Card>
+              <BlockStack gap="300">
+                <Text as="h2" variant="headingMd">
+                  Rules
+                </Text>
+                {data.usingDefaults ? (
+                  <Text as="p" tone="subdued">
+                    Using the default rules: products tagged skin-scan:redness, skin-scan:unevenness, skin-scan:shine,
+                    skin-scan:under-eye and skin-scan:everyday. Saving replaces them with yours.
+                  </Text>
+                ) : null}
+                {errors.rules ? (
+                  <Text as="p" tone="critical">
+                    {errors.rules}
+                  </Text>
+                ) : null}
+                {rules.map((r, i) => (
+                  <InlineStack gap="200" blockAlign="end" key={i} wrap>
+                    <Select
+                      label="When"
+                      options={RULE_CONCERNS.map((c) => ({ label: CONCERN_LABELS[c] ?? c, value: c }))}
+                      value={r.concern}
+                      onChange={(concern) => update(i, { concern, band: bandOptions(concern)[0]?.value ?? "" })}
+                    />
+                    <Select
+                      label="Band or group"
+                      options={bandOptions(r.concern)}
+                      value={r.band}
+                      onChange={(band) => update(i, { band })}
+                      error={errors[`rules.${i}.band`]}
+                    />
+                    <Select
+                      label="Match products by"
+                      options={MATCH_TYPES.map((m) => ({ label: m, value: m }))}
+                      value={r.matchType}
+                      onChange={(matchType) => update(i, { matchType })}
+                    />
+                    <TextField
+                      label="Tag, collection handle or namespace.key=value"
+                      value={r.matchValue}
+                      onChange={(matchValue) => update(i, { matchValue })}
+                      autoComplete="off"
+                      error={errors[`rules.${i}.matchValue`]}
+                    />
+                    <TextField
+                      label="Reason shown"
+                      value={r.reason ?? ""}
+                      onChange={(reason) => update(i, { reason: reason || null })}
+                      autoComplete="off"
+                      error={errors[`rules.${i}.reason`]}
+                    />
+                    <Button
+                      onClick={() => setRules((rs) => rs.filter((_, j) => j !== i))}
+                      accessibilityLabel={`Remove rule ${i + 1}`}
+                    >
+                      Remove
+                    </Button>
+                  </InlineStack>
+                ))}
+                <InlineStack>
+                  <Button
+                    onClick={() =>
+                      setRules((rs) => [
+                        ...rs,
+                        {
+                          concern: "redness",
+                          band: "moderate",
+                          matchType: "tag",
+                          matchValue: "",
+                          reason: null,
+                          priority: 0,
+                        },
+                      ])
+                    }
+                  >
+                    Add rule
+                  </Button>
+                </InlineStack>
+              </BlockStack>
+            </Card>
+          </Layout.Section>
+          <Layout.Section>
+            <Card>
+              <BlockStack gap="200">
+                <Text as="h2" variant="headingMd">
+                  Coverage
+                </Text>
+                <Text as="p" tone="subdued">
+                  {`${data.catalogue.products} products cached, last synced ${formatDate(data.catalogue.lastSyncedAt)}. Updates arrive by webhook.`}
+                </Text>
+                <DataTable
+                  columnContentTypes={["text", "numeric", "numeric", "text"]}
+                  headings={["Concern", "Rules", "Products", ""]}
+                  rows={data.coverage.map((c) => [
+                    c.band ? `Skin tone: ${c.band}` : (CONCERN_LABELS[c.concern] ?? c.concern),
+                    c.rules,
+                    c.products,
+                    c.products === 0 ? <Badge tone="warning">No product</Badge> : <Badge tone="success">Covered</Badge>,
+                  ])}
+                />
+                <Text as="p" variant="bodySm" tone="subdued">
+                  {`Everyday products for everyone: ${data.everydayProducts}.`}
+                </Text>
+              </BlockStack>
+            </Card>
+          </Layout.Section>
+        </Layout>
+      </Page>
+    </Loading>
+  );
+}

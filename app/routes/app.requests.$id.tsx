@@ -1,0 +1,262 @@
+import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
+import { useActionData, useLoaderData, useNavigation, useSubmit } from "@remix-run/react";
+import {
+  Badge,
+  Banner,
+  BlockStack,
+  Button,
+  Card,
+  Checkbox,
+  DataTable,
+  InlineStack,
+  Layout,
+  List,
+  Page,
+  Text,
+  TextField,
+} from "@shopify/polaris";
+import { useState } from "react";
+import { z } from "zod";
+import { adminAction, adminContext, adminErrorResponse, readActionBody } from "../admin/edge.server";
+import { answerRequest, parseInboxAction, requestDetail } from "../admin/inbox.server";
+import { downloadFile, formatDate, Loading, useToast } from "../admin/ui";
+
+/** GET/POST /app/requests/:id: one request, the subject's data, and the merchant's answer (issue 6, P9). */
+const params = z.object({ id: z.string().min(1).max(64) });
+
+export const loader = async ({ request, params: raw }: LoaderFunctionArgs) => {
+  const { shop, db, keyring } = await adminContext(request);
+  const { id } = params.parse(raw);
+  try {
+    return await requestDetail(db, keyring, shop, id);
+  } catch (error) {
+    throw adminErrorResponse(error);
+  }
+};
+
+const TOASTS = {
+  export: "Export ready to download",
+  erase: "Data erased",
+  reply: "Reply recorded",
+  correct: "Correction recorded",
+  reject: "Request refused",
+} as const;
+
+export const action = ({ request, params: raw }: ActionFunctionArgs) =>
+  adminAction(request, async ({ shop, db, keyring }) => {
+    const { id } = params.parse(raw);
+    const done = await answerRequest(db, keyring, shop, id, parseInboxAction(await readActionBody(request)));
+    return { ok: true, ...done, toast: TOASTS[done.done] };
+  });
+
+type ActionData = { ok: true; toast: string } | { ok: false; errors: Record<string, string> };
+
+export default function RequestDetail() {
+  const data = useLoaderData<typeof loader>();
+  const result = useActionData<ActionData>();
+  const errors = result && !result.ok ? result.errors : {};
+  useToast(result && result.ok ? result : undefined);
+  const submit = useSubmit();
+  const busy = useNavigation().state !== "idle";
+  const [reply, setReply] = useState("");
+  const [note, setNote] = useState("");
+  const [remove, setRemove] = useState<string[]>([]);
+  const { request } = data;
+  const open = request.status === "received" || request.status === "in_progress";
+  const send = (body: Record<string, unknown>) =>
+    submit(body as never, { method: "post", encType: "application/json" });
+
+  return (
+    <Loading title={request.typeLabel}>
+      <Page
+        title={request.typeLabel}
+        subtitle={request.reference ?? undefined}
+        titleMetadata={
+          request.overdue ? (
+            <Badge tone="critical">Overdue</Badge>
+          ) : open ? (
+            <Badge tone="attention">Open</Badge>
+          ) : (
+            <Badge tone="success">{request.status === "rejected" ? "Refused" : "Completed"}</Badge>
+          )
+        }
+        backAction={{ content: "Rights requests", url: "/app/requests" }}
+      >
+        <Layout>
+          {data.automatic ? (
+            <Layout.Section>
+              <Banner tone="info" title="Handled automatically">
+                <p>
+                  {request.completedAt
+                    ? `Shopify's privacy webhook started this request and the app completed it on ${formatDate(request.completedAt)}.`
+                    : "Shopify's privacy webhook started this request; the app completes it automatically."}
+                </p>
+              </Banner>
+            </Layout.Section>
+          ) : null}
+          {errors.form ? (
+            <Layout.Section>
+              <Banner tone="critical" title="Not done">
+                <p>{errors.form}</p>
+              </Banner>
+            </Layout.Section>
+          ) : null}
+          <Layout.Section>
+            <Card>
+              <BlockStack gap="200">
+                <Text as="h2" variant="headingMd">
+                  Request
+                </Text>
+                <Text as="p">{`Received ${formatDate(request.createdAt)} · due ${formatDate(request.dueAt)}`}</Text>
+                {data.message ? (
+                  <Text as="p">{data.message}</Text>
+                ) : (
+                  <Text as="p" tone="subdued">
+                    No message.
+                  </Text>
+                )}
+                {data.contactEmail ? <Text as="p">{`Contact: ${data.contactEmail}`}</Text> : null}
+                {data.replies.map((r) => (
+                  <Text as="p" key={r.at} tone="subdued">{`Your answer (${formatDate(r.at)}): ${r.message}`}</Text>
+                ))}
+                {data.corrections.map((c) => (
+                  <Text as="p" key={c.at} tone="subdued">{`Correction (${formatDate(c.at)}): ${c.note}`}</Text>
+                ))}
+              </BlockStack>
+            </Card>
+          </Layout.Section>
+          <Layout.Section>
+            <Card>
+              <BlockStack gap="300">
+                <Text as="h2" variant="headingMd">
+                  Data the app holds about this person
+                </Text>
+                {data.subject ? (
+                  <>
+                    <Text as="p">
+                      {data.subject.customerId ? `Shopify customer ${data.subject.customerId}` : "Anonymous shopper"}
+                    </Text>
+                    <DataTable
+                      columnContentTypes={["text", "text", "numeric", "text"]}
+                      headings={["Consent receipt", "Action", "Notice version", "Recorded"]}
+                      rows={data.subject.consents.map((c) => [
+                        c.receipt,
+                        c.action,
+                        c.noticeVersion,
+                        formatDate(c.recordedAt),
+                      ])}
+                    />
+                    <BlockStack gap="100">
+                      <Text as="h3" variant="headingSm">
+                        Scans
+                      </Text>
+                      {data.subject.scans.length === 0 ? <Text as="p">None.</Text> : null}
+                      {data.subject.scans.map((s) => (
+                        <Checkbox
+                          key={s.id}
+                          label={`${formatDate(s.createdAt)} · ${s.status}${s.imageKept ? " · photo kept" : ""}`}
+                          checked={remove.includes(s.id)}
+                          disabled={!open || request.type !== "correction"}
+                          onChange={(on) => setRemove((r) => (on ? [...r, s.id] : r.filter((x) => x !== s.id)))}
+                        />
+                      ))}
+                    </BlockStack>
+                  </>
+                ) : (
+                  <Text as="p" tone="subdued">
+                    Nothing: the app holds no data linked to this request.
+                  </Text>
+                )}
+              </BlockStack>
+            </Card>
+          </Layout.Section>
+          <Layout.Section>
+            <Card>
+              <BlockStack gap="300">
+                <Text as="h2" variant="headingMd">
+                  Answer
+                </Text>
+                <InlineStack gap="200">
+                  <Button onClick={() => send({ intent: "export" })} disabled={!data.subject || busy}>
+                    Complete with an export
+                  </Button>
+                  <Button tone="critical" onClick={() => send({ intent: "erase" })} disabled={!open || busy}>
+                    Erase this person&apos;s data
+                  </Button>
+                </InlineStack>
+                {data.exports.length > 0 ? (
+                  <List>
+                    {data.exports.map((e) => (
+                      <List.Item key={e.id}>
+                        <Button
+                          variant="plain"
+                          onClick={() => void downloadFile(`/app/exports/${e.id}`, `export-${e.id}.json`)}
+                        >
+                          {`Download export (JSON) made ${formatDate(e.createdAt)}`}
+                        </Button>
+                        {` · kept until ${formatDate(e.expiresAt)}`}
+                      </List.Item>
+                    ))}
+                  </List>
+                ) : null}
+                <TextField
+                  label="Reply to the shopper"
+                  value={reply}
+                  onChange={setReply}
+                  multiline={3}
+                  autoComplete="off"
+                  error={errors.message}
+                  helpText="Recorded encrypted with the request. Send it to the contact above as well."
+                />
+                <InlineStack gap="200">
+                  <Button onClick={() => send({ intent: "reply", message: reply })} disabled={busy}>
+                    Record reply and complete
+                  </Button>
+                </InlineStack>
+                {open ? (
+                  <>
+                    <TextField
+                      label="Correction or refusal note"
+                      value={note}
+                      onChange={setNote}
+                      multiline={2}
+                      autoComplete="off"
+                      error={errors.note}
+                      helpText="For a correction, tick the scans to remove above: a measurement is removed, not edited."
+                    />
+                    <InlineStack gap="200">
+                      <Button onClick={() => send({ intent: "correct", note, removeScanIds: remove })} disabled={busy}>
+                        Record correction
+                      </Button>
+                      <Button onClick={() => send({ intent: "reject", note })} disabled={busy}>
+                        Refuse with this note
+                      </Button>
+                    </InlineStack>
+                  </>
+                ) : null}
+              </BlockStack>
+            </Card>
+          </Layout.Section>
+          {data.history.length > 0 ? (
+            <Layout.Section>
+              <Card>
+                <BlockStack gap="100">
+                  <Text as="h2" variant="headingMd">
+                    History
+                  </Text>
+                  {data.history.map((h) => (
+                    <Text
+                      as="p"
+                      key={`${h.at}-${h.action}`}
+                      variant="bodySm"
+                    >{`${formatDate(h.at)} · ${h.actor} · ${h.action}`}</Text>
+                  ))}
+                </BlockStack>
+              </Card>
+            </Layout.Section>
+          ) : null}
+        </Layout>
+      </Page>
+    </Loading>
+  );
+}
