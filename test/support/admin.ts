@@ -1,3 +1,4 @@
+import type { LoaderFunctionArgs } from "@remix-run/node";
 import { getJwt, RequestType, setUpValidRequest } from "@shopify/shopify-api/test-helpers";
 import { MockAgent, getGlobalDispatcher, setGlobalDispatcher, type Dispatcher } from "undici";
 import { afterEach, beforeEach } from "vitest";
@@ -68,7 +69,7 @@ export async function expiredToken(shop = SHOP): Promise<string> {
 
 /** Calls a Remix loader or action the way Remix does. */
 export async function call<T>(
-  fn: (args: { request: Request; params: Record<string, string>; context: object }) => Promise<T> | T,
+  fn: (args: LoaderFunctionArgs) => Promise<T> | T,
   request: Request,
   params: Record<string, string> = {},
 ): Promise<T> {
@@ -77,7 +78,7 @@ export async function call<T>(
 
 /** Runs a loader that may throw a Response (the library's redirects and 401s), returning it either way. */
 export async function callForResponse(
-  fn: (args: { request: Request; params: Record<string, string>; context: object }) => Promise<unknown>,
+  fn: (args: LoaderFunctionArgs) => Promise<unknown>,
   request: Request,
   params: Record<string, string> = {},
 ): Promise<Response | unknown> {
