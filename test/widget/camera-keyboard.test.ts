@@ -61,7 +61,7 @@ describe("storefront widget: camera, keyboard, Hindi (Chromium)", () => {
 
     await tabTo(page, 'skin-scan [data-go="notice"]');
     await page.keyboard.press("Enter");
-    await eventually(() => focused(widget.getByRole("heading", { name: "Before you start" }))).toBe(true);
+    await eventually(() => focused(widget.getByRole("heading", { name: "Before you start", exact: true }))).toBe(true);
     await eventually(() => widget.locator("[data-purposes] input").count()).toBeGreaterThan(0);
 
     await tabTo(page, 'skin-scan input[name="age"][value="yes"]');
@@ -70,7 +70,7 @@ describe("storefront widget: camera, keyboard, Hindi (Chromium)", () => {
     await page.keyboard.press("Space");
     await tabTo(page, 'skin-scan [data-form="consent"] button[type="submit"]');
     await page.keyboard.press("Enter");
-    await eventually(() => focused(widget.getByRole("heading", { name: "Your photo" }))).toBe(true);
+    await eventually(() => focused(widget.getByRole("heading", { name: "Your photo", exact: true }))).toBe(true);
 
     await tabTo(page, 'skin-scan [data-act="camera"]');
     await page.keyboard.press("Enter");
@@ -91,7 +91,7 @@ describe("storefront widget: camera, keyboard, Hindi (Chromium)", () => {
     await page.keyboard.press("Enter");
     await eventually(() => track.evaluate((t) => (t as MediaStreamTrack).readyState)).toBe("ended");
 
-    await eventually(() => focused(widget.getByRole("heading", { name: "Your results" }))).toBe(true);
+    await eventually(() => focused(widget.getByRole("heading", { name: "Your results", exact: true }))).toBe(true);
     await eventually(() => text(widget.locator("[data-tone]"))).toMatch(/^Skin-tone group: /);
     await checkStep(page, "camera-02-results");
 

@@ -138,10 +138,15 @@ export async function newShopper(stack: Stack, options: { reducedMotion?: boolea
   page.on("response", (r) => calls.push(`${r.status()} ${r.request().method()} ${new URL(r.url()).pathname}`));
   onTestFailed(async () => {
     const status = await page
-      .locator("skin-scan [data-status]")
-      .textContent()
+      .evaluate(() => {
+        const widget = document.querySelector("skin-scan") as (HTMLElement & { busy?: boolean }) | null;
+        const errors = [...(widget?.querySelectorAll("[data-error]") ?? [])].map((e) => e.textContent).join(" | ");
+        return `${widget?.querySelector("[data-status]")?.textContent} (busy: ${widget?.busy}; errors: ${errors})`;
+      })
       .catch(() => "");
-    console.error(`widget status: ${status}\ncalls:\n${calls.join("\n")}\napp:\n${stack.app.output().slice(-2000)}`);
+    console.error(
+      `widget status: ${status}\npage errors: ${errors.join(" | ")}\ncalls:\n${calls.join("\n")}\napp:\n${stack.app.output().slice(-2000)}`,
+    );
   });
   return page;
 }

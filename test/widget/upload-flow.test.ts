@@ -29,7 +29,7 @@ async function agree(widget: Locator, options: { keepPhotos?: boolean } = {}) {
   await widget.getByLabel("Analyse my photo now to show my skin results").check();
   if (options.keepPhotos) await widget.getByLabel("Keep my photos for before/after tracking").check();
   await widget.getByRole("button", { name: "Agree and continue" }).click();
-  await shown(widget.getByRole("heading", { name: "Your photo" }));
+  await shown(widget.getByRole("heading", { name: "Your photo", exact: true }));
 }
 
 describe("storefront widget: photo upload (Chromium)", () => {
@@ -58,11 +58,11 @@ describe("storefront widget: photo upload (Chromium)", () => {
     await widget.getByLabel("Yes, I am 18 or older").check();
     await widget.getByLabel("Analyse my photo now to show my skin results").check();
     await widget.getByRole("button", { name: "Agree and continue" }).click();
-    await shown(widget.getByRole("heading", { name: "Your photo" }));
+    await shown(widget.getByRole("heading", { name: "Your photo", exact: true }));
     await checkStep(page, "upload-03-capture");
 
     await widget.locator("[data-file]").setInputFiles({ name: "me.jpg", mimeType: "image/jpeg", buffer: photo });
-    await shown(widget.getByRole("heading", { name: "Your results" }), 30_000);
+    await shown(widget.getByRole("heading", { name: "Your results", exact: true }), 30_000);
     await eventually(() => text(statusOf(page))).toBe("Your results are ready.");
     await eventually(() => text(widget.locator("[data-tone]"))).toMatch("Skin-tone group:");
     await eventually(() => text(widget.locator("[data-fitz]"))).toMatch("an estimate from skin colour only");
@@ -104,13 +104,13 @@ describe("storefront widget: photo upload (Chromium)", () => {
     await widget
       .locator("[data-file]")
       .setInputFiles({ name: "wall.jpg", mimeType: "image/jpeg", buffer: await faceless() });
-    await shown(widget.getByRole("heading", { name: "We could not measure this photo" }), 30_000);
+    await shown(widget.getByRole("heading", { name: "We could not measure this photo", exact: true }), 30_000);
     await expect
       .poll(() => text(widget.locator("[data-hints] li").first()))
       .toBe("We could not find a face. Face the camera in good light.");
     await checkStep(page, "hint-01-retry");
     await widget.getByRole("button", { name: "Try again" }).click();
-    await eventually(() => focused(widget.getByRole("heading", { name: "Your photo" }))).toBe(true);
+    await eventually(() => focused(widget.getByRole("heading", { name: "Your photo", exact: true }))).toBe(true);
     await page.context().close();
   }, 60_000);
 
@@ -125,7 +125,7 @@ describe("storefront widget: photo upload (Chromium)", () => {
     await widget.getByLabel("Analyse my photo now to show my skin results").check();
     await widget.getByRole("button", { name: "Agree and continue" }).click();
     await expect
-      .poll(() => focused(widget.getByRole("heading", { name: "The skin scan is for adults only" })))
+      .poll(() => focused(widget.getByRole("heading", { name: "The skin scan is for adults only", exact: true })))
       .toBe(true);
     await checkStep(page, "minor-01-stopped");
     expect(calls.filter((c) => c.startsWith("POST"))).toEqual([]);
@@ -153,7 +153,9 @@ describe("storefront widget: photo upload (Chromium)", () => {
 
     // Declining leads to the quiz, which needs no photo and stores nothing.
     await widget.getByRole("button", { name: "No thanks, suggest products without a photo" }).click();
-    await eventually(() => focused(widget.getByRole("heading", { name: "Suggestions without a photo" }))).toBe(true);
+    await eventually(() =>
+      focused(widget.getByRole("heading", { name: "Suggestions without a photo", exact: true })),
+    ).toBe(true);
     await widget.getByLabel("Redness").check();
     await widget.getByRole("button", { name: "Show suggestions" }).click();
     await expect
@@ -170,7 +172,7 @@ describe("storefront widget: photo upload (Chromium)", () => {
     const widget = page.locator("skin-scan");
     await agree(widget, { keepPhotos: true });
     await widget.locator("[data-file]").setInputFiles({ name: "me.jpg", mimeType: "image/jpeg", buffer: photo });
-    await shown(widget.getByRole("heading", { name: "Your results" }), 30_000);
+    await shown(widget.getByRole("heading", { name: "Your results", exact: true }), 30_000);
     const state = await widgetState(page);
     const before = await proxyApi(stack, "/my-data", { headers: proofHeaders(state) });
     expect(before.body).toMatchObject({ summary: { consents: 1, scans: 1, storedImages: 1 } });
