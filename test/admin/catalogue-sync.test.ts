@@ -1,0 +1,214 @@
+import { describe, expect, it } from "vitest";
+import { syncCatalogue, waitForPoints, type GraphqlAnswer } from "../../app/admin/catalogue-sync.server";
+import { recommendationsFor } from "../../app/recommendations/recommend.server";
+import { action, loader } from "../../app/routes/app.recommendations";
+import { action as productDelete } from "../../app/routes/webhooks.products.delete";
+import { action as productUpdate } from "../../app/routes/webhooks.products.update";
+import { adminRequest, call, useFakeShopify } from "../support/admin";
+import { DATABASE_KINDS } from "../support/database";
+import { useDatabase } from "../support/lifecycle";
+import { OTHER_SHOP, SHOP, storeOfflineSession, webhookHmac } from "../support/shopify";
+import * as recorded from "./fixtures/shopify-products";
+
+const GRAPHQL_PATH = "/admin/api/2026-10/graphql.json";
+
+interface Seen {
+  variables: Record<string, unknown>;
+  token: string | undefined;
+}
+
+describe.each(DATABASE_KINDS)("catalogue sync on %s", (kind) => {
+  const database = useDatabase(kind, { app: true });
+  const shopify = useFakeShopify();
+
+  /** Queues Shopify's answers, in order, for the shop's Admin GraphQL endpoint; records what was asked. */
+  function answers(list: unknown[], shop = SHOP): Seen[] {
+    const seen: Seen[] = [];
+    const pool = shopify.agent().get(`https://${shop}`);
+    for (const body of list) {
+      pool.intercept({ path: GRAPHQL_PATH, method: "POST" }).reply((request) => {
+        const headers = request.headers as Record<string, string>;
+        seen.push({
+          variables: JSON.parse(String(request.body)).variables,
+          token: headers["X-Shopify-Access-Token"] ?? headers["x-shopify-access-token"],
+        });
+        return {
+          statusCode: 200,
+          data: JSON.stringify(body),
+          responseOptions: { headers: { "content-type": "application/json" } },
+        };
+      });
+    }
+    return seen;
+  }
+
+  it("syncs every page through the Admin API with the stored offline token, waiting as Shopify's throttle asks", async () => {
+    await storeOfflineSession(database.client, SHOP);
+    // A product deleted in Shopify since the last sync.
+    await database.client.product.create({
+      data: { shop: SHOP, shopifyId: "gid://shopify/Product/1", handle: "gone", title: "Gone", syncedAt: new Date(0) },
+    });
+    const seen = answers([recorded.page1, recorded.throttled, recorded.page2]);
+
+    const response = await call(action, await adminRequest("/app/recommendations", { form: { intent: "sync" } }));
+    const body = await response.json();
+    expect(response.status).toBe(200);
+    expect(body.synced).toMatchObject({ pages: 2, saved: 3, removed: 1, warnings: [] });
+    // 1.5 s for page 2's points after page 1, then 0.5 s more after the THROTTLED answer.
+    expect(body.synced.waitedMs).toBe(2000);
+    expect(seen.map((s) => s.variables.after)).toEqual([
+      null,
+      recorded.page1.data.products.pageInfo.endCursor,
+      recorded.page1.data.products.pageInfo.endCursor,
+    ]);
+    expect(seen.every((s) => s.token === "shpat_test_token")).toBe(true);
+    shopify.agent().assertNoPendingInterceptors();
+
+    const serum = await database.client.product.findFirstOrThrow({
+      where: { shop: SHOP, shopifyId: recorded.serum.id },
+      include: { terms: true },
+    });
+    expect(serum).toMatchObject({ price: "1250.00", currency: "INR", variantId: "44123456789013", available: true });
+    expect(serum.terms.map((t) => t.term).sort()).toEqual([
+      "collection:bestsellers",
+      "collection:calming",
+      "metafield:skin.concern=redness",
+      "tag:skin-scan:redness",
+      "tag:vegan",
+    ]);
+    const draft = await database.client.product.findFirstOrThrow({ where: { shopifyId: recorded.draftProduct.id } });
+    expect(draft.available).toBe(false);
+    expect(await database.client.product.count({ where: { shopifyId: "gid://shopify/Product/1" } })).toBe(0);
+
+    // Scans now recommend from the cache without calling Shopify.
+    const recs = await recommendationsFor(database.client, SHOP, { bands: { redness: "high" }, toneGroup: null });
+    expect(recs.map((r) => r.title)).toEqual(["Calming Serum"]);
+  });
+
+  it("a refused query (ACCESS_DENIED, no data) fails the sync with a clear message and removes nothing", async () => {
+    await storeOfflineSession(database.client, SHOP);
+    await database.client.product.create({
+      data: {
+        shop: SHOP,
+        shopifyId: recorded.serum.id,
+        handle: "calming-serum",
+        title: "Calming Serum",
+        syncedAt: new Date(0),
+      },
+    });
+    answers([recorded.accessDenied]);
+    const response = await call(action, await adminRequest("/app/recommendations", { form: { intent: "sync" } }));
+    expect(response.status).toBe(502);
+    expect(await response.json()).toEqual({
+      error: {
+        code: "shopify_error",
+        message: "Shopify refused the product query (ACCESS_DENIED). Check the app's access to products.",
+      },
+    });
+    expect(await database.client.product.count({ where: { shop: SHOP } })).toBe(1);
+  });
+
+  it("partial data (a refused field) still syncs the products and reports the warning", async () => {
+    const calls: GraphqlAnswer[] = [recorded.partialMetafieldsDenied];
+    const result = await syncCatalogue(database.client, SHOP, {
+      graphql: async () => calls.shift() ?? {},
+      sleep: async () => undefined,
+    });
+    expect(result).toMatchObject({ pages: 1, saved: 1, warnings: ["Access denied for metafields field."] });
+  });
+
+  it("gives up with a clear error when Shopify keeps throttling", async () => {
+    const waits: number[] = [];
+    const sync = syncCatalogue(database.client, SHOP, {
+      graphql: async () => recorded.throttled,
+      sleep: async (ms) => void waits.push(ms),
+    });
+    await expect(sync).rejects.toMatchObject({ status: 503, code: "shopify_throttled" });
+    expect(waits).toEqual(Array(8).fill(500));
+    expect(waitForPoints({ currentlyAvailable: 100, restoreRate: 50 }, 200)).toBe(2000);
+  });
+
+  function productWebhook(topic: "products/update" | "products/delete", payload: unknown, secret?: string) {
+    const body = JSON.stringify(payload);
+    return new Request(`https://scanshield.test/webhooks/${topic}`, {
+      method: "POST",
+      body,
+      headers: {
+        "content-type": "application/json",
+        "x-shopify-topic": topic,
+        "x-shopify-hmac-sha256": webhookHmac(body, secret),
+        "x-shopify-shop-domain": SHOP,
+        "x-shopify-webhook-id": crypto.randomUUID(),
+        "x-shopify-event-id": crypto.randomUUID(),
+        "x-shopify-api-version": "2026-10",
+        "x-shopify-triggered-at": new Date().toISOString(),
+      },
+    });
+  }
+
+  it("products/update re-reads the product into the cache; products/delete removes it; a bad signature is 401", async () => {
+    await storeOfflineSession(database.client, SHOP);
+    const seen = answers([recorded.oneProduct({ ...recorded.mattifier, tags: ["skin-scan:shine", "new-tag"] })]);
+    const payload = { id: 8123456789020, admin_graphql_api_id: recorded.mattifier.id, title: "Oil Control Gel" };
+    const updated = await productUpdate({
+      request: productWebhook("products/update", payload),
+      params: {},
+      context: {},
+    });
+    expect(updated.status).toBe(200);
+    expect(seen[0]?.variables).toEqual({ id: recorded.mattifier.id });
+    const row = await database.client.product.findFirstOrThrow({
+      where: { shopifyId: recorded.mattifier.id },
+      include: { terms: true },
+    });
+    expect(row.terms.map((t) => t.term)).toContain("tag:new-tag");
+
+    const forged = await productDelete({
+      request: productWebhook("products/delete", { id: 8123456789020 }, "not-the-secret"),
+      params: {},
+      context: {},
+    });
+    expect(forged.status).toBe(401);
+    expect(await database.client.product.count()).toBe(1);
+
+    const deleted = await productDelete({
+      request: productWebhook("products/delete", { id: 8123456789020 }),
+      params: {},
+      context: {},
+    });
+    expect(deleted.status).toBe(200);
+    expect(await database.client.product.count()).toBe(0);
+  });
+
+  it("shows coverage: concerns with no buyable product, per shop", async () => {
+    await storeOfflineSession(database.client, SHOP);
+    await storeOfflineSession(database.client, OTHER_SHOP);
+    answers([recorded.page2]);
+    answers(
+      [
+        {
+          ...recorded.page2,
+          data: { products: { ...recorded.page2.data.products, nodes: [recorded.serum, recorded.mattifier] } },
+        },
+      ],
+      OTHER_SHOP,
+    );
+    await call(action, await adminRequest("/app/recommendations", { form: { intent: "sync" } }));
+    await call(action, await adminRequest("/app/recommendations", { form: { intent: "sync" }, shop: OTHER_SHOP }));
+    const mine = await call(loader, await adminRequest("/app/recommendations"));
+    expect(mine.usingDefaults).toBe(true);
+    // The only product tagged for under-eye is a draft: nothing a shopper can buy covers any concern.
+    expect(mine.uncovered).toEqual(["redness", "unevenness", "shine", "under_eye"]);
+    const theirs = await call(loader, await adminRequest("/app/recommendations", { shop: OTHER_SHOP }));
+    expect(theirs.uncovered).toEqual(["unevenness", "under_eye"]);
+
+    const saved = await call(
+      action,
+      await adminRequest("/app/recommendations", {
+        json: { rules: [{ concern: "redness", band: "moderate", matchType: "metafield", matchValue: "skin.concern" }] },
+      }),
+    );
+    expect(saved.status).toBe(400);
+    expect((await saved.json()).errors).toEqual({ "rules.0.matchValue": "Write a metafield as namespace.key=value." });
+  });
+});
