@@ -22,6 +22,15 @@ import {
  * a shopper reads the notice, agrees, uploads a photo and sees results with products; a bad photo gets
  * a hint; the shopper's rights work in one click each, and the API confirms the data is gone.
  */
+/** A first-time shopper on the store page; every POST the page makes is recorded. */
+async function visit(stack: Stack) {
+  const page = await newShopper(stack);
+  const posts: string[] = [];
+  page.on("request", (r) => r.method() === "POST" && posts.push(new URL(r.url()).pathname));
+  await page.goto(stack.storeUrl);
+  return { page, widget: page.locator("skin-scan"), posts };
+}
+
 /** Start → "18 or older" → the analysis purpose (and the photo opt-in) → agree, then wait for the capture step. */
 async function agree(widget: Locator, options: { keepPhotos?: boolean } = {}) {
   await widget.getByRole("button", { name: "Start skin scan" }).click();
@@ -43,9 +52,7 @@ describe("storefront widget: photo upload (Chromium)", () => {
   });
 
   it("P6, P7: notice → 18+ and purposes → upload → results with products, Fitzpatrick questions and add to cart", async () => {
-    const page = await newShopper(stack);
-    await page.goto(stack.storeUrl);
-    const widget = page.locator("skin-scan");
+    const { page, widget } = await visit(stack);
     await checkStep(page, "upload-01-start");
 
     await widget.getByRole("button", { name: "Start skin scan" }).click();
@@ -82,9 +89,7 @@ describe("storefront widget: photo upload (Chromium)", () => {
     await widget.getByLabel("always burns").check();
     await widget.getByLabel("never tans").check();
     await widget.getByRole("button", { name: "Confirm my type" }).click();
-    await expect
-      .poll(() => text(widget.locator("[data-fitz-answer]")))
-      .toBe("Your answers suggest Fitzpatrick type I.");
+    await eventually(() => text(widget.locator("[data-fitz-answer]"))).toBe("Your answers suggest Fitzpatrick type I.");
 
     const products = widget.locator("[data-step='result'] [data-products] li");
     await eventually(() => products.count()).toBeGreaterThan(0);
@@ -97,17 +102,15 @@ describe("storefront widget: photo upload (Chromium)", () => {
   }, 90_000);
 
   it("a photo the engine cannot measure gets a hint and a way to try again", async () => {
-    const page = await newShopper(stack);
-    await page.goto(stack.storeUrl);
-    const widget = page.locator("skin-scan");
+    const { page, widget } = await visit(stack);
     await agree(widget);
     await widget
       .locator("[data-file]")
       .setInputFiles({ name: "wall.jpg", mimeType: "image/jpeg", buffer: await faceless() });
     await shown(widget.getByRole("heading", { name: "We could not measure this photo", exact: true }), 30_000);
-    await expect
-      .poll(() => text(widget.locator("[data-hints] li").first()))
-      .toBe("We could not find a face. Face the camera in good light.");
+    await eventually(() => text(widget.locator("[data-hints] li").first())).toBe(
+      "We could not find a face. Face the camera in good light.",
+    );
     await checkStep(page, "hint-01-retry");
     await widget.getByRole("button", { name: "Try again" }).click();
     await eventually(() => focused(widget.getByRole("heading", { name: "Your photo", exact: true }))).toBe(true);
@@ -115,20 +118,16 @@ describe("storefront widget: photo upload (Chromium)", () => {
   }, 60_000);
 
   it("P5: a shopper under 18 is stopped before any consent or camera, and nothing is recorded", async () => {
-    const page = await newShopper(stack);
-    const calls: string[] = [];
-    page.on("request", (r) => calls.push(`${r.method()} ${new URL(r.url()).pathname}`));
-    await page.goto(stack.storeUrl);
-    const widget = page.locator("skin-scan");
+    const { page, widget, posts } = await visit(stack);
     await widget.getByRole("button", { name: "Start skin scan" }).click();
     await widget.getByLabel("No", { exact: true }).check();
     await widget.getByLabel("Analyse my photo now to show my skin results").check();
     await widget.getByRole("button", { name: "Agree and continue" }).click();
-    await expect
-      .poll(() => focused(widget.getByRole("heading", { name: "The skin scan is for adults only", exact: true })))
-      .toBe(true);
+    await eventually(() =>
+      focused(widget.getByRole("heading", { name: "The skin scan is for adults only", exact: true })),
+    ).toBe(true);
     await checkStep(page, "minor-01-stopped");
-    expect(calls.filter((c) => c.startsWith("POST"))).toEqual([]);
+    expect(posts).toEqual([]);
     expect(await widget.locator("[data-step='capture']").isHidden()).toBe(true);
     // Not even the random subject id is kept for a shopper who was turned away.
     expect(await widgetState(page)).toEqual({});
@@ -136,20 +135,16 @@ describe("storefront widget: photo upload (Chromium)", () => {
   }, 60_000);
 
   it("P6: without agreeing to the analysis there is no consent, no camera and no upload", async () => {
-    const page = await newShopper(stack);
-    const calls: string[] = [];
-    page.on("request", (r) => calls.push(`${r.method()} ${new URL(r.url()).pathname}`));
-    await page.goto(stack.storeUrl);
-    const widget = page.locator("skin-scan");
+    const { page, widget, posts } = await visit(stack);
     await widget.getByRole("button", { name: "Start skin scan" }).click();
     await widget.getByLabel("Yes, I am 18 or older").check();
     await widget.getByRole("button", { name: "Agree and continue" }).click();
-    await expect
-      .poll(() => text(widget.getByRole("alert")))
-      .toBe("The skin scan needs your agreement to analyse your photo.");
+    await eventually(() => text(widget.getByRole("alert"))).toBe(
+      "The skin scan needs your agreement to analyse your photo.",
+    );
     await checkStep(page, "no-consent-01-blocked");
     expect(await widget.locator("[data-step='capture']").isHidden()).toBe(true);
-    expect(calls.filter((c) => c.startsWith("POST"))).toEqual([]);
+    expect(posts).toEqual([]);
 
     // Declining leads to the quiz, which needs no photo and stores nothing.
     await widget.getByRole("button", { name: "No thanks, suggest products without a photo" }).click();
@@ -158,18 +153,16 @@ describe("storefront widget: photo upload (Chromium)", () => {
     ).toBe(true);
     await widget.getByLabel("Redness").check();
     await widget.getByRole("button", { name: "Show suggestions" }).click();
-    await expect
-      .poll(() => text(widget.locator("[data-step='quiz'] [data-products] li").first()))
-      .toMatch("Calming serum");
+    await eventually(() => text(widget.locator("[data-step='quiz'] [data-products] li").first())).toMatch(
+      "Calming serum",
+    );
     await checkStep(page, "quiz-01-suggestions");
-    expect(calls.filter((c) => c.startsWith("POST"))).toEqual(["POST /apps/skin-scan/recommendations"]);
+    expect(posts).toEqual(["/apps/skin-scan/recommendations"]);
     await page.context().close();
   }, 60_000);
 
   it("P8, P9: withdraw, delete the scan, download, file a grievance and erase everything, each in one click", async () => {
-    const page = await newShopper(stack);
-    await page.goto(stack.storeUrl);
-    const widget = page.locator("skin-scan");
+    const { page, widget } = await visit(stack);
     await agree(widget, { keepPhotos: true });
     await widget.locator("[data-file]").setInputFiles({ name: "me.jpg", mimeType: "image/jpeg", buffer: photo });
     await shown(widget.getByRole("heading", { name: "Your results", exact: true }), 30_000);
