@@ -110,7 +110,7 @@ describe("storefront widget: camera, keyboard, Hindi (Chromium)", () => {
     await page.context().close();
   }, 120_000);
 
-  it("a Hindi storefront shows the block, the notice and the results in Hindi", async () => {
+  it("a Hindi storefront shows the block, the notice and its messages in Hindi; the notice language can be switched", async () => {
     const page = await newShopper(stack);
     await page.goto(`${stack.storeUrl}/?locale=hi`);
     const widget = page.locator("skin-scan");

@@ -79,9 +79,10 @@ describe("storefront widget: photo upload (Chromium)", () => {
     expect(await widget.locator("[data-concerns] li").count()).toBe(4);
     await checkStep(page, "upload-04-results");
 
-    // The consent on record is this shopper's, for the notice shown (checked through the API).
+    // The receipt is shown with the results; the scan on record is this shopper's (checked through the API).
     const state = await widgetState(page);
     expect(state.receipt).toMatch(/^SS-/);
+    expect(await text(results.locator("[data-receipt]"))).toBe(state.receipt);
     const mine = await proxyApi(stack, `/scans/${state.scanId}`, { headers: proofHeaders(state) });
     expect(mine.status).toBe(200);
     expect(mine.body).toMatchObject({ scanId: state.scanId, status: "accepted" });
@@ -171,7 +172,7 @@ describe("storefront widget: photo upload (Chromium)", () => {
     expect(before.body).toMatchObject({ summary: { consents: 1, scans: 1, storedImages: 1 } });
 
     await widget.getByRole("button", { name: "My skin scan data" }).click();
-    await eventually(() => text(widget.locator("[data-receipt]"))).toBe(state.receipt ?? "");
+    await eventually(() => text(widget.locator("[data-step='rights'] [data-receipt]"))).toBe(state.receipt ?? "");
     await checkStep(page, "rights-01-panel");
 
     await widget.getByRole("button", { name: "Withdraw consent" }).click();
@@ -202,6 +203,26 @@ describe("storefront widget: photo upload (Chromium)", () => {
     const afterErase = await proxyApi(stack, "/my-data", { headers: proofHeaders(state) });
     expect(afterErase.status === 404 || JSON.stringify(afterErase.body).includes('"scans":0')).toBe(true);
     expect(await widgetState(page)).toEqual({});
+    await page.context().close();
+  }, 90_000);
+
+  it("P9: a signed-in customer is known by Shopify's customer id, and sees and erases their data without a receipt", async () => {
+    const page = await newShopper(stack);
+    await page.goto(`${stack.storeUrl}/?customer=4242`);
+    const widget = page.locator("skin-scan");
+    await agree(widget);
+    await widget.locator("[data-file]").setInputFiles({ name: "me.jpg", mimeType: "image/jpeg", buffer: photo });
+    await shown(widget.getByRole("heading", { name: "Your results", exact: true }), 30_000);
+    const mine = await proxyApi(stack, "/my-data", { customerId: "4242" });
+    expect(mine.body).toMatchObject({ summary: { consents: 1, scans: 1 } });
+    const someoneElse = await proxyApi(stack, "/my-data", { customerId: "4343" });
+    expect(JSON.stringify(someoneElse.body)).not.toContain((await widgetState(page)).receipt);
+
+    await widget.getByRole("button", { name: "My skin scan data" }).click();
+    await widget.getByRole("button", { name: "Erase everything" }).click();
+    await eventually(() => text(statusOf(page))).toBe("Everything was erased.");
+    const after = await proxyApi(stack, "/my-data", { customerId: "4242" });
+    expect(after.status === 404 || JSON.stringify(after.body).includes('"scans":0')).toBe(true);
     await page.context().close();
   }, 90_000);
 });

@@ -345,6 +345,7 @@ if (!customElements.get("skin-scan")) {
           }),
       );
       this.show("result");
+      this.showRights();
       this.products(recommendations);
       this.say(this.t("results_ready"));
     }
@@ -415,7 +416,7 @@ if (!customElements.get("skin-scan")) {
     }
 
     showRights() {
-      this.$("[data-receipt]").textContent = this.state.receipt || "—";
+      for (const receipt of this.querySelectorAll("[data-receipt]")) receipt.textContent = this.state.receipt || "—";
       this.$('[data-act="delete-scan"]').hidden = !this.state.scanId;
       this.$('[data-act="withdraw"]').hidden = !this.state.consentId;
     }
