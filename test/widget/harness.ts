@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import type { Server } from "node:http";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
@@ -32,6 +32,9 @@ export interface Stack {
 }
 
 export async function startStack(options: { fakeVideo?: string } = {}): Promise<Stack> {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`No Chromium at ${CHROMIUM}: apt-get install chromium (.ci/run does), or set CHROMIUM_PATH.`);
+  }
   const dir = mkdtempSync(join(tmpdir(), "scanshield-widget-"));
   const databaseUrl = `file:${join(dir, "app.db")}`;
   const app = await startServer({ DATABASE_URL: databaseUrl, SHOPIFY_API_SECRET: TEST_SECRET, LOG_LEVEL: "warn" });
