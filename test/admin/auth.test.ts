@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import { loader as settingsLoader } from "../../app/routes/app.settings";
 import { loader as inboxLoader } from "../../app/routes/app.requests._index";
 import { action as settingsAction } from "../../app/routes/app.settings";
-import { adminRequest, call, callForResponse, expiredToken, useFakeShopify } from "../support/admin";
+import { adminRequest, call, callForResponse, expiredToken } from "../support/admin";
+import { useFakeShopify } from "../support/fake-shopify";
 import { useDatabase } from "../support/lifecycle";
 import { SHOP, storeOfflineSession } from "../support/shopify";
 
