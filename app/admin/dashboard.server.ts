@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { Database } from "../db/client.server";
+import { PERIODS } from "./constants";
 import { OPEN_STATUSES } from "./inbox.server";
 
 /**
@@ -10,7 +11,6 @@ import { OPEN_STATUSES } from "./inbox.server";
  * scans, however many million scans the shop has. Days are UTC days.
  */
 const DAY = 86_400_000;
-export const PERIODS = [7, 30, 90, 365] as const;
 export const periodQuery = z.object({
   days: z.coerce
     .number()

@@ -6,6 +6,7 @@ import type { Db } from "../db/client.server";
 import { DomainError } from "../domain-error";
 import { eraseNow } from "../privacy/erasure.server";
 import { buildCustomerExport, EXPORT_RETENTION_DAYS, readExport } from "../privacy/export.server";
+import { TYPE_LABELS } from "./constants";
 import { fieldErrors, FormError } from "./form";
 
 /**
@@ -18,20 +19,6 @@ export const OPEN_STATUSES = ["received", "in_progress"] as const;
 export const INBOX_PAGE = 50;
 /** Due within this many days: shown as "due soon". */
 export const DUE_SOON_DAYS = 3;
-
-export const TYPE_LABELS: Record<string, string> = {
-  access: "Access",
-  correction: "Correction",
-  erasure: "Erasure",
-  portability: "Portability",
-  objection: "Objection",
-  withdrawal: "Withdrawal of consent",
-  grievance: "Grievance",
-  nomination: "Nomination",
-  shopify_data_request: "Shopify: customer data request",
-  shopify_customer_redact: "Shopify: customer redaction",
-  shopify_shop_redact: "Shopify: shop redaction",
-};
 
 export const inboxQuery = z.object({
   status: z.enum(["open", "completed", "all"]).catch("open"),

@@ -1,15 +1,14 @@
 import { z } from "zod";
-import { ITA_GROUPS } from "../analysis/colour";
 import type { Db } from "../db/client.server";
 import { shopRules } from "../recommendations/recommend.server";
 import { BANDS, CONCERNS, MATCH_TYPES, RULE_CONCERNS, ruleTerm, type Rule } from "../recommendations/rules";
+import { TONE_GROUPS } from "./constants";
 import { fieldErrors, FormError } from "./form";
 
 /**
  * The recommendations editor (issue 6): the shop's rules (what RecommendationRule holds, read by
  * app/recommendations/) and a coverage report of concerns and tone groups no product answers.
  */
-export const TONE_GROUPS = ITA_GROUPS.map((g) => g.group);
 export const MAX_RULES = 200;
 
 const rule = z

@@ -1,7 +1,8 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { useLoaderData, useNavigate } from "@remix-run/react";
 import { Badge, Banner, BlockStack, Card, EmptyState, InlineGrid, Layout, Page, Select, Text } from "@shopify/polaris";
-import { dashboard, periodQuery, PERIODS } from "../admin/dashboard.server";
+import { PERIODS } from "../admin/constants";
+import { dashboard, periodQuery } from "../admin/dashboard.server";
 import { adminContext } from "../admin/edge.server";
 import { Bars, DailyColumns, formatDate, Loading, percent } from "../admin/ui";
 

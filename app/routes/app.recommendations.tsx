@@ -17,7 +17,8 @@ import {
 import { useEffect, useState } from "react";
 import { fromAdminClient, syncCatalogue } from "../admin/catalogue-sync.server";
 import { adminAction, adminContext, readActionBody } from "../admin/edge.server";
-import { parseRules, recommendationsPage, saveRules, TONE_GROUPS } from "../admin/recommendations.server";
+import { TONE_GROUPS } from "../admin/constants";
+import { parseRules, recommendationsPage, saveRules } from "../admin/recommendations.server";
 import { formatDate, Loading, useToast } from "../admin/ui";
 import { BANDS, MATCH_TYPES, RULE_CONCERNS } from "../recommendations/rules";
 

@@ -14,7 +14,8 @@ import {
   Text,
 } from "@shopify/polaris";
 import { adminContext } from "../admin/edge.server";
-import { inboxQuery, listRequests, TYPE_LABELS } from "../admin/inbox.server";
+import { TYPE_LABELS } from "../admin/constants";
+import { inboxQuery, listRequests } from "../admin/inbox.server";
 import { formatDate, Loading } from "../admin/ui";
 
 /** GET /app/requests: the rights inbox, most urgent first (issue 6, P9). */
