@@ -63,7 +63,7 @@ export function Bars({ title, bars, emptyText }: { title: string; bars: Bar[]; e
   const max = Math.max(1, ...bars.map((b) => b.value));
   return (
     <BlockStack gap="200">
-      <Text as="h3" variant="headingSm">
+      <Text as="h2" variant="headingSm">
         {title}
       </Text>
       {bars.length === 0 ? (
@@ -106,7 +106,7 @@ export function DailyColumns({ title, days }: { title: string; days: { day: stri
   const max = Math.max(1, ...days.map((d) => d.value));
   return (
     <BlockStack gap="200">
-      <Text as="h3" variant="headingSm">
+      <Text as="h2" variant="headingSm">
         {title}
       </Text>
       <ul

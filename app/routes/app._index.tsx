@@ -30,7 +30,7 @@ function Metric({ label, value, help }: { label: string; value: string; help?: s
   return (
     <Card>
       <BlockStack gap="100">
-        <Text as="h3" variant="headingSm" tone="subdued">
+        <Text as="h2" variant="headingSm" tone="subdued">
           {label}
         </Text>
         <Text as="p" variant="headingXl">
@@ -136,7 +136,7 @@ export default function Dashboard() {
           <Layout.Section variant="oneHalf">
             <Card>
               <BlockStack gap="200">
-                <Text as="h3" variant="headingSm">
+                <Text as="h2" variant="headingSm">
                   Retention health
                 </Text>
                 <Badge tone={retention.healthy ? "success" : "critical"}>

@@ -1,4 +1,4 @@
-import type { HeadersFunction, LinksFunction, LoaderFunctionArgs } from "@remix-run/node";
+import type { HeadersFunction, LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Link, Outlet, useLoaderData, useRouteError } from "@remix-run/react";
 import { NavMenu } from "@shopify/app-bridge-react";
 import polarisStyles from "@shopify/polaris/build/esm/styles.css?url";
@@ -8,6 +8,8 @@ import { env } from "../env.server";
 import { authenticate } from "../shopify.server";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: polarisStyles }];
+
+export const meta: MetaFunction = () => [{ title: "ScanShield" }];
 
 export const loader = async ({ request }: LoaderFunctionArgs) => {
   await authenticate.admin(request);
@@ -29,7 +31,10 @@ export default function App() {
         <Link to="/app/recommendations">Recommendations</Link>
         <Link to="/app/settings">Settings</Link>
       </NavMenu>
-      <Outlet />
+      {/* The admin page is the iframe document's main content (Polaris's Frame is not used when embedded). */}
+      <main>
+        <Outlet />
+      </main>
     </AppProvider>
   );
 }

@@ -1,0 +1,207 @@
+import { createRequestHandler } from "@remix-run/express";
+import express from "express";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import type { Server } from "node:http";
+import { createRequire } from "node:module";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { getJwt } from "@shopify/shopify-api/test-helpers";
+import { chromium, type Browser, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { appKeyring } from "../../app/crypto/keyring.server";
+import { fileRequest } from "../../app/rights/rights.server";
+import { API_KEY } from "../support/admin";
+import { useDatabase } from "../support/lifecycle";
+import { seedShop, seedSubject } from "../support/seed";
+import { SHOP, storeOfflineSession, TEST_SECRET } from "../support/shopify";
+
+/**
+ * The admin pages in real Chromium: the production build (npm run build) served in-process on
+ * 127.0.0.1, a page load with a session token as the Shopify admin makes it, and App Bridge's
+ * script answered by a stand-in (the browser has no internet) that, like App Bridge, exposes
+ * `window.shopify` and adds the session token to the app's own fetches. axe-core must find no
+ * violation; screenshots go to test-artifacts/admin/.
+ */
+const require = createRequire(import.meta.url);
+const ROOT = join(import.meta.dirname, "..", "..");
+const BUILD = join(ROOT, "build");
+const ARTIFACTS = join(ROOT, "test-artifacts", "admin");
+const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+const AXE = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
+const keyring = appKeyring();
+
+function appBridgeStandIn(token: string): string {
+  return `
+    window.__toasts = [];
+    // App Bridge moves <ui-nav-menu> into the admin's own navigation; it is never shown in the iframe.
+    customElements.define("ui-nav-menu", class extends HTMLElement {
+      connectedCallback() { this.hidden = true; }
+    });
+    window.shopify = {
+      config: { apiKey: ${JSON.stringify(API_KEY)}, shop: ${JSON.stringify(SHOP)} },
+      toast: { show: (message, options) => window.__toasts.push({ message, isError: !!(options && options.isError) }) },
+      idToken: async () => ${JSON.stringify(token)},
+      loading: () => undefined,
+    };
+    const original = window.fetch.bind(window);
+    window.fetch = (input, init = {}) => {
+      const url = new URL(typeof input === "string" || input instanceof URL ? input : input.url, location.href);
+      if (url.origin !== location.origin) return original(input, init);
+      const headers = new Headers(init.headers || (input instanceof Request ? input.headers : undefined));
+      headers.set("Authorization", "Bearer " + ${JSON.stringify(token)});
+      return original(input, { ...init, headers });
+    };`;
+}
+
+describe("admin pages in Chromium", () => {
+  const database = useDatabase("sqlite", { app: true });
+  let server: Server | undefined;
+  let browser: Browser | undefined;
+  let base = "";
+
+  beforeAll(async () => {
+    if (!existsSync(join(BUILD, "server", "index.js"))) throw new Error("No build: run `npm run build` first.");
+    if (!existsSync(CHROMIUM)) throw new Error(`No Chromium at ${CHROMIUM}: apt-get install chromium.`);
+    const build = await import(/* @vite-ignore */ pathToFileURL(join(BUILD, "server", "index.js")).href);
+    const app = express();
+    app.use(express.static(join(BUILD, "client"), { index: false }));
+    app.all("*", createRequestHandler({ build, mode: "production" }));
+    server = await new Promise<Server>((resolve) => {
+      const s = app.listen(0, "127.0.0.1", () => resolve(s));
+    });
+    const address = server.address();
+    base = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-quic",
+      ],
+    });
+    mkdirSync(ARTIFACTS, { recursive: true });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await new Promise((resolve) => server?.close(resolve));
+  });
+
+  async function seed() {
+    await storeOfflineSession(database.client, SHOP);
+    const notice = await seedShop(database.client, SHOP);
+    for (let i = 0; i < 4; i++) {
+      await seedSubject(database.client, keyring, {
+        shop: SHOP,
+        noticeId: notice.id,
+        customerId: String(7400 + i),
+        scans: 2,
+        createdAt: new Date(Date.now() - i * 86_400_000),
+      });
+    }
+    await fileRequest(
+      database.client,
+      keyring,
+      { shop: SHOP, customerId: "7401" },
+      {
+        type: "grievance",
+        message: "Please explain my result.",
+      },
+    );
+    await fileRequest(database.client, keyring, { shop: SHOP, customerId: "7402" }, { type: "access", message: "" });
+  }
+
+  async function open(path: string): Promise<Page> {
+    if (!browser) throw new Error("Chromium did not start.");
+    const { token } = await getJwt(SHOP.replace(".myshopify.com", ""), API_KEY, TEST_SECRET);
+    // authenticate.admin answers bots (HeadlessChrome's user agent is one) with 410 Gone.
+    const page = await browser.newPage({
+      viewport: { width: 1280, height: 900 },
+      userAgent: "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/140.0 Safari/537.36",
+    });
+    await page.route("**/*", (route) => {
+      const url = route.request().url();
+      if (url.startsWith("https://cdn.shopify.com/shopifycloud/app-bridge.js")) {
+        return route.fulfill({ contentType: "text/javascript", body: appBridgeStandIn(token) });
+      }
+      // Nothing leaves 127.0.0.1 (fonts and illustrations on Shopify's CDN are simply missing).
+      return url.startsWith(base) ? route.continue() : route.abort();
+    });
+    const errors: string[] = [];
+    page.on("pageerror", (error) => errors.push(error.message));
+    const params = new URLSearchParams({
+      embedded: "1",
+      shop: SHOP,
+      host: Buffer.from(`admin.shopify.com/store/${SHOP.replace(".myshopify.com", "")}`).toString("base64"),
+      id_token: token,
+    });
+    const response = await page.goto(`${base}${path}?${params}`, { waitUntil: "networkidle" });
+    expect(response?.status()).toBe(200);
+    expect(errors).toEqual([]);
+    return page;
+  }
+
+  async function check(page: Page, name: string) {
+    await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
+    await page.addScriptTag({ content: AXE });
+    const violations = await page.evaluate(async () => {
+      const axe = (window as unknown as { axe: { run: (c: Document) => Promise<{ violations: unknown[] }> } }).axe;
+      const result = await axe.run(document);
+      return result.violations.map((v) => {
+        const x = v as { id: string; nodes: { target: unknown }[] };
+        return { id: x.id, targets: x.nodes.map((n) => n.target) };
+      });
+    });
+    expect(violations, `axe-core on ${name}`).toEqual([]);
+  }
+
+  it("the dashboard renders its figures, passes axe-core, and its Largest Contentful Paint is recorded", async () => {
+    await seed();
+    const page = await open("/app");
+    await page.getByRole("heading", { name: "Dashboard" }).first().waitFor();
+    await expect.poll(() => page.getByText("Scans per day").count()).toBeGreaterThan(0);
+    const lcp = await page.evaluate(
+      () =>
+        new Promise<number>((resolve) => {
+          new PerformanceObserver((list) => resolve(list.getEntries().at(-1)?.startTime ?? -1)).observe({
+            type: "largest-contentful-paint",
+            buffered: true,
+          });
+        }),
+    );
+    writeFileSync(join(ARTIFACTS, "dashboard-lcp.json"), JSON.stringify({ lcpMs: Math.round(lcp) }) + "\n");
+    await check(page, "dashboard");
+    await page.close();
+  });
+
+  it("the rights inbox lists open requests with due dates and passes axe-core", async () => {
+    await seed();
+    const page = await open("/app/requests");
+    await page.getByRole("link", { name: "Grievance" }).waitFor();
+    await check(page, "rights-inbox");
+    await page.close();
+  });
+
+  it("settings show a field error for a bad value, then a toast on save, and pass axe-core", async () => {
+    await seed();
+    const page = await open("/app/settings");
+    const age = page.getByLabel("Minimum age");
+    await age.fill("16");
+    await page.getByRole("button", { name: "Save" }).click();
+    await page.getByText("Minimum age must be at least 18.").waitFor();
+    await check(page, "settings-field-error");
+    expect((await database.client.shop.findUniqueOrThrow({ where: { shop: SHOP } })).minimumAge).toBe(18);
+    await age.fill("21");
+    await page.getByRole("button", { name: "Save" }).click();
+    await expect
+      .poll(() => page.evaluate(() => (window as unknown as { __toasts: { message: string }[] }).__toasts))
+      .toEqual([{ message: "Settings saved", isError: false }]);
+    expect((await database.client.shop.findUniqueOrThrow({ where: { shop: SHOP } })).minimumAge).toBe(21);
+    await page.close();
+  });
+});
