@@ -1,5 +1,12 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
-import { useActionData, useLoaderData, useNavigation, useSubmit } from "@remix-run/react";
+import {
+  isRouteErrorResponse,
+  useActionData,
+  useLoaderData,
+  useNavigation,
+  useRouteError,
+  useSubmit,
+} from "@remix-run/react";
 import {
   Badge,
   Banner,
@@ -8,6 +15,7 @@ import {
   Card,
   Checkbox,
   DataTable,
+  EmptyState,
   InlineStack,
   Layout,
   List,
@@ -258,5 +266,20 @@ export default function RequestDetail() {
         </Layout>
       </Page>
     </Loading>
+  );
+}
+
+/** Another shop's request, or one that never existed: the same "not found", inside the admin. */
+export function ErrorBoundary() {
+  const error = useRouteError();
+  if (!isRouteErrorResponse(error) || error.status !== 404) throw error;
+  return (
+    <Page title="Request not found" backAction={{ content: "Rights requests", url: "/app/requests" }}>
+      <Card>
+        <EmptyState heading="There is no such request in this store" image="">
+          <p>It may have been erased with the shopper&apos;s data, or the link is wrong.</p>
+        </EmptyState>
+      </Card>
+    </Page>
   );
 }
