@@ -1,6 +1,7 @@
 import { shopApiKeyContext } from "../crypto/contexts";
 import type { Keyring } from "../crypto/keyring";
 import type { Db } from "../db/client.server";
+import { selectRows } from "../db/raw.server";
 import type { AnalysisProvider } from "./engine";
 import { analysisProvider } from "./provider.server";
 import { createRemoteProvider } from "./remote-provider.server";
@@ -13,12 +14,14 @@ import { createRemoteProvider } from "./remote-provider.server";
 const clients = new Map<string, AnalysisProvider>();
 
 export async function providerForShop(db: Db, keyring: Keyring, shop: string): Promise<AnalysisProvider> {
-  const settings = await db.shop.findUnique({
-    where: { shop },
-    select: { analysisApiUrl: true, analysisApiKeyCiphertext: true },
-  });
+  // Raw: it runs on every scan, and a Prisma 6 model query compiles on every call.
+  const [settings] = await selectRows<{ analysisApiUrl: string | null; analysisApiKeyCiphertext: Uint8Array | null }>(
+    db,
+    `SELECT "analysisApiUrl", "analysisApiKeyCiphertext" FROM "Shop" WHERE "shop" = ?`,
+    shop,
+  );
   if (!settings?.analysisApiUrl || !settings.analysisApiKeyCiphertext) return analysisProvider();
-  const apiKey = keyring.openText(settings.analysisApiKeyCiphertext, shopApiKeyContext(shop));
+  const apiKey = keyring.openText(Buffer.from(settings.analysisApiKeyCiphertext), shopApiKeyContext(shop));
   const cacheKey = `${shop}\u0000${settings.analysisApiUrl}\u0000${apiKey}`;
   let client = clients.get(cacheKey);
   if (!client) {

@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { z } from "zod";
 import { pseudonymise } from "../crypto/keyring.server";
 import type { Db } from "../db/client.server";
+import { selectRows } from "../db/raw.server";
 import { DomainError } from "../domain-error";
 import { PURPOSES, REQUIRED_PURPOSE } from "./default-notice";
 import { currentNotice } from "./notice.server";
@@ -168,16 +169,35 @@ export async function consentForScan(db: Db, shop: string, token: string) {
   const check = verifyScanToken(token, shop);
   if (!check.ok)
     throw new ConsentError(401, `token_${check.reason}`, "The scan token is not valid; please consent again.");
-  const grant = await db.consentRecord.findFirst({ where: { id: check.claims.consentId, shop, action: "grant" } });
+  // One raw statement on the scan's hot path (a Prisma 6 model query compiles on every call): the
+  // grant, whether it was withdrawn, and the newest notice version in its language.
+  const [grant] = await selectRows<{
+    subjectId: string;
+    purposes: string;
+    noticeVersion: number;
+    withdrawn: boolean | number | bigint;
+    currentVersion: number | bigint | null;
+  }>(
+    db,
+    `SELECT g."subjectId", g."purposes", g."noticeVersion",
+       EXISTS (SELECT 1 FROM "ConsentRecord" w WHERE w."withdrawsId" = g."id") AS "withdrawn",
+       (SELECT MAX(n."version") FROM "NoticeVersion" n WHERE n."shop" = g."shop" AND n."locale" = g."locale") AS "currentVersion"
+     FROM "ConsentRecord" g WHERE g."id" = ? AND g."shop" = ? AND g."action" = 'grant'`,
+    check.claims.consentId,
+    shop,
+  );
   if (!grant || grant.subjectId !== check.claims.subjectId) {
     throw new ConsentError(401, "consent_missing", "The consent behind this token no longer exists.");
   }
-  if (await db.consentRecord.findFirst({ where: { withdrawsId: grant.id } })) {
+  if (Number(grant.withdrawn) !== 0) {
     throw new ConsentError(403, "consent_withdrawn", "Consent was withdrawn; no further scans under it.");
   }
-  const notice = await currentNotice(db, shop, grant.locale);
-  if (notice.version !== grant.noticeVersion) {
+  if (Number(grant.currentVersion) !== grant.noticeVersion) {
     throw new ConsentError(409, "notice_outdated", "The notice has changed; please consent again.");
   }
-  return { consentId: grant.id, subjectId: grant.subjectId, purposes: JSON.parse(grant.purposes) as string[] };
+  return {
+    consentId: check.claims.consentId,
+    subjectId: grant.subjectId,
+    purposes: JSON.parse(grant.purposes) as string[],
+  };
 }

@@ -48,7 +48,21 @@ export interface OpenOptions {
   role?: "web" | "worker";
 }
 
+/** Which engine a client talks to, for the few raw statements whose placeholders differ. */
+const kinds = new WeakMap<Db, DatabaseKind>();
+export function engineOf(db: Db): DatabaseKind {
+  const kind = kinds.get(db);
+  if (!kind) throw new Error("This Prisma client was not opened by openDatabase().");
+  return kind;
+}
+
 export async function openDatabase(url: string, options: OpenOptions = {}): Promise<Database> {
+  const database = await open(url, options);
+  kinds.set(database.client, database.kind);
+  return database;
+}
+
+async function open(url: string, options: OpenOptions): Promise<Database> {
   const kind = databaseKind(url);
   if (kind === "postgresql") {
     const client = postgresClient(url);

@@ -1,4 +1,4 @@
-import type { Database } from "./client.server";
+import { engineOf, type Database, type Db } from "./client.server";
 
 /**
  * Plain INSERT for the hot paths (webhook intake). Prisma 6's query compiler compiles every
@@ -30,3 +30,23 @@ export function insertRows(
     ...rows.flatMap((row) => names.map((name) => row[name])),
   );
 }
+
+/**
+ * A raw statement written with `?` placeholders, run on either engine (PostgreSQL wants `$1`, `$2`…).
+ * For the storefront's hot path, where a Prisma 6 model query costs a compile per call. The SQL
+ * is a constant in code; values are always bound, never spliced.
+ */
+function forEngine(db: Db, text: string): string {
+  if (engineOf(db) !== "postgresql") return text;
+  let n = 0;
+  return text.replace(/\?/g, () => `$${++n}`);
+}
+
+export const selectRows = <T>(db: Db, text: string, ...values: unknown[]): Promise<T[]> =>
+  db.$queryRawUnsafe<T[]>(forEngine(db, text), ...values);
+
+export const executeRaw = (db: Db, text: string, ...values: unknown[]) =>
+  db.$executeRawUnsafe(forEngine(db, text), ...values);
+
+/** `?, ?, ?` for an IN list of `count` values (at least one, so the SQL stays valid). */
+export const inList = (count: number): string => Array.from({ length: Math.max(1, count) }, () => "?").join(", ");

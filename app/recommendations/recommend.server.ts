@@ -1,4 +1,5 @@
 import type { Db } from "../db/client.server";
+import { inList, selectRows } from "../db/raw.server";
 import {
   chooseProducts,
   DEFAULT_RULES,
@@ -6,11 +7,9 @@ import {
   productTerms,
   triggeredRules,
   type CatalogueProduct,
-  type MatchType,
   type Profile,
   type Recommendation,
   type Rule,
-  type RuleConcern,
 } from "./rules";
 
 /**
@@ -18,16 +17,13 @@ import {
  * indexed queries and no call to Shopify, so a scan never waits on the Admin API.
  */
 export async function shopRules(db: Db, shop: string): Promise<Rule[]> {
-  const rows = await db.recommendationRule.findMany({ where: { shop } });
+  const rows = await selectRows<Rule & { priority: number | bigint }>(
+    db,
+    `SELECT "concern", "band", "matchType", "matchValue", "reason", "priority" FROM "RecommendationRule" WHERE "shop" = ?`,
+    shop,
+  );
   if (rows.length === 0) return [...DEFAULT_RULES];
-  return rows.map((r) => ({
-    concern: r.concern as RuleConcern,
-    band: r.band,
-    matchType: r.matchType as MatchType,
-    matchValue: r.matchValue,
-    reason: r.reason,
-    priority: r.priority,
-  }));
+  return rows.map((r) => ({ ...r, priority: Number(r.priority) }));
 }
 
 export async function recommendationsFor(
@@ -38,27 +34,22 @@ export async function recommendationsFor(
 ): Promise<Recommendation[]> {
   const triggered = triggeredRules(await shopRules(db, shop), profile);
   if (triggered.length === 0) return [];
-  const rows = await db.productTerm.findMany({
-    where: { shop, term: { in: [...new Set(triggered.map((t) => t.term))] }, product: { available: true } },
-    select: {
-      term: true,
-      product: {
-        select: {
-          shopifyId: true,
-          handle: true,
-          title: true,
-          imageUrl: true,
-          price: true,
-          currency: true,
-          variantId: true,
-        },
-      },
-    },
-    // Enough for any ranking of `limit` products across a handful of rules, whatever the catalogue size.
-    take: 50 * limit,
-  });
+  const terms = [...new Set(triggered.map((t) => t.term))];
+  // Raw, like the rest of the scan's hot path. Enough rows for any ranking of `limit` products
+  // across a handful of rules, whatever the catalogue size.
+  const rows = await selectRows<CatalogueProduct & { term: string }>(
+    db,
+    `SELECT t."term", p."shopifyId", p."handle", p."title", p."imageUrl", p."price", p."currency", p."variantId"
+     FROM "ProductTerm" t JOIN "Product" p ON p."id" = t."productId"
+     WHERE t."shop" = ? AND t."term" IN (${inList(terms.length)}) AND p."available" = ?
+     LIMIT ?`,
+    shop,
+    ...terms,
+    true,
+    50 * limit,
+  );
   const byTerm = new Map<string, CatalogueProduct[]>();
-  for (const row of rows) byTerm.set(row.term, [...(byTerm.get(row.term) ?? []), row.product]);
+  for (const { term, ...product } of rows) byTerm.set(term, [...(byTerm.get(term) ?? []), product]);
   return chooseProducts(triggered, byTerm, limit);
 }
 

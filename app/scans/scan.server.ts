@@ -6,6 +6,7 @@ import { consentForScan } from "../consent/consent.server";
 import { imageContext } from "../crypto/contexts";
 import type { Keyring } from "../crypto/keyring";
 import type { Db } from "../db/client.server";
+import { executeRaw } from "../db/raw.server";
 import { profileFromResult, type Recommendation } from "../recommendations/rules";
 import { recommendationsFor } from "../recommendations/recommend.server";
 
@@ -61,44 +62,48 @@ export async function runScan(
   const remote = provider.apiUrl !== undefined;
   const result = accepted ? outcome.measurement : null;
 
-  await db.$transaction([
-    db.scan.create({
-      data: {
-        id: scanId,
-        shop: input.shop,
-        subjectId: consent.subjectId,
-        consentId: consent.consentId,
-        status: outcome.status,
-        provider: provider.engine.name,
-        engineVersion: outcome.engine.version,
-        remoteAnalysisId: remote ? outcome.analysisId : null,
-        remoteApiUrl: provider.apiUrl ?? null,
-        quality: JSON.stringify(outcome.quality),
-        result: result ? JSON.stringify(result) : null,
-        // P13: results feed model improvement only under their own opt-in.
-        trainingOptIn: consent.purposes.includes("model_training"),
-      },
-    }),
-    ...(keep
-      ? [
-          (() => {
-            const sealed = keyring.seal(image.jpeg, imageContext(scanId));
-            return db.storedImage.create({
-              data: {
-                shop: input.shop,
-                scanId,
-                subjectId: consent.subjectId,
-                keyId: sealed.keyId,
-                ciphertext: new Uint8Array(sealed.envelope),
-                mimeType: "image/jpeg",
-                byteLength: image.jpeg.byteLength,
-                expiresAt: deleteAfter,
-              },
-            });
-          })(),
-        ]
-      : []),
-  ]);
+  // Raw: the scan row is written on every scan, and a Prisma 6 model query compiles on every call.
+  // createdAt is given (not the column default) so it is stored as Prisma stores dates.
+  const scanRow = executeRaw(
+    db,
+    `INSERT INTO "Scan" ("id", "shop", "subjectId", "consentId", "status", "provider", "engineVersion",
+       "remoteAnalysisId", "remoteApiUrl", "quality", "result", "trainingOptIn", "createdAt")
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    scanId,
+    input.shop,
+    consent.subjectId,
+    consent.consentId,
+    outcome.status,
+    provider.engine.name,
+    outcome.engine.version,
+    remote ? outcome.analysisId : null,
+    provider.apiUrl ?? null,
+    JSON.stringify(outcome.quality),
+    result ? JSON.stringify(result) : null,
+    // P13: results feed model improvement only under their own opt-in.
+    consent.purposes.includes("model_training"),
+    new Date(),
+  );
+  if (!keep) {
+    await scanRow;
+  } else {
+    const sealed = keyring.seal(image.jpeg, imageContext(scanId));
+    await db.$transaction([
+      scanRow,
+      db.storedImage.create({
+        data: {
+          shop: input.shop,
+          scanId,
+          subjectId: consent.subjectId,
+          keyId: sealed.keyId,
+          ciphertext: new Uint8Array(sealed.envelope),
+          mimeType: "image/jpeg",
+          byteLength: image.jpeg.byteLength,
+          expiresAt: deleteAfter,
+        },
+      }),
+    ]);
+  }
 
   return {
     scanId,
