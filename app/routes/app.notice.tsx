@@ -146,7 +146,7 @@ export default function NoticeEditor() {
                     </BlockStack>
                   ))}
                   <Divider />
-                  <Text as="h3" variant="headingSm">
+                  <Text as="h2" variant="headingSm">
                     Choices offered to shoppers
                   </Text>
                   {errors.purposes ? <InlineError message={errors.purposes} fieldID="notice-purposes" /> : null}

@@ -214,7 +214,7 @@ export default function Recommendations() {
                 </Text>
                 <DataTable
                   columnContentTypes={["text", "numeric", "numeric", "text"]}
-                  headings={["Concern", "Rules", "Products", ""]}
+                  headings={["Concern", "Rules", "Products", "Status"]}
                   rows={data.coverage.map((c) => [
                     c.band ? `Skin tone: ${c.band}` : (CONCERN_LABELS[c.concern] ?? c.concern),
                     c.rules,
