@@ -53,6 +53,18 @@ function appBridgeStandIn(token: string): string {
     };`;
 }
 
+/** The page's Largest Contentful Paint so far, in ms from navigation start. */
+const largestContentfulPaint = (page: Page) =>
+  page.evaluate(
+    () =>
+      new Promise<number>((resolve) => {
+        new PerformanceObserver((list) => resolve(list.getEntries().at(-1)?.startTime ?? -1)).observe({
+          type: "largest-contentful-paint",
+          buffered: true,
+        });
+      }),
+  );
+
 describe("admin pages in Chromium", () => {
   // The build is a separate module graph with its own database handle: it opens the test's file
   // itself (DATABASE_URL), and the test reads and writes the same file through its own connection.
@@ -170,28 +182,12 @@ describe("admin pages in Chromium", () => {
     const page = await open("/app");
     await page.getByRole("heading", { name: "Dashboard" }).first().waitFor();
     await expect.poll(() => page.getByText("Scans per day").count()).toBeGreaterThan(0);
-    const lcp = await page.evaluate(
-      () =>
-        new Promise<number>((resolve) => {
-          new PerformanceObserver((list) => resolve(list.getEntries().at(-1)?.startTime ?? -1)).observe({
-            type: "largest-contentful-paint",
-            buffered: true,
-          });
-        }),
-    );
+    const lcp = await largestContentfulPaint(page);
     await check(page, "dashboard");
     // The same page again with the browser's cache warm (a merchant's second visit).
     await page.reload({ waitUntil: "networkidle" });
     await page.getByRole("heading", { name: "Dashboard" }).first().waitFor();
-    const warm = await page.evaluate(
-      () =>
-        new Promise<number>((resolve) => {
-          new PerformanceObserver((list) => resolve(list.getEntries().at(-1)?.startTime ?? -1)).observe({
-            type: "largest-contentful-paint",
-            buffered: true,
-          });
-        }),
-    );
+    const warm = await largestContentfulPaint(page);
     // Recorded for the report, not asserted: a timing on a shared machine is not a test.
     writeFileSync(
       join(ARTIFACTS, "dashboard-lcp.json"),
