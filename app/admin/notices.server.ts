@@ -8,8 +8,8 @@ import { fieldErrors, FormError } from "./form";
 /**
  * The notice editor (issue 6, P7, P17). Publishing never edits a version in place: it adds the
  * next version number, so every consent record keeps pointing at the exact words it accepted, and
- * the proxy asks every shopper for fresh consent (it accepts a consent only for the current
- * version). `material` records the merchant's own judgement for the history.
+ * new consents are taken for the new version only. A material version also ends earlier consents
+ * (the proxy then asks for fresh consent, P17); a minor one leaves them valid.
  */
 export const EDITOR_LOCALES = ["en", "hi", "bn", "ta", "te", "mr", "gu", "kn", "ml", "pa", "ur", "fr", "de", "es"];
 

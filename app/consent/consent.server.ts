@@ -163,26 +163,28 @@ export async function withdrawConsent(
 
 /**
  * P6: whether a scan token still stands for a valid consent: signed, unexpired, this shop, a
- * grant that exists, is not withdrawn, and is for the notice version the shop shows now.
+ * grant that exists, is not withdrawn, and no material notice change was published after it (P17).
  */
 export async function consentForScan(db: Db, shop: string, token: string) {
   const check = verifyScanToken(token, shop);
   if (!check.ok)
     throw new ConsentError(401, `token_${check.reason}`, "The scan token is not valid; please consent again.");
   // One raw statement on the scan's hot path (a Prisma 6 model query compiles on every call): the
-  // grant, whether it was withdrawn, and the newest notice version in its language.
+  // grant, whether it was withdrawn, and the newest material notice version in its language.
   const [grant] = await selectRows<{
     subjectId: string;
     purposes: string;
     noticeVersion: number;
     withdrawn: boolean | number | bigint;
-    currentVersion: number | bigint | null;
+    lastMaterialVersion: number | bigint | null;
   }>(
     db,
     `SELECT g."subjectId", g."purposes", g."noticeVersion",
        EXISTS (SELECT 1 FROM "ConsentRecord" w WHERE w."withdrawsId" = g."id") AS "withdrawn",
-       (SELECT MAX(n."version") FROM "NoticeVersion" n WHERE n."shop" = g."shop" AND n."locale" = g."locale") AS "currentVersion"
+       (SELECT MAX(n."version") FROM "NoticeVersion" n
+          WHERE n."shop" = g."shop" AND n."locale" = g."locale" AND n."material" = ?) AS "lastMaterialVersion"
      FROM "ConsentRecord" g WHERE g."id" = ? AND g."shop" = ? AND g."action" = 'grant'`,
+    true,
     check.claims.consentId,
     shop,
   );
@@ -192,7 +194,8 @@ export async function consentForScan(db: Db, shop: string, token: string) {
   if (Number(grant.withdrawn) !== 0) {
     throw new ConsentError(403, "consent_withdrawn", "Consent was withdrawn; no further scans under it.");
   }
-  if (Number(grant.currentVersion) !== grant.noticeVersion) {
+  // P17: a material change published since this consent needs a fresh one; a minor one does not.
+  if (Number(grant.lastMaterialVersion ?? 0) > grant.noticeVersion) {
     throw new ConsentError(409, "notice_outdated", "The notice has changed; please consent again.");
   }
   return {

@@ -183,7 +183,7 @@ export default function NoticeEditor() {
                   ))}
                   <Checkbox
                     label="This is a material change"
-                    helpText="Every new version asks shoppers to consent again, so each consent record points at the exact words agreed to. Earlier versions stay on record."
+                    helpText="A material change (what is collected, why, for how long, who receives it) asks every shopper to consent again. Leave it unticked for a typo or a clearer sentence: earlier consents stay valid. Every version stays on record."
                     checked={material}
                     onChange={setMaterial}
                   />

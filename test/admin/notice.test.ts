@@ -99,6 +99,26 @@ describe.each(DATABASE_KINDS)("admin notice editor on %s", (kind) => {
     expect(JSON.parse(audit.details ?? "{}")).toEqual({ version: 2, locale: "en", material: true });
   });
 
+  it("P17: a minor change makes a new version for new consents, and existing consents still allow scans", async () => {
+    await storeOfflineSession(database.client, SHOP);
+    const given = await (await consent(1)).json();
+    const minor = draft({ key: "retention", body: "Your photo is deleted at once (typo fixed)." }, false);
+    expect((await call(action, await adminRequest("/app/notice", { json: minor }))).status).toBe(200);
+    const scan = await scanAction({
+      request: new Request(appProxyUrl("/scans"), {
+        method: "POST",
+        headers: { "content-type": "image/jpeg", "x-scan-token": given.scanToken },
+        body: new Uint8Array([0xff, 0xd8, 0xff, 0xd9]),
+      }),
+      params: {},
+      context: {},
+    });
+    // Past the consent check (the photo itself is what is refused), not 409 notice_outdated.
+    expect(scan.status).toBe(422);
+    expect((await consent(1)).status).toBe(409);
+    expect((await consent(2)).status).toBe(201);
+  });
+
   it("the widget offers only the purposes the merchant chose; skin analysis cannot be switched off", async () => {
     await storeOfflineSession(database.client, SHOP);
     await call(action, await adminRequest("/app/notice", { json: draft({}, true, false) }));
