@@ -3,6 +3,8 @@
 //   compliance erasure at 100,000 scans (bench/redact.bench.ts)
 //   the local analysis engine: ms per photo, photos/s, memory (bench/analysis.bench.ts)
 //   the storefront scan path against the analysis service alone (bench/proxy-path.mjs)
+//   the widget's size and page impact (bench/widget-size.mjs, bench/storefront-impact.mjs)
+//   the admin's dashboard and inbox loaders at a million scans (bench/admin-loaders.bench.ts)
 //   the storefront widget: compressed sizes (bench/widget-size.mjs) and page impact in Chromium (bench/storefront-impact.mjs)
 import { execFileSync } from "node:child_process";
 import { dirname, join } from "node:path";
@@ -27,3 +29,5 @@ console.log("");
 run(process.execPath, ["bench/storefront-impact.mjs", "9"]);
 console.log("");
 run(process.execPath, ["bench/proxy-path.mjs", "40", "15", "60"]);
+console.log("");
+run(join(root, "node_modules/.bin/vite-node"), ["--config", "vitest.config.ts", "bench/admin-loaders.bench.ts"]);
