@@ -31,13 +31,20 @@ export interface Stack {
   stop(): Promise<void>;
 }
 
-export async function startStack(options: { fakeVideo?: string } = {}): Promise<Stack> {
+export async function startStack(
+  options: { fakeVideo?: string; appEnv?: Record<string, string> } = {},
+): Promise<Stack> {
   if (!existsSync(CHROMIUM)) {
     throw new Error(`No Chromium at ${CHROMIUM}: apt-get install chromium (.ci/run does), or set CHROMIUM_PATH.`);
   }
   const dir = mkdtempSync(join(tmpdir(), "scanshield-widget-"));
   const databaseUrl = `file:${join(dir, "app.db")}`;
-  const app = await startServer({ DATABASE_URL: databaseUrl, SHOPIFY_API_SECRET: TEST_SECRET, LOG_LEVEL: "warn" });
+  const app = await startServer({
+    DATABASE_URL: databaseUrl,
+    SHOPIFY_API_SECRET: TEST_SECRET,
+    LOG_LEVEL: "warn",
+    ...options.appEnv,
+  });
   let preview: Server | undefined;
   let browser: Browser | undefined;
   try {
@@ -134,7 +141,10 @@ export async function newShopper(stack: Stack, options: { reducedMotion?: boolea
   pageErrors.set(page, errors);
   page.on("pageerror", (error) => errors.push(error.message));
   page.on("console", (message) => {
-    if (message.type() === "error") errors.push(message.text());
+    // Chromium logs every 4xx/5xx answer as "Failed to load resource"; the tests assert those answers
+    // themselves, so only the script's own errors count here.
+    if (message.type() === "error" && !message.text().startsWith("Failed to load resource"))
+      errors.push(message.text());
   });
   // When a test fails, say what the widget asked the app and what the app logged.
   const calls: string[] = [];

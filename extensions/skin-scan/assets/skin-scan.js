@@ -129,7 +129,7 @@ if (!customElements.get("skin-scan")) {
               ? this.t("rate_limited", { s: error.retryAfter || 60 })
               : this.t(error.code) === error.code
                 ? this.t("error")
-                : this.t(error.code)
+                : this.t(error.code, { s: error.retryAfter || 30 })
             : error instanceof TypeError
               ? this.t("offline")
               : this.t("error");

@@ -1,0 +1,41 @@
+import { afterAll, beforeAll, describe, it } from "vitest";
+import { freePort } from "../support/server";
+import { checkStep, eventually, newShopper, selfie, shown, startStack, statusOf, text, type Stack } from "./harness";
+
+/**
+ * The analysis API is down (nothing listens at its address): the shopper is told, in plain words, that
+ * the analysis is busy and when to try again (the app's 503 and its Retry-After), not "something went wrong".
+ */
+describe("storefront widget: analysis API down (Chromium)", () => {
+  let stack: Stack;
+  let photo: Buffer;
+  beforeAll(async () => {
+    const closed = await freePort();
+    [stack, photo] = await Promise.all([
+      startStack({ appEnv: { ANALYSIS_API_URL: `http://127.0.0.1:${closed}`, ANALYSIS_API_KEY: "test-key" } }),
+      selfie(),
+    ]);
+  }, 120_000);
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  it("says the analysis is busy and when to try again, and keeps the shopper on the photo step", async () => {
+    const page = await newShopper(stack);
+    await page.goto(stack.storeUrl);
+    const widget = page.locator("skin-scan");
+    await widget.getByRole("button", { name: "Start skin scan" }).click();
+    await widget.getByLabel("Yes, I am 18 or older").check();
+    await widget.getByLabel("Analyse my photo now to show my skin results").check();
+    await widget.getByRole("button", { name: "Agree and continue" }).click();
+    await shown(widget.getByRole("heading", { name: "Your photo", exact: true }));
+
+    await widget.locator("[data-file]").setInputFiles({ name: "me.jpg", mimeType: "image/jpeg", buffer: photo });
+    await eventually(() => text(statusOf(page))).toMatch(
+      /^The skin analysis is busy right now\. Please try again in \d+ seconds\.$/,
+    );
+    await shown(widget.getByRole("heading", { name: "Your photo", exact: true }));
+    await checkStep(page, "vendor-down-01-busy");
+    await page.context().close();
+  }, 90_000);
+});
