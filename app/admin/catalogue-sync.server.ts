@@ -20,13 +20,17 @@ export interface GraphqlAnswer {
 }
 export type GraphqlCaller = (query: string, variables: Record<string, unknown>) => Promise<GraphqlAnswer>;
 
-/**
- * Adapts the admin client from authenticate.admin / authenticate.webhook. The library throws on a
- * GraphQL error (THROTTLED included) with the answer in `body`; the sync wants to read it.
- */
-export function fromAdminClient(admin: {
+/** The part of the library's admin client the sync uses. */
+export interface AdminGraphqlClient {
   graphql: (query: string, options?: { variables?: Record<string, unknown> }) => Promise<Response>;
-}): GraphqlCaller {
+}
+
+/**
+ * Adapts the admin client from authenticate.admin, authenticate.webhook or unauthenticated.admin
+ * (the worker's, from the stored offline session). The library throws on a GraphQL error
+ * (THROTTLED included) with the answer in `body`; the sync wants to read it.
+ */
+export function fromAdminClient(admin: AdminGraphqlClient): GraphqlCaller {
   return async (query, variables) => {
     try {
       return (await (await admin.graphql(query, { variables })).json()) as GraphqlAnswer;
@@ -146,7 +150,14 @@ export interface SyncDeps {
   graphql: GraphqlCaller;
   /** Waits this many milliseconds; tests record the waits instead of sleeping. */
   sleep?: (ms: number) => Promise<void>;
+  /** The job's signal: a stopping worker or a lost lease ends the run between pages and waits. */
+  signal?: AbortSignal;
 }
+
+/** The audit action of a completed full sync; the recommendations page reads the latest one. */
+export const CATALOGUE_SYNCED = "catalogue.synced";
+/** Warnings kept in the audit record: Shopify repeats the same refusal on every page. */
+const MAX_WARNINGS = 10;
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -198,10 +209,12 @@ export async function syncCatalogue(db: Db, shop: string, deps: SyncDeps): Promi
   const timedSleep = async (ms: number) => {
     result.waitedMs += ms;
     await sleep(ms);
+    deps.signal?.throwIfAborted();
   };
   const seen = new Set<string>();
   let after: string | null = null;
   for (;;) {
+    deps.signal?.throwIfAborted();
     if (result.pages >= MAX_PAGES)
       throw new CatalogueSyncError(500, "too_many_pages", "The catalogue is too large to sync.");
     const { answer, errors, cost } = await call({ ...deps, sleep: timedSleep }, PRODUCTS_QUERY, {
@@ -241,15 +254,23 @@ export async function syncCatalogue(db: Db, shop: string, deps: SyncDeps): Promi
   // Rows not touched by this run are products that no longer exist in the store.
   const { count } = await db.product.deleteMany({ where: { shop, syncedAt: { lt: startedAt } } });
   result.removed = count;
+  result.warnings = [...new Set(result.warnings)].slice(0, MAX_WARNINGS);
+  // Counts and Shopify's own error messages only: nothing here names a person.
   await db.auditEvent.create({
     data: {
       shop,
-      actor: "merchant",
-      action: "catalogue.sync",
-      details: JSON.stringify({ pages: result.pages, saved: result.saved, removed: result.removed }),
+      actor: "system",
+      action: CATALOGUE_SYNCED,
+      details: JSON.stringify({
+        pages: result.pages,
+        saved: result.saved,
+        removed: result.removed,
+        skipped: result.skipped,
+        waitedMs: result.waitedMs,
+        warnings: result.warnings,
+      }),
     },
   });
-  result.warnings = [...new Set(result.warnings)];
   logger.info("catalogue synced", { shop, pages: result.pages, saved: result.saved, removed: result.removed });
   return result;
 }

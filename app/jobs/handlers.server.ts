@@ -1,3 +1,4 @@
+import { CATALOGUE_SYNC_JOB, catalogueSyncHandler } from "../admin/catalogue-sync-job.server";
 import type { Keyring } from "../crypto/keyring";
 import { drainRemoteDeletions } from "../analysis/remote-deletion.server";
 import { complianceHandlers } from "../privacy/compliance.server";
@@ -22,6 +23,7 @@ export function jobHandlers(keyring: Keyring): Record<string, JobHandler> {
     },
     // The erasure itself already ran in the request; marking it lets the worker flush the WAL.
     [FLUSH_ERASURES_JOB]: { erasesPersonalData: true, run: async () => undefined },
+    [CATALOGUE_SYNC_JOB]: catalogueSyncHandler(),
     [REMOTE_DELETIONS]: {
       run: async (_payload, { database, signal }) => {
         if ((await database.client.remoteDeletion.count()) === 0) return;

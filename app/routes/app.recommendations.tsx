@@ -1,5 +1,5 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
-import { useActionData, useLoaderData, useNavigation, useSubmit } from "@remix-run/react";
+import { useActionData, useLoaderData, useNavigation, useRevalidator, useSubmit } from "@remix-run/react";
 import {
   Badge,
   Banner,
@@ -15,7 +15,7 @@ import {
   TextField,
 } from "@shopify/polaris";
 import { useEffect, useState } from "react";
-import { fromAdminClient, syncCatalogue } from "../admin/catalogue-sync.server";
+import { catalogueSyncState, requestCatalogueSync } from "../admin/catalogue-sync-job.server";
 import { adminAction, adminContext, readActionBody } from "../admin/edge.server";
 import { TONE_GROUPS } from "../admin/constants";
 import { parseRules, recommendationsPage, saveRules } from "../admin/recommendations.server";
@@ -25,22 +25,32 @@ import { BANDS, MATCH_TYPES, RULE_CONCERNS } from "../recommendations/rules";
 /** GET/POST /app/recommendations: rules, the catalogue sync and the coverage report (issue 6). */
 export const loader = async ({ request }: LoaderFunctionArgs) => {
   const { shop, db } = await adminContext(request);
-  return recommendationsPage(db, shop);
+  const [page, sync] = await Promise.all([recommendationsPage(db, shop), catalogueSyncState(db, shop)]);
+  return { ...page, sync };
 };
 
+/** How often the page re-reads itself while a sync runs. */
+const SYNC_POLL_MS = 5_000;
+
 export const action = ({ request }: ActionFunctionArgs) =>
-  adminAction(request, async ({ shop, db, admin }) => {
+  adminAction(request, async ({ shop, db }) => {
     const body = await readActionBody(request);
     if (body.intent === "sync") {
-      const synced = await syncCatalogue(db, shop, { graphql: fromAdminClient(admin) });
-      return { ok: true, synced, toast: `Catalogue synced: ${synced.saved} products` };
+      // The worker does the paging; the merchant gets an answer at once.
+      const { created } = await requestCatalogueSync(db, shop);
+      return {
+        ok: true,
+        toast: created
+          ? "Catalogue sync started: products update in a minute or two"
+          : "A catalogue sync is already running: products update in a minute or two",
+      };
     }
     const saved = await saveRules(db, shop, parseRules(body));
     return { ok: true, toast: `${saved.rules} rules saved` };
   });
 
 type ActionData =
-  | { ok: true; toast: string; synced?: { warnings: string[]; removed: number } }
+  | { ok: true; toast: string }
   | { ok: false; errors: Record<string, string> }
   | { error: { code: string; message: string } };
 
@@ -82,6 +92,12 @@ export default function Recommendations() {
   );
   const submit = useSubmit();
   const busy = useNavigation().state !== "idle";
+  const { revalidate, state: revalidation } = useRevalidator();
+  useEffect(() => {
+    if (!data.sync.running || revalidation !== "idle") return;
+    const timer = setTimeout(revalidate, SYNC_POLL_MS);
+    return () => clearTimeout(timer);
+  }, [data.sync.running, revalidation, revalidate]);
   const [rules, setRules] = useState<RuleDraft[]>(data.rules);
   useEffect(() => setRules(data.rules), [data.rules]);
   const update = (i: number, patch: Partial<RuleDraft>) =>
@@ -102,7 +118,7 @@ export default function Recommendations() {
           {
             content: "Sync products now",
             onAction: () => submit({ intent: "sync" }, { method: "post" }),
-            loading: busy,
+            loading: busy || data.sync.running,
           },
         ]}
       >
@@ -114,10 +130,22 @@ export default function Recommendations() {
               </Banner>
             </Layout.Section>
           ) : null}
-          {result && "ok" in result && result.ok && result.synced?.warnings.length ? (
+          {data.sync.running ? (
+            <Layout.Section>
+              <Banner tone="info" title="Catalogue sync running">
+                <p>Products are being read from your store. This page updates when the sync is done.</p>
+              </Banner>
+            </Layout.Section>
+          ) : data.sync.failure ? (
+            <Layout.Section>
+              <Banner tone="critical" title="The last catalogue sync failed">
+                <p>{data.sync.failure}</p>
+              </Banner>
+            </Layout.Section>
+          ) : data.sync.last?.warnings.length ? (
             <Layout.Section>
               <Banner tone="warning" title="Synced with warnings">
-                <p>{result.synced.warnings.join(" ")}</p>
+                <p>{data.sync.last.warnings.join(" ")}</p>
               </Banner>
             </Layout.Section>
           ) : null}
@@ -212,6 +240,11 @@ export default function Recommendations() {
                 <Text as="p" tone="subdued">
                   {`${data.catalogue.products} products cached, last synced ${formatDate(data.catalogue.lastSyncedAt)}. Updates arrive by webhook.`}
                 </Text>
+                {data.sync.last ? (
+                  <Text as="p" variant="bodySm" tone="subdued">
+                    {`Last full sync ${formatDate(data.sync.last.at)}: ${data.sync.last.saved} products read, ${data.sync.last.removed} removed.`}
+                  </Text>
+                ) : null}
                 <DataTable
                   columnContentTypes={["text", "numeric", "numeric", "text"]}
                   headings={["Concern", "Rules", "Products", "Status"]}

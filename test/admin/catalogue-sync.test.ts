@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { CATALOGUE_SYNC_JOB, NO_OFFLINE_SESSION } from "../../app/admin/catalogue-sync-job.server";
 import { syncCatalogue, waitForPoints, type GraphqlAnswer } from "../../app/admin/catalogue-sync.server";
 import { recommendationsFor } from "../../app/recommendations/recommend.server";
 import { action, loader } from "../../app/routes/app.recommendations";
@@ -7,6 +8,7 @@ import { action as productUpdate } from "../../app/routes/webhooks.products.upda
 import { adminRequest, call } from "../support/admin";
 import { useFakeShopify } from "../support/fake-shopify";
 import { DATABASE_KINDS } from "../support/database";
+import { runJobs } from "../support/jobs";
 import { useDatabase } from "../support/lifecycle";
 import { OTHER_SHOP, SHOP, storeOfflineSession, webhookHmac } from "../support/shopify";
 import * as recorded from "./fixtures/shopify-products";
@@ -43,20 +45,45 @@ describe.each(DATABASE_KINDS)("catalogue sync on %s", (kind) => {
     return seen;
   }
 
-  it("syncs every page through the Admin API with the stored offline token, waiting as Shopify's throttle asks", async () => {
+  const sync = async (shop = SHOP) =>
+    call(action, await adminRequest("/app/recommendations", { form: { intent: "sync" }, shop }));
+  const page = async (shop = SHOP) => call(loader, await adminRequest("/app/recommendations", { shop }));
+  const syncJobs = (shop = SHOP) =>
+    database.client.job.findMany({ where: { type: CATALOGUE_SYNC_JOB, shop }, orderBy: { createdAt: "asc" } });
+
+  it("the sync button answers at once without calling the Admin API and queues one job; a second click adds none", async () => {
+    await storeOfflineSession(database.client, SHOP);
+    const seen = answers([recorded.page2]);
+
+    const first = await sync();
+    expect(first.status).toBe(200);
+    expect(await first.json()).toEqual({
+      ok: true,
+      toast: "Catalogue sync started: products update in a minute or two",
+    });
+    const second = await sync();
+    expect(await second.json()).toMatchObject({ ok: true });
+
+    expect(seen).toEqual([]);
+    const jobs = await syncJobs();
+    expect(jobs).toHaveLength(1);
+    expect(jobs[0]).toMatchObject({ status: "queued", shop: SHOP });
+    expect(JSON.parse(jobs[0]?.payload ?? "")).toEqual({ shop: SHOP });
+    expect(await database.client.job.count()).toBe(1);
+    expect((await page()).sync).toMatchObject({ running: true, failure: null, last: null });
+  });
+
+  it("running the job syncs every page through the Admin API with the stored offline token, waiting as Shopify's throttle asks", async () => {
     await storeOfflineSession(database.client, SHOP);
     // A product deleted in Shopify since the last sync.
     await database.client.product.create({
       data: { shop: SHOP, shopifyId: "gid://shopify/Product/1", handle: "gone", title: "Gone", syncedAt: new Date(0) },
     });
     const seen = answers([recorded.page1, recorded.throttled, recorded.page2]);
+    await sync();
 
-    const response = await call(action, await adminRequest("/app/recommendations", { form: { intent: "sync" } }));
-    const body = await response.json();
-    expect(response.status).toBe(200);
-    expect(body.synced).toMatchObject({ pages: 2, saved: 3, removed: 1, warnings: [] });
-    // 1.5 s for page 2's points after page 1, then 0.5 s more after the THROTTLED answer.
-    expect(body.synced.waitedMs).toBe(2000);
+    await runJobs(database);
+
     expect(seen.map((s) => s.variables.after)).toEqual([
       null,
       recorded.page1.data.products.pageInfo.endCursor,
@@ -64,6 +91,7 @@ describe.each(DATABASE_KINDS)("catalogue sync on %s", (kind) => {
     ]);
     expect(seen.every((s) => s.token === "shpat_test_token")).toBe(true);
     shopify.agent().assertNoPendingInterceptors();
+    expect((await syncJobs())[0]).toMatchObject({ status: "done", attempts: 1, lastError: null });
 
     const serum = await database.client.product.findFirstOrThrow({
       where: { shop: SHOP, shopifyId: recorded.serum.id },
@@ -81,12 +109,68 @@ describe.each(DATABASE_KINDS)("catalogue sync on %s", (kind) => {
     expect(draft.available).toBe(false);
     expect(await database.client.product.count({ where: { shopifyId: "gid://shopify/Product/1" } })).toBe(0);
 
+    // The outcome is recorded for the page: counts only, by the system.
+    const audit = await database.client.auditEvent.findFirstOrThrow({
+      where: { shop: SHOP, action: "catalogue.synced" },
+    });
+    expect(audit.actor).toBe("system");
+    // 1.5 s for page 2's points after page 1, then 0.5 s more after the THROTTLED answer.
+    expect(JSON.parse(audit.details ?? "")).toEqual({
+      pages: 2,
+      saved: 3,
+      removed: 1,
+      skipped: 0,
+      waitedMs: 2000,
+      warnings: [],
+    });
+    const shown = await page();
+    expect(shown.sync).toMatchObject({ running: false, failure: null, last: { saved: 3, removed: 1, warnings: [] } });
+    expect(shown.catalogue.products).toBe(3);
+    expect(shown.catalogue.lastSyncedAt).not.toBeNull();
+
     // Scans now recommend from the cache without calling Shopify.
     const recs = await recommendationsFor(database.client, SHOP, { bands: { redness: "high" }, toneGroup: null });
     expect(recs.map((r) => r.title)).toEqual(["Calming Serum"]);
+
+    // The last sync has finished, so the button starts a new one.
+    expect(await (await sync()).json()).toMatchObject({
+      toast: "Catalogue sync started: products update in a minute or two",
+    });
+    expect((await syncJobs()).map((j) => j.status)).toEqual(["done", "queued"]);
   });
 
-  it("a refused query (ACCESS_DENIED, no data) fails the sync with a clear message and removes nothing", async () => {
+  it("a shop with no offline session fails the job permanently with a safe message and writes nothing", async () => {
+    await storeOfflineSession(database.client, SHOP);
+    await database.client.product.create({
+      data: {
+        shop: SHOP,
+        shopifyId: recorded.serum.id,
+        handle: "calming-serum",
+        title: "Calming Serum",
+        syncedAt: new Date(0),
+      },
+    });
+    const seen = answers([recorded.page2]);
+    await sync();
+    // Uninstalled before the worker got to it: app/uninstalled deletes the offline session.
+    await database.client.session.deleteMany({ where: { shop: SHOP } });
+
+    await runJobs(database);
+
+    const [job] = await syncJobs();
+    expect(job).toMatchObject({ status: "failed", attempts: 1, lastError: `PermanentJobError: ${NO_OFFLINE_SESSION}` });
+    expect(job?.lastError).not.toContain("shpat");
+    expect(seen).toEqual([]);
+    expect(await database.client.product.findMany({ where: { shop: SHOP }, select: { syncedAt: true } })).toEqual([
+      { syncedAt: new Date(0) },
+    ]);
+    expect(await database.client.auditEvent.count({ where: { action: "catalogue.synced" } })).toBe(0);
+    // Reopened from Shopify admin (a new offline session), the page says why the last sync failed.
+    await storeOfflineSession(database.client, SHOP);
+    expect((await page()).sync).toMatchObject({ running: false, failure: NO_OFFLINE_SESSION });
+  });
+
+  it("a refused query (ACCESS_DENIED, no data) fails the job permanently with a clear message and removes nothing", async () => {
     await storeOfflineSession(database.client, SHOP);
     await database.client.product.create({
       data: {
@@ -98,15 +182,62 @@ describe.each(DATABASE_KINDS)("catalogue sync on %s", (kind) => {
       },
     });
     answers([recorded.accessDenied]);
-    const response = await call(action, await adminRequest("/app/recommendations", { form: { intent: "sync" } }));
-    expect(response.status).toBe(502);
-    expect(await response.json()).toEqual({
-      error: {
-        code: "shopify_error",
-        message: "Shopify refused the product query (ACCESS_DENIED). Check the app's access to products.",
+    await sync();
+    await runJobs(database);
+
+    const message = "Shopify refused the product query (ACCESS_DENIED). Check the app's access to products.";
+    expect((await syncJobs())[0]).toMatchObject({ status: "failed", attempts: 1 });
+    expect((await page()).sync).toMatchObject({ running: false, failure: message });
+    expect(await database.client.product.count({ where: { shop: SHOP } })).toBe(1);
+  });
+
+  it("the job touches only its own shop: another shop's products, jobs and page stay as they were", async () => {
+    await storeOfflineSession(database.client, SHOP);
+    await storeOfflineSession(database.client, OTHER_SHOP);
+    await database.client.product.create({
+      data: {
+        shop: OTHER_SHOP,
+        shopifyId: "gid://shopify/Product/1",
+        handle: "theirs",
+        title: "Theirs",
+        syncedAt: new Date(0),
       },
     });
+    // Only this shop's Admin API answers; a call to the other shop would fail the job.
+    answers([recorded.page2]);
+    await sync();
+    expect((await page(OTHER_SHOP)).sync).toMatchObject({ running: false, last: null });
+
+    await runJobs(database);
+
+    expect((await syncJobs())[0]?.status).toBe("done");
+    expect(await syncJobs(OTHER_SHOP)).toEqual([]);
     expect(await database.client.product.count({ where: { shop: SHOP } })).toBe(1);
+    expect(
+      await database.client.product.findMany({ where: { shop: OTHER_SHOP }, select: { handle: true, syncedAt: true } }),
+    ).toEqual([{ handle: "theirs", syncedAt: new Date(0) }]);
+    expect(await database.client.auditEvent.count({ where: { shop: OTHER_SHOP } })).toBe(0);
+    expect((await page(OTHER_SHOP)).sync).toMatchObject({ running: false, last: null });
+    // A queued sync for one shop does not stop the other from starting its own.
+    await sync(OTHER_SHOP);
+    expect(await syncJobs(OTHER_SHOP)).toHaveLength(1);
+  });
+
+  it("a stopping worker ends the sync between pages: nothing is removed and no run is recorded", async () => {
+    await database.client.product.create({
+      data: { shop: SHOP, shopifyId: "gid://shopify/Product/1", handle: "gone", title: "Gone", syncedAt: new Date(0) },
+    });
+    const controller = new AbortController();
+    const pages: GraphqlAnswer[] = [recorded.page1, recorded.page2];
+    const run = syncCatalogue(database.client, SHOP, {
+      graphql: async () => pages.shift() ?? {},
+      sleep: async () => controller.abort(),
+      signal: controller.signal,
+    });
+    await expect(run).rejects.toMatchObject({ name: "AbortError" });
+    expect(pages).toEqual([recorded.page2]);
+    expect(await database.client.product.count({ where: { shopifyId: "gid://shopify/Product/1" } })).toBe(1);
+    expect(await database.client.auditEvent.count()).toBe(0);
   });
 
   it("partial data (a refused field) still syncs the products and reports the warning", async () => {
@@ -194,8 +325,9 @@ describe.each(DATABASE_KINDS)("catalogue sync on %s", (kind) => {
       ],
       OTHER_SHOP,
     );
-    await call(action, await adminRequest("/app/recommendations", { form: { intent: "sync" } }));
-    await call(action, await adminRequest("/app/recommendations", { form: { intent: "sync" }, shop: OTHER_SHOP }));
+    await sync();
+    await sync(OTHER_SHOP);
+    await runJobs(database);
     const mine = await call(loader, await adminRequest("/app/recommendations"));
     expect(mine.usingDefaults).toBe(true);
     // The only product tagged for under-eye is a draft: nothing a shopper can buy covers any concern.
