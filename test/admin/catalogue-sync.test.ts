@@ -48,6 +48,9 @@ describe.each(DATABASE_KINDS)("catalogue sync on %s", (kind) => {
   const sync = async (shop = SHOP) =>
     call(action, await adminRequest("/app/recommendations", { form: { intent: "sync" }, shop }));
   const page = async (shop = SHOP) => call(loader, await adminRequest("/app/recommendations", { shop }));
+  /** A product cached by a sync long ago (epoch), so a later run's writes and removals show. */
+  const cachedLongAgo = (shop: string, shopifyId: string, handle: string, title: string) =>
+    database.client.product.create({ data: { shop, shopifyId, handle, title, syncedAt: new Date(0) } });
   const syncJobs = (shop = SHOP) =>
     database.client.job.findMany({ where: { type: CATALOGUE_SYNC_JOB, shop }, orderBy: { createdAt: "asc" } });
 
@@ -76,9 +79,7 @@ describe.each(DATABASE_KINDS)("catalogue sync on %s", (kind) => {
   it("running the job syncs every page through the Admin API with the stored offline token, waiting as Shopify's throttle asks", async () => {
     await storeOfflineSession(database.client, SHOP);
     // A product deleted in Shopify since the last sync.
-    await database.client.product.create({
-      data: { shop: SHOP, shopifyId: "gid://shopify/Product/1", handle: "gone", title: "Gone", syncedAt: new Date(0) },
-    });
+    await cachedLongAgo(SHOP, "gid://shopify/Product/1", "gone", "Gone");
     const seen = answers([recorded.page1, recorded.throttled, recorded.page2]);
     await sync();
 
@@ -141,15 +142,7 @@ describe.each(DATABASE_KINDS)("catalogue sync on %s", (kind) => {
 
   it("a shop with no offline session fails the job permanently with a safe message and writes nothing", async () => {
     await storeOfflineSession(database.client, SHOP);
-    await database.client.product.create({
-      data: {
-        shop: SHOP,
-        shopifyId: recorded.serum.id,
-        handle: "calming-serum",
-        title: "Calming Serum",
-        syncedAt: new Date(0),
-      },
-    });
+    await cachedLongAgo(SHOP, recorded.serum.id, "calming-serum", "Calming Serum");
     const seen = answers([recorded.page2]);
     await sync();
     // Uninstalled before the worker got to it: app/uninstalled deletes the offline session.
@@ -172,15 +165,7 @@ describe.each(DATABASE_KINDS)("catalogue sync on %s", (kind) => {
 
   it("a refused query (ACCESS_DENIED, no data) fails the job permanently with a clear message and removes nothing", async () => {
     await storeOfflineSession(database.client, SHOP);
-    await database.client.product.create({
-      data: {
-        shop: SHOP,
-        shopifyId: recorded.serum.id,
-        handle: "calming-serum",
-        title: "Calming Serum",
-        syncedAt: new Date(0),
-      },
-    });
+    await cachedLongAgo(SHOP, recorded.serum.id, "calming-serum", "Calming Serum");
     answers([recorded.accessDenied]);
     await sync();
     await runJobs(database);
@@ -194,15 +179,7 @@ describe.each(DATABASE_KINDS)("catalogue sync on %s", (kind) => {
   it("the job touches only its own shop: another shop's products, jobs and page stay as they were", async () => {
     await storeOfflineSession(database.client, SHOP);
     await storeOfflineSession(database.client, OTHER_SHOP);
-    await database.client.product.create({
-      data: {
-        shop: OTHER_SHOP,
-        shopifyId: "gid://shopify/Product/1",
-        handle: "theirs",
-        title: "Theirs",
-        syncedAt: new Date(0),
-      },
-    });
+    await cachedLongAgo(OTHER_SHOP, "gid://shopify/Product/1", "theirs", "Theirs");
     // Only this shop's Admin API answers; a call to the other shop would fail the job.
     answers([recorded.page2]);
     await sync();
@@ -224,9 +201,7 @@ describe.each(DATABASE_KINDS)("catalogue sync on %s", (kind) => {
   });
 
   it("a stopping worker ends the sync between pages: nothing is removed and no run is recorded", async () => {
-    await database.client.product.create({
-      data: { shop: SHOP, shopifyId: "gid://shopify/Product/1", handle: "gone", title: "Gone", syncedAt: new Date(0) },
-    });
+    await cachedLongAgo(SHOP, "gid://shopify/Product/1", "gone", "Gone");
     const controller = new AbortController();
     const pages: GraphqlAnswer[] = [recorded.page1, recorded.page2];
     const run = syncCatalogue(database.client, SHOP, {
