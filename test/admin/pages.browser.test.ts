@@ -1,12 +1,12 @@
 import { createRequestHandler } from "@remix-run/express";
 import express from "express";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import type { Server } from "node:http";
-import { createRequire } from "node:module";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { getJwt } from "@shopify/shopify-api/test-helpers";
-import { chromium, type Browser, type Page } from "playwright-core";
+import { type Browser, type Page } from "playwright-core";
+import { AXE_SOURCE, launchChromium } from "../support/chromium";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { appKeyring } from "../../app/crypto/keyring.server";
 import { fileRequest } from "../../app/rights/rights.server";
@@ -22,12 +22,9 @@ import { SHOP, storeOfflineSession, TEST_SECRET } from "../support/shopify";
  * `window.shopify` and adds the session token to the app's own fetches. axe-core must find no
  * violation; screenshots go to test-artifacts/admin/.
  */
-const require = createRequire(import.meta.url);
 const ROOT = join(import.meta.dirname, "..", "..");
 const BUILD = join(ROOT, "build");
 const ARTIFACTS = join(ROOT, "test-artifacts", "admin");
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const AXE = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
 const keyring = appKeyring();
 
 function appBridgeStandIn(token: string): string {
@@ -75,7 +72,6 @@ describe("admin pages in Chromium", () => {
 
   beforeAll(async () => {
     if (!existsSync(join(BUILD, "server", "index.js"))) throw new Error("No build: run `npm run build` first.");
-    if (!existsSync(CHROMIUM)) throw new Error(`No Chromium at ${CHROMIUM}: apt-get install chromium.`);
     process.env.DATABASE_URL = database.url;
     globalThis.__scanshieldDb = undefined;
     const build = await import(/* @vite-ignore */ pathToFileURL(join(BUILD, "server", "index.js")).href);
@@ -87,19 +83,7 @@ describe("admin pages in Chromium", () => {
     });
     const address = server.address();
     base = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--disable-quic",
-      ],
-    });
+    browser = await launchChromium();
     mkdirSync(ARTIFACTS, { recursive: true });
   });
 
@@ -165,7 +149,7 @@ describe("admin pages in Chromium", () => {
 
   async function check(page: Page, name: string) {
     await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
-    await page.addScriptTag({ content: AXE });
+    await page.addScriptTag({ content: AXE_SOURCE });
     const violations = await page.evaluate(async () => {
       const axe = (window as unknown as { axe: { run: (c: Document) => Promise<{ violations: unknown[] }> } }).axe;
       const result = await axe.run(document);

@@ -1,15 +1,16 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import type { Server } from "node:http";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { chromium, type Browser, type Locator, type Page } from "playwright-core";
+import { type Browser, type Locator, type Page } from "playwright-core";
 import sharp from "sharp";
 import { expect, onTestFailed } from "vitest";
 import { openDatabase } from "../../app/db/client.server";
 import { saveProduct } from "../../app/recommendations/recommend.server";
 import { signedAppProxyQuery } from "../../scripts/preview/app-proxy-signature.mjs";
 import { startPreview } from "../../scripts/preview/server.mjs";
+import { AXE_SOURCE, launchChromium } from "../support/chromium";
 import { startServer, type RunningServer } from "../support/server";
 import { SHOP, TEST_SECRET } from "../support/shopify";
 
@@ -21,7 +22,6 @@ import { SHOP, TEST_SECRET } from "../support/shopify";
 const require = createRequire(import.meta.url);
 const ROOT = join(import.meta.dirname, "..", "..");
 export const ARTIFACTS = join(ROOT, "test-artifacts", "widget");
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 
 export interface Stack {
   app: RunningServer;
@@ -34,9 +34,6 @@ export interface Stack {
 export async function startStack(
   options: { fakeVideo?: string; appEnv?: Record<string, string> } = {},
 ): Promise<Stack> {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`No Chromium at ${CHROMIUM}: apt-get install chromium (.ci/run does), or set CHROMIUM_PATH.`);
-  }
   const dir = mkdtempSync(join(tmpdir(), "scanshield-widget-"));
   const databaseUrl = `file:${join(dir, "app.db")}`;
   const app = await startServer({
@@ -57,22 +54,11 @@ export async function startStack(
       shop: SHOP,
     });
     preview = started.server;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--disable-quic",
-        "--use-fake-ui-for-media-stream",
-        "--use-fake-device-for-media-stream",
-        ...(options.fakeVideo ? [`--use-file-for-fake-video-capture=${options.fakeVideo}`] : []),
-      ],
-    });
+    browser = await launchChromium([
+      "--use-fake-ui-for-media-stream",
+      "--use-fake-device-for-media-stream",
+      ...(options.fakeVideo ? [`--use-file-for-fake-video-capture=${options.fakeVideo}`] : []),
+    ]);
     const stack: Stack = {
       app,
       storeUrl: started.url,
@@ -166,13 +152,11 @@ export async function newShopper(stack: Stack, options: { reducedMotion?: boolea
 
 const pageErrors = new WeakMap<Page, string[]>();
 
-const AXE = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
-
 /** One step of the flow: axe-core finds nothing on the whole page, and a screenshot is kept. */
 export async function checkStep(page: Page, name: string): Promise<void> {
   mkdirSync(ARTIFACTS, { recursive: true });
   await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
-  if (!(await page.evaluate(() => "axe" in window))) await page.addScriptTag({ content: AXE });
+  if (!(await page.evaluate(() => "axe" in window))) await page.addScriptTag({ content: AXE_SOURCE });
   const violations = await page.evaluate(async () => {
     const axe = (window as unknown as { axe: { run: (c: Document) => Promise<{ violations: unknown[] }> } }).axe;
     const result = await axe.run(document);
