@@ -2,6 +2,8 @@
  * The rules of the storefront's rate limits (P15), free of any store: what each limit is, how a
  * shop's settings turn into limits, and what a refused shopper is told.
  */
+import { DomainError } from "../domain-error";
+
 export type LimitScope = "shop" | "subject" | "network";
 export type LimitedAction = "scan" | "consent" | "request";
 
@@ -54,8 +56,7 @@ export function rateLimitMessage(scope: LimitScope, action: LimitedAction, retry
 }
 
 /** A limit refused the request; the edge answers 429 rate_limited with Retry-After. */
-export class RateLimitedError extends Error {
-  override name = "RateLimitedError";
+export class RateLimitedError extends DomainError {
   readonly retryAfterSeconds: number;
   constructor(
     readonly scope: LimitScope,
@@ -63,7 +64,7 @@ export class RateLimitedError extends Error {
     msBeforeNext: number,
   ) {
     const seconds = retryAfterSeconds(msBeforeNext);
-    super(rateLimitMessage(scope, action, seconds));
+    super(429, "rate_limited", rateLimitMessage(scope, action, seconds), { "retry-after": String(seconds) });
     this.retryAfterSeconds = seconds;
   }
 }

@@ -3,6 +3,7 @@ import type { Prisma } from "@prisma/client";
 import { PURPOSES, type NoticeContent } from "../consent/default-notice";
 import { noticeTextHash } from "../consent/notice.server";
 import type { Db } from "../db/client.server";
+import { DomainError } from "../domain-error";
 
 /**
  * Proof of consent (issue 6, P7): search the append-only consent records and export them with the
@@ -182,7 +183,7 @@ export async function collectProof(db: Db, shop: string, q: ProofQuery) {
     });
     rows.push(...batch);
     if (rows.length > EXPORT_LIMIT) {
-      throw new RangeError(`More than ${EXPORT_LIMIT} records match: narrow the dates.`);
+      throw new DomainError(413, "export_too_large", `More than ${EXPORT_LIMIT} records match: narrow the dates.`);
     }
     if (batch.length < BATCH) break;
     cursor = batch[batch.length - 1]?.id;

@@ -3,8 +3,9 @@ import { database } from "../db.server";
 import type { Database, Db } from "../db/client.server";
 import type { Keyring } from "../crypto/keyring";
 import { DomainError } from "../domain-error";
-import { errorResponse } from "../http/responses";
+import { errorResponseFor } from "../http/errors";
 import { authenticate } from "../shopify.server";
+import { z } from "zod";
 import { FormError } from "./form";
 
 /**
@@ -26,15 +27,7 @@ export async function adminContext(request: Request): Promise<AdminContext> {
   return { shop: session.shop, admin, database: db, db: db.client, keyring: appKeyring() };
 }
 
-/** A refused form is 400 with one message per field; a domain refusal is its status; anything else is a bug. */
-export function adminErrorResponse(error: unknown): Response {
-  if (error instanceof Response) return error;
-  if (error instanceof FormError) return Response.json({ ok: false, errors: error.fields }, { status: 400 });
-  if (error instanceof DomainError) return errorResponse(error.status, error.code, error.message);
-  throw error;
-}
-
-/** An admin action: authenticate, then the work; its typed errors become answers. */
+/** An admin action: authenticate, then the work; its typed errors become answers (a form's: 400 per field). */
 export async function adminAction(
   request: Request,
   work: (context: AdminContext) => Promise<Response | Record<string, unknown>>,
@@ -44,8 +37,30 @@ export async function adminAction(
     const result = await work(context);
     return result instanceof Response ? result : Response.json(result);
   } catch (error) {
-    return adminErrorResponse(error);
+    return errorResponseFor(error);
   }
+}
+
+/**
+ * An admin loader: authenticate, then the work; its typed errors are thrown as answers, so a page
+ * shows its error boundary with that status and a file download gets the error shape.
+ */
+export async function adminLoader<T>(request: Request, work: (context: AdminContext) => Promise<T>): Promise<T> {
+  const context = await adminContext(request);
+  try {
+    return await work(context);
+  } catch (error) {
+    throw errorResponseFor(error);
+  }
+}
+
+const recordId = z.string().min(1).max(64);
+
+/** A record id from the URL; anything that cannot be an id is simply not found (404), like another shop's. */
+export function idParam(params: Record<string, string | undefined>): string {
+  const parsed = recordId.safeParse(params.id);
+  if (!parsed.success) throw new DomainError(404, "not_found", "There is no such record in this shop.");
+  return parsed.data;
 }
 
 /** The body of an admin action: JSON (the editors) or a form (simple buttons), as a plain object. */

@@ -1,4 +1,5 @@
 import type { ZodError } from "zod";
+import { DomainError } from "../domain-error";
 
 /**
  * Form plumbing shared by the admin's domain modules (pure): zod issues become one message per
@@ -15,11 +16,17 @@ export function fieldErrors(error: ZodError): FieldErrors {
   return errors;
 }
 
-/** A refused form: the route answers 400 with these messages and nothing was changed. */
-export class FormError extends Error {
-  override name = "FormError";
+/**
+ * A refused form: 400 with one message per field (the page shows each on its field) and nothing was
+ * changed. The body keeps the error shape and adds the admin pages' `{ ok: false, errors }`.
+ */
+export class FormError extends DomainError {
   constructor(readonly fields: FieldErrors) {
-    super(`Invalid fields: ${Object.keys(fields).join(", ")}`);
+    super(400, "invalid_fields", `Check these fields: ${Object.keys(fields).join(", ")}.`);
+  }
+
+  override body() {
+    return { ...super.body(), ok: false, errors: this.fields };
   }
 }
 

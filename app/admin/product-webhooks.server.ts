@@ -1,8 +1,8 @@
 import { z } from "zod";
 import { database } from "../db.server";
-import { errorResponse } from "../http/responses";
+import { DomainError } from "../domain-error";
 import { describeError, logger } from "../logger.server";
-import { authenticate } from "../shopify.server";
+import { webhookEdge } from "../webhooks/receive.server";
 import { fromAdminClient, productGid, refreshProduct, removeProduct } from "./catalogue-sync.server";
 
 /**
@@ -15,35 +15,26 @@ export type ProductTopic = "PRODUCTS_UPDATE" | "PRODUCTS_DELETE";
 
 const payload = z.object({ id: z.union([z.number().int().positive(), z.string().regex(/^\d{1,20}$/)]) });
 
-export async function receiveProductWebhook(request: Request, expected: ProductTopic): Promise<Response> {
-  if (request.method !== "POST") return errorResponse(405, "method_not_allowed", "Webhooks are POST requests.");
-  let context: Awaited<ReturnType<typeof authenticate.webhook>>;
-  try {
-    context = await authenticate.webhook(request);
-  } catch (error) {
-    if (error instanceof Response) return errorResponse(error.status, "rejected", "The webhook was rejected.");
-    if (error instanceof SyntaxError) return errorResponse(400, "invalid_json", "The webhook body is not valid JSON.");
-    throw error;
-  }
-  if (String(context.topic) !== expected) return errorResponse(400, "wrong_topic", "Wrong topic for this endpoint.");
-  const parsed = payload.safeParse(context.payload);
-  if (!parsed.success) return errorResponse(400, "invalid_payload", "The payload has no product id.");
-  const { client: db } = await database();
-  const gid = productGid(parsed.data.id);
-  const shop = context.shop;
-  if (expected === "PRODUCTS_DELETE") {
-    const removed = await removeProduct(db, shop, gid);
-    logger.info("product webhook", { shop, topic: expected, outcome: removed ? "removed" : "absent" });
-    return new Response(null, { status: 200 });
-  }
-  // No offline session: the app was uninstalled; its data goes with shop/redact.
-  if (!context.admin) return new Response(null, { status: 200 });
-  try {
-    const outcome = await refreshProduct(db, shop, gid, { graphql: fromAdminClient(context.admin) });
-    logger.info("product webhook", { shop, topic: expected, outcome });
-    return new Response(null, { status: 200 });
-  } catch (error) {
-    logger.warn("product refresh failed", { shop, topic: expected, error: describeError(error) });
-    return errorResponse(503, "shopify_unavailable", "The product could not be read; deliver again later.");
-  }
-}
+export const receiveProductWebhook = (request: Request, expected: ProductTopic): Promise<Response> =>
+  webhookEdge(request, expected, async (context) => {
+    const parsed = payload.safeParse(context.payload);
+    if (!parsed.success) throw new DomainError(400, "invalid_payload", "The payload has no product id.");
+    const { client: db } = await database();
+    const gid = productGid(parsed.data.id);
+    const shop = context.shop;
+    if (expected === "PRODUCTS_DELETE") {
+      const removed = await removeProduct(db, shop, gid);
+      logger.info("product webhook", { shop, topic: expected, outcome: removed ? "removed" : "absent" });
+      return new Response(null, { status: 200 });
+    }
+    // No offline session: the app was uninstalled; its data goes with shop/redact.
+    if (!context.admin) return new Response(null, { status: 200 });
+    try {
+      const outcome = await refreshProduct(db, shop, gid, { graphql: fromAdminClient(context.admin) });
+      logger.info("product webhook", { shop, topic: expected, outcome });
+      return new Response(null, { status: 200 });
+    } catch (error) {
+      logger.warn("product refresh failed", { shop, topic: expected, error: describeError(error) });
+      throw new DomainError(503, "shopify_unavailable", "The product could not be read; deliver again later.");
+    }
+  });

@@ -4,6 +4,7 @@ import { BreakerRegistry, type CircuitBreaker } from "./circuit-breaker";
 import type { AnalysisInput, AnalysisOutcome, AnalysisProvider, EngineInfo } from "./engine";
 import { BodyTooLargeError, readBodyLimited } from "../http/responses";
 import { logger } from "../logger.server";
+import { DomainError } from "../domain-error";
 
 /**
  * An analysis API over HTTP (PRODUCT.md contract), e.g. a vendor or `npm run analysis-api`.
@@ -56,8 +57,11 @@ const BACKOFF_BASE_MS = 200;
 /** A measurement is a few KB; anything far larger is not an answer to our question. */
 const MAX_ANSWER_BYTES = 1_000_000;
 
-export class RemoteAnalysisError extends Error {
-  override name = "RemoteAnalysisError";
+/**
+ * The vendor is down or misbehaving: not our bug, so a 503 to the shopper, with Retry-After only when
+ * waiting can help. The message says what went wrong for the log; the shopper reads a plain sentence.
+ */
+export class RemoteAnalysisError extends DomainError {
   /** When trying again may help: how long to wait first. Undefined when it will not help. */
   readonly retryAfterSeconds: number | undefined;
   constructor(
@@ -66,10 +70,19 @@ export class RemoteAnalysisError extends Error {
     readonly retryable: boolean,
     retryAfterSeconds?: number,
   ) {
-    super(message);
-    this.retryAfterSeconds = retryable
+    const wait = retryable
       ? Math.min(MAX_RETRY_AFTER_SECONDS, Math.max(1, Math.ceil(retryAfterSeconds ?? DEFAULT_RETRY_AFTER_SECONDS)))
       : undefined;
+    super(503, "analysis_unavailable", message, wait === undefined ? {} : { "retry-after": String(wait) });
+    this.retryAfterSeconds = wait;
+  }
+
+  override body() {
+    const message =
+      this.retryAfterSeconds === undefined
+        ? "The skin analysis is unavailable at the moment."
+        : "The skin analysis is unavailable; please try again.";
+    return { error: { code: this.code, message } };
   }
 }
 

@@ -1,15 +1,11 @@
-/**
- * The one error shape every API answer uses: {"error": {"code", "message"}} with a 4xx status.
- * Messages are written for the person reading them and never echo input back.
- */
-export function errorResponse(status: number, code: string, message: string, headers?: HeadersInit): Response {
-  return Response.json({ error: { code, message } }, { status, headers });
-}
+// The error shape lives in ./errors (the one exit for errors); re-exported for the existing importers.
+export { errorResponse } from "./errors";
+import { DomainError } from "../domain-error";
 
-export class BodyTooLargeError extends Error {
-  override name = "BodyTooLargeError";
+/** A body past its route's limit: 413, whoever sent it. */
+export class BodyTooLargeError extends DomainError {
   constructor(readonly limit: number) {
-    super(`Request body exceeds ${limit} bytes.`);
+    super(413, "payload_too_large", `Request bodies here are limited to ${limit} bytes.`);
   }
 }
 
@@ -20,9 +16,11 @@ export class BodyTooLargeError extends Error {
 export async function readBodyLimited(
   request: Pick<Request, "headers" | "body">,
   limit: number,
+  /** What to throw past the limit, when a route names it in its own words (a photo's 413). */
+  tooLarge: (limit: number) => Error = (l) => new BodyTooLargeError(l),
 ): Promise<Uint8Array<ArrayBuffer>> {
   const declared = Number(request.headers.get("content-length") ?? "0");
-  if (Number.isFinite(declared) && declared > limit) throw new BodyTooLargeError(limit);
+  if (Number.isFinite(declared) && declared > limit) throw tooLarge(limit);
   if (!request.body) return new Uint8Array(0);
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];
@@ -33,7 +31,7 @@ export async function readBodyLimited(
     size += value.byteLength;
     if (size > limit) {
       await reader.cancel();
-      throw new BodyTooLargeError(limit);
+      throw tooLarge(limit);
     }
     chunks.push(value);
   }

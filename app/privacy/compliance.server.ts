@@ -15,6 +15,7 @@ import {
   shopRedactPayload,
   type WebhookTopic,
 } from "./webhook-payloads";
+import { DomainError } from "../domain-error";
 
 /**
  * Shopify's compliance webhooks and app/uninstalled (P10, P11, P12). A delivery is accepted in one
@@ -47,8 +48,11 @@ const CUSTOMER_TOPICS = {
   },
 } as const;
 
-export class WebhookPayloadError extends Error {
-  override name = "WebhookPayloadError";
+/** A signed delivery whose body is not what its topic promises: 400, and nothing is recorded. */
+export class WebhookPayloadError extends DomainError {
+  constructor(message: string) {
+    super(400, "invalid_payload", message);
+  }
 }
 
 export interface Delivery {

@@ -1,7 +1,6 @@
-import { RateLimitedError } from "../abuse/limits";
 import { database } from "../db.server";
 import type { Db } from "../db/client.server";
-import { DomainError } from "../domain-error";
+import { errorResponseFor } from "../http/errors";
 import { BodyTooLargeError, errorResponse, readBodyLimited } from "../http/responses";
 import { authenticate } from "../shopify.server";
 import { logRequest, routePattern } from "./request-log.server";
@@ -41,7 +40,7 @@ export async function handleProxy(
   try {
     response = await work({ shop, customerId, url, db: db.client });
   } catch (error) {
-    response = domainErrorResponse(error);
+    response = errorResponseFor(error);
   }
   logRequest(db, {
     shop,
@@ -84,14 +83,4 @@ export async function readJsonBody(request: Request, limit = 16 * 1024): Promise
   } catch {
     throw errorResponse(400, "invalid_json", "The body is not valid JSON.");
   }
-}
-
-/** Maps the domain's typed errors to the API's error shape; anything else is a bug (5xx). */
-export function domainErrorResponse(error: unknown): Response {
-  if (error instanceof Response) return error;
-  // P15: which limit and when to retry, in the message and in Retry-After (whole seconds, at least 1).
-  if (error instanceof RateLimitedError)
-    return errorResponse(429, "rate_limited", error.message, { "retry-after": String(error.retryAfterSeconds) });
-  if (error instanceof DomainError) return errorResponse(error.status, error.code, error.message);
-  throw error;
 }

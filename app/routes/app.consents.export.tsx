@@ -1,24 +1,22 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { z } from "zod";
 import { consentProofCsv, consentProofJson, parseProofQuery } from "../admin/consent-proof.server";
-import { adminContext } from "../admin/edge.server";
-import { errorResponse } from "../http/responses";
+import { adminLoader } from "../admin/edge.server";
 
 /** GET /app/consents/export?format=csv|json&…filters: proof of consent as a file (issue 6, P7). */
 const format = z.enum(["csv", "json"]).catch("csv");
 
-export const loader = async ({ request }: LoaderFunctionArgs) => {
-  const { shop, db } = await adminContext(request);
-  const params = new URL(request.url).searchParams;
-  const query = parseProofQuery(params);
-  const kind = format.parse(params.get("format"));
-  const stamp = new Date().toISOString().slice(0, 10);
-  const headers = (type: string) => ({
-    "content-type": type,
-    "content-disposition": `attachment; filename="consent-proof-${stamp}.${kind}"`,
-    "cache-control": "no-store",
-  });
-  try {
+export const loader = ({ request }: LoaderFunctionArgs) =>
+  adminLoader(request, async ({ shop, db }) => {
+    const params = new URL(request.url).searchParams;
+    const query = parseProofQuery(params);
+    const kind = format.parse(params.get("format"));
+    const stamp = new Date().toISOString().slice(0, 10);
+    const headers = (type: string) => ({
+      "content-type": type,
+      "content-disposition": `attachment; filename="consent-proof-${stamp}.${kind}"`,
+      "cache-control": "no-store",
+    });
     if (kind === "json") {
       const document = await consentProofJson(db, shop, query);
       return new Response(JSON.stringify(document, null, 2), { headers: headers("application/json; charset=utf-8") });
@@ -27,8 +25,4 @@ export const loader = async ({ request }: LoaderFunctionArgs) => {
     return new Response("\uFEFF" + (await consentProofCsv(db, shop, query)), {
       headers: headers("text/csv; charset=utf-8"),
     });
-  } catch (error) {
-    if (error instanceof RangeError) return errorResponse(413, "export_too_large", error.message);
-    throw error;
-  }
-};
+  });

@@ -24,23 +24,14 @@ import {
   TextField,
 } from "@shopify/polaris";
 import { useState } from "react";
-import { z } from "zod";
-import { adminAction, adminContext, adminErrorResponse, readActionBody } from "../admin/edge.server";
+import { adminAction, adminLoader, idParam, readActionBody } from "../admin/edge.server";
 import { answerRequest, parseInboxAction, requestDetail } from "../admin/inbox.server";
 import { downloadFile, formatDate, Loading, useToast } from "../admin/ui";
 
 /** GET/POST /app/requests/:id: one request, the subject's data, and the merchant's answer (issue 6, P9). */
-const params = z.object({ id: z.string().min(1).max(64) });
 
-export const loader = async ({ request, params: raw }: LoaderFunctionArgs) => {
-  const { shop, db, keyring } = await adminContext(request);
-  const { id } = params.parse(raw);
-  try {
-    return await requestDetail(db, keyring, shop, id);
-  } catch (error) {
-    throw adminErrorResponse(error);
-  }
-};
+export const loader = ({ request, params }: LoaderFunctionArgs) =>
+  adminLoader(request, ({ shop, db, keyring }) => requestDetail(db, keyring, shop, idParam(params)));
 
 const TOASTS = {
   export: "Export ready to download",
@@ -50,9 +41,9 @@ const TOASTS = {
   reject: "Request refused",
 } as const;
 
-export const action = ({ request, params: raw }: ActionFunctionArgs) =>
+export const action = ({ request, params }: ActionFunctionArgs) =>
   adminAction(request, async ({ shop, db, keyring }) => {
-    const { id } = params.parse(raw);
+    const id = idParam(params);
     const done = await answerRequest(db, keyring, shop, id, parseInboxAction(await readActionBody(request)));
     return { ok: true, ...done, toast: TOASTS[done.done] };
   });

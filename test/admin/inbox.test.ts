@@ -185,8 +185,11 @@ describe.each(DATABASE_KINDS)("admin rights inbox on %s", (kind) => {
         { id: theirs.requestId },
       )
     ).json();
-    const stolen = await call(exportLoader, await adminRequest(`/app/exports/${made.exportId}`), { id: made.exportId });
-    expect(stolen.status).toBe(404);
+    // A loader's refusal is thrown; Remix sends a resource route's thrown Response as it is.
+    const stolen = await callForResponse(exportLoader, await adminRequest(`/app/exports/${made.exportId}`), {
+      id: made.exportId,
+    });
+    expect((stolen as Response).status).toBe(404);
     expect(await stolen.text()).not.toContain("9900");
   });
 });
