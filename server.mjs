@@ -64,6 +64,12 @@ function createApp(build) {
   // Fingerprinted by Vite: safe to cache forever.
   app.use("/assets", express.static(join(clientBuildPath, "assets"), { immutable: true, maxAge: "1y", index: false }));
   app.use(express.static(clientBuildPath, { maxAge: "1h", index: false }));
+  // P15: the socket's peer address for app/http/client-address.ts (PEER_ADDRESS_HEADER), set on every
+  // request and overwriting any value a client sent under that name, which is why the app may trust it.
+  app.use((req, _res, next) => {
+    req.headers["x-scanshield-peer-address"] = req.socket.remoteAddress ?? "";
+    next();
+  });
   app.all("*", createRequestHandler({ build, mode: "production" }));
   // Express's default handler would echo the stack to the client outside production.
   // Express recognises error handlers by their four parameters.

@@ -20,6 +20,11 @@ describe("configuration (env.server.ts)", () => {
     expect(env.ANALYSIS_API_URL).toBeUndefined();
   });
 
+  it("P15: trusts two proxy hops by default (Shopify's app proxy and the host's reverse proxy)", () => {
+    expect(parseEnv({}).TRUSTED_PROXY_HOPS).toBe(2);
+    expect(parseEnv({ TRUSTED_PROXY_HOPS: "1" }).TRUSTED_PROXY_HOPS).toBe(1);
+  });
+
   it("honours PORT and DATABASE_URL", () => {
     expect(parseEnv({ PORT: "8080", DATABASE_URL: "postgresql://u@db/scanshield" })).toMatchObject({
       PORT: 8080,
@@ -48,6 +53,8 @@ describe("configuration (env.server.ts)", () => {
     [{ ANALYSIS_API_URL: "https://vendor.example" }, "ANALYSIS_API_KEY: is required when ANALYSIS_API_URL is set"],
     [{ JOBS_IN_PROCESS: "maybe" }, 'JOBS_IN_PROCESS: must be "true" or "false"'],
     [{ JOB_BUSY_SHARE: "0" }, "JOB_BUSY_SHARE"],
+    [{ TRUSTED_PROXY_HOPS: "-1" }, "TRUSTED_PROXY_HOPS"],
+    [{ TRUSTED_PROXY_HOPS: "two" }, "TRUSTED_PROXY_HOPS"],
   ])("fails fast with a message naming the variable: %j", (source, message) => {
     expect(() => parseEnv(source)).toThrow(message);
   });

@@ -43,6 +43,12 @@ const schema = z
     RETENTION_SWEEP_INTERVAL_MS: positiveInt.default(3_600_000),
     JOB_BUSY_SHARE: z.coerce.number().gt(0).max(1).default(0.5),
     LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
+    /**
+     * Proxies in front of the app that append to X-Forwarded-For and are trusted (P15): the client is
+     * the entry this far from the right (app/http/client-address.ts). 2 = Shopify's app proxy plus the
+     * TLS-terminating reverse proxy `npm start` runs behind; 0 trusts no header at all.
+     */
+    TRUSTED_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(2),
     /** The made-up shop of the local storefront preview; `--seed-demo` gives it a demo catalogue. */
     PREVIEW_SHOP: z
       .string()
