@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { consentForScan } from "../app/consent/consent.server";
+import { consentForScan, subjectDigest } from "../app/consent/consent.server";
 import { issueScanToken, SCAN_TOKEN_TTL_MS, verifyScanToken } from "../app/consent/scan-token.server";
 import { appKeyring } from "../app/crypto/keyring.server";
 import { imageContext } from "../app/crypto/contexts";
@@ -7,9 +7,11 @@ import { action as consents } from "../app/routes/proxy.consents";
 import { action as withdraw } from "../app/routes/proxy.consents.$id.withdraw";
 import { DATABASE_KINDS } from "./support/database";
 import { useDatabase } from "./support/lifecycle";
+import { newSubjectSecret } from "./support/shopper";
 import { appProxyUrl, OTHER_SHOP, SHOP } from "./support/shopify";
 
-const SUBJECT = "anon_7f3a9c1b2d4e5f60";
+/** The widget's subject secret: 32 random bytes, base64url (ADR 0006). */
+const SUBJECT = newSubjectSecret();
 const valid = { noticeVersion: 1, locale: "en", ageConfirmed: true, purposes: ["skin_analysis"], subjectId: SUBJECT };
 
 function post(
@@ -139,10 +141,11 @@ describe.each(DATABASE_KINDS)("consent through the app proxy on %s", (kind) => {
     });
   });
 
-  it("only the shopper who gave a consent can withdraw it; other shops and subjects see 404", async () => {
+  it("P8: only the holder of the subject secret can withdraw; other shops, subjects and receipts see 404", async () => {
     const body = await (await post("/consents", valid)).json();
     for (const [proof, options] of [
-      [{ subjectId: "anon_someone_else_12345", receipt: body.receipt }, {}],
+      [{ subjectId: newSubjectSecret(), receipt: body.receipt }, {}],
+      [{ receipt: body.receipt }, {}],
       [{ subjectId: SUBJECT, receipt: "SS-GUESSED" }, {}],
       [{ subjectId: SUBJECT, receipt: body.receipt }, { shop: OTHER_SHOP }],
     ] as const) {
@@ -150,6 +153,40 @@ describe.each(DATABASE_KINDS)("consent through the app proxy on %s", (kind) => {
       expect(response.status).toBe(404);
     }
     expect(await database.client.consentRecord.count({ where: { action: "withdraw" } })).toBe(0);
+    // The secret alone is enough: the receipt is a reference, not a proof.
+    const own = await post(`/consents/${body.consentId}/withdraw`, { subjectId: SUBJECT });
+    expect(own.status).toBe(200);
+    expect(await database.client.consentRecord.count({ where: { action: "withdraw" } })).toBe(1);
+  });
+
+  it("P9: a consent sent with another shopper's stored subject id neither reaches their subject nor withdraws their consent", async () => {
+    const victim = await (await post("/consents", valid)).json();
+    const grant = await database.client.consentRecord.findUniqueOrThrow({
+      where: { id: victim.consentId },
+      include: { subject: true },
+    });
+    const stored = grant.subject.anonymousId ?? "";
+    const impostor = await (await post("/consents", { ...valid, subjectId: stored })).json();
+    const theirs = await database.client.consentRecord.findUniqueOrThrow({ where: { id: impostor.consentId } });
+    expect(theirs.subjectId).not.toBe(grant.subjectId);
+    const response = await post(`/consents/${victim.consentId}/withdraw`, {
+      subjectId: stored,
+      receipt: impostor.receipt,
+    });
+    expect(response.status).toBe(404);
+    expect(await database.client.consentRecord.count({ where: { action: "withdraw" } })).toBe(0);
+  });
+
+  it("stores the subject secret only as a keyed digest bound to the shop", async () => {
+    await post("/consents", valid);
+    await post("/consents", valid, { shop: OTHER_SHOP });
+    const subjects = await database.client.subject.findMany({ orderBy: { shop: "asc" } });
+    expect(subjects.map((s) => [s.shop, s.anonymousId])).toEqual([
+      [SHOP, subjectDigest(SHOP, SUBJECT)],
+      [OTHER_SHOP, subjectDigest(OTHER_SHOP, SUBJECT)],
+    ]);
+    expect(subjects[0]?.anonymousId).toMatch(/^[0-9a-f]{64}$/);
+    expect(subjects[0]?.anonymousId).not.toBe(subjects[1]?.anonymousId);
   });
 
   it("a logged-in customer is identified by Shopify's logged_in_customer_id", async () => {
@@ -167,6 +204,7 @@ describe.each(DATABASE_KINDS)("consent through the app proxy on %s", (kind) => {
     ["a repeated purpose", { ...valid, purposes: ["skin_analysis", "skin_analysis"] }, 400, "invalid_consent"],
     ["an absurd locale", { ...valid, locale: "x".repeat(80) }, 400, "invalid_consent"],
     ["a guessable subject id", { ...valid, subjectId: "1" }, 400, "invalid_consent"],
+    ["an older widget's 16-character id", { ...valid, subjectId: "anon_7f3a9c1b2d4" }, 400, "invalid_consent"],
     ["no subject id while logged out", { ...valid, subjectId: undefined }, 400, "subject_required"],
     ["an oversized body", { ...valid, padding: "x".repeat(20_000) }, 413, "payload_too_large"],
   ])("refuses %s with a clear 4xx and records nothing", async (_name, body, status, code) => {

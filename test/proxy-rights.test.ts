@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { subjectDigest } from "../app/consent/consent.server";
 import { requestDetailsContext } from "../app/crypto/contexts";
 import { appKeyring } from "../app/crypto/keyring.server";
 import { FLUSH_ERASURES_JOB } from "../app/privacy/erasure.server";
@@ -9,10 +10,12 @@ import { loader as scanLoader, action as scanAction } from "../app/routes/proxy.
 import { DATABASE_KINDS } from "./support/database";
 import { useDatabase } from "./support/lifecycle";
 import { seedShop, seedSubject } from "./support/seed";
+import { newSubjectSecret } from "./support/shopper";
 import { appProxyUrl, OTHER_SHOP, SHOP } from "./support/shopify";
 
 const DAY = 86_400_000;
-const ANON = "anon_rights_0123456789abcdef";
+/** The widget's subject secret; the app keeps only its keyed digest (ADR 0006). */
+const ANON = newSubjectSecret();
 
 interface Call {
   method?: string;
@@ -43,14 +46,14 @@ describe.each(DATABASE_KINDS)("shopper rights through the app proxy on %s", (kin
     const seeded = await seedSubject(database.client, keyring, {
       shop,
       noticeId: notice.id,
-      anonymousId: ANON,
+      anonymousId: subjectDigest(shop, ANON),
       scans: 2,
       ...extra,
     });
     return { ...seeded, proof: { subjectId: ANON, receipt: seeded.receipt } };
   }
 
-  it("P9: access — my-data gives a readable summary and the machine-readable export, only with both proofs", async () => {
+  it("P9: access — my-data gives a readable summary and the machine-readable export, only with the subject secret", async () => {
     const me = await anonymousShopper(SHOP, { image: new Uint8Array([255, 216, 255, 1, 2, 3]) });
     const response = await myDataLoader(args(proxied("/my-data", { proof: me.proof })));
     expect(response.status).toBe(200);
@@ -66,6 +69,10 @@ describe.each(DATABASE_KINDS)("shopper rights through the app proxy on %s", (kin
     const noProof = await myDataLoader(args(proxied("/my-data")));
     expect(noProof.status).toBe(401);
     expect((await noProof.json()).error.code).toBe("proof_required");
+    const receiptOnly = await myDataLoader(args(proxied("/my-data", { proof: { receipt: me.receipt } })));
+    expect(receiptOnly.status).toBe(401);
+    const secretOnly = await myDataLoader(args(proxied("/my-data", { proof: { subjectId: ANON } })));
+    expect((await secretOnly.json()).summary).toMatchObject({ consents: 1, scans: 2, storedImages: 2 });
     const wrongReceipt = await myDataLoader(
       args(proxied("/my-data", { proof: { ...me.proof, receipt: "SS-AAAAAAAA" } })),
     );
@@ -233,7 +240,10 @@ describe.each(DATABASE_KINDS)("shopper rights through the app proxy on %s", (kin
     ["a bad email", { type: "grievance", contactEmail: "not-an-email" }, 400, "invalid_request"],
     ["an over-long message", { type: "grievance", message: "x".repeat(2001) }, 400, "invalid_request"],
     ["no proof", { type: "correction", subjectId: undefined, receipt: undefined }, 401, "proof_required"],
+    ["a receipt alone", { type: "correction", subjectId: undefined }, 401, "proof_required"],
     ["a guessed receipt", { type: "correction", receipt: "SS-GUESSED1" }, 404, "shopper_not_found"],
+    ["a secret nobody holds (P9)", { type: "erasure", subjectId: newSubjectSecret() }, 404, "shopper_not_found"],
+    ["a malformed subject id", { type: "correction", subjectId: "short" }, 400, "invalid_proof"],
   ])("refuses %s with a clear 4xx and writes nothing", async (_label, change, status, code) => {
     const me = await anonymousShopper();
     const response = await requests(args(proxied("/requests", { method: "POST", body: { ...me.proof, ...change } })));

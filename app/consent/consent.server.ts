@@ -15,7 +15,21 @@ import { issueScanToken, verifyScanToken } from "./scan-token.server";
  */
 export class ConsentError extends DomainError {}
 
-const subjectIdSchema = z.string().regex(/^[A-Za-z0-9_-]{16,64}$/, "must be 16–64 letters, digits, - or _");
+/**
+ * An anonymous shopper's subject secret (ADR 0006): random bytes the widget makes and keeps, base64url.
+ * It is the shopper's proof, so it is stored only as `subjectDigest` and never returned, logged or shown.
+ * The server can check only its shape: at least 22 characters, room for 128 random bits (the widget
+ * sends 43, 32 random bytes).
+ */
+export const subjectSecret = z.string().regex(/^[A-Za-z0-9_-]{22,64}$/, "must be 22–64 letters, digits, - or _");
+
+/**
+ * The only form in which a subject secret is kept (Subject.anonymousId) and looked up: a keyed digest
+ * (HMAC-SHA256 with PSEUDONYM_KEY) bound to the shop. Without the key nobody who reads the database can
+ * test a guess, and nothing the merchant sees lets anyone derive the secret.
+ */
+export const subjectDigest = (shop: string, secret: string): string =>
+  pseudonymise("subject-secret", `${shop}|${secret}`);
 
 export const consentInput = z.object({
   noticeVersion: z.number().int().positive(),
@@ -28,22 +42,15 @@ export const consentInput = z.object({
     .array(z.enum(PURPOSES))
     .max(PURPOSES.length)
     .refine((p) => new Set(p).size === p.length, "must not repeat a purpose"),
-  subjectId: subjectIdSchema.optional(),
+  subjectId: subjectSecret.optional(),
 });
 export type ConsentInput = z.infer<typeof consentInput>;
 
+/** Withdrawal by an anonymous shopper: the subject secret is the proof; a receipt, when sent, must match. */
 export const withdrawInput = z.object({
-  subjectId: subjectIdSchema.optional(),
+  subjectId: subjectSecret.optional(),
   receipt: z.string().max(64).optional(),
 });
-
-/** An IPv4 /24 or IPv6 /48, keyed-hashed: enough to spot abuse from one network, never an address. */
-export function networkHint(forwardedFor: string | null): string | null {
-  const ip = forwardedFor?.split(",")[0]?.trim();
-  if (!ip) return null;
-  const prefix = ip.includes(":") ? ip.split(":").slice(0, 3).join(":") : ip.split(".").slice(0, 3).join(".");
-  return pseudonymise("network", prefix);
-}
 
 const newReceipt = () => `SS-${randomBytes(8).toString("base64url").replace(/[-_]/g, "X").toUpperCase()}`;
 
@@ -52,7 +59,11 @@ export interface Shopper {
   customerId: string | null;
 }
 
-async function subjectFor(db: Db, shopper: Shopper, anonymousId: string | undefined): Promise<string> {
+/**
+ * The subject a consent is recorded for. An anonymous shopper reaches an existing subject only with its
+ * secret, so a new consent never hands anyone a proof for older data they could not already open.
+ */
+async function subjectFor(db: Db, shopper: Shopper, secret: string | undefined): Promise<string> {
   if (shopper.customerId) {
     const s = await db.subject.upsert({
       where: { shop_customerId: { shop: shopper.shop, customerId: shopper.customerId } },
@@ -61,8 +72,9 @@ async function subjectFor(db: Db, shopper: Shopper, anonymousId: string | undefi
     });
     return s.id;
   }
-  if (!anonymousId)
+  if (!secret)
     throw new ConsentError(400, "subject_required", "subjectId is required for a shopper who is not logged in.");
+  const anonymousId = subjectDigest(shopper.shop, secret);
   const s = await db.subject.upsert({
     where: { shop_anonymousId: { shop: shopper.shop, anonymousId } },
     create: { shop: shopper.shop, anonymousId },
@@ -118,11 +130,15 @@ async function ownGrant(db: Db, shopper: Shopper, consentId: string, proof: z.in
     where: { id: consentId, shop: shopper.shop, action: "grant" },
     include: { subject: true },
   });
+  // Anonymous: the subject secret is the proof (ADR 0006). The receipt is not secret (the merchant sees
+  // it), so it is not needed; one that is sent must still be this grant's, like any other mismatch.
   const owned =
     grant &&
     (shopper.customerId
       ? grant.subject.customerId === shopper.customerId
-      : !!proof.subjectId && grant.subject.anonymousId === proof.subjectId && grant.receipt === proof.receipt);
+      : !!proof.subjectId &&
+        grant.subject.anonymousId === subjectDigest(shopper.shop, proof.subjectId) &&
+        (proof.receipt === undefined || grant.receipt === proof.receipt));
   if (!grant || !owned) throw new ConsentError(404, "consent_not_found", "No such consent for this shopper.");
   return grant;
 }

@@ -49,12 +49,12 @@ describe.each(DATABASE_KINDS)("admin proof of consent on %s", (kind) => {
     const anon = await consent({
       noticeVersion: 1,
       purposes: ["skin_analysis", "extended_retention"],
-      subjectId: "anon-subject-000001",
+      subjectId: "anon-subject-000000000001",
     });
     await withdrawAction({
       request: new Request(appProxyUrl(`/consents/${anon.consentId}/withdraw`), {
         method: "POST",
-        body: JSON.stringify({ subjectId: "anon-subject-000001", receipt: anon.receipt }),
+        body: JSON.stringify({ subjectId: "anon-subject-000000000001", receipt: anon.receipt }),
       }),
       params: { id: anon.consentId },
       context: {},

@@ -26,7 +26,7 @@ function draft(change: { key?: string; body?: string } = {}, material = true, of
   };
 }
 
-const SUBJECT = "widget-subject-0001";
+const SUBJECT = "widget-subject-000000001";
 const consent = (noticeVersion: number, shop = SHOP) =>
   consentAction({
     request: new Request(appProxyUrl("/consents", {}, { shop }), {

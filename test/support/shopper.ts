@@ -1,6 +1,11 @@
+import { randomBytes } from "node:crypto";
 import { action as consents } from "../../app/routes/proxy.consents";
+import { action as withdraw } from "../../app/routes/proxy.consents.$id.withdraw";
+import { action as eraseAll, loader as myData } from "../../app/routes/proxy.my-data";
+import { action as rightsRequest } from "../../app/routes/proxy.requests";
 import { action as scans } from "../../app/routes/proxy.scans";
-import { appProxyUrl } from "./shopify";
+import { action as deleteScan, loader as readScan } from "../../app/routes/proxy.scans.$id";
+import { appProxyUrl, SHOP } from "./shopify";
 
 /**
  * A logged-in shopper through the real proxy routes, with requests signed as Shopify signs them:
@@ -30,4 +35,60 @@ export async function consentAndScan(options: { photo: Uint8Array; customerId: s
     context: {},
   });
   return { response, body: await response.json() };
+}
+
+/** A subject secret as the widget makes it: 32 random bytes, base64url (43 characters). */
+export const newSubjectSecret = () => randomBytes(32).toString("base64url");
+
+/** What an anonymous shopper sends as proof (headers on GET/DELETE, the JSON body on POST). */
+export interface Proof {
+  subjectId?: string;
+  receipt?: string;
+}
+
+/**
+ * An anonymous shopper (or someone posing as one) calling the real proxy routes, signed as Shopify
+ * signs them. Each call answers `{ status, body }`; the proof goes in X-Subject-Id / X-Consent-Receipt.
+ */
+export function storefront(shop = SHOP) {
+  const signed = (path: string, init: { method: string; proof?: Proof; body?: unknown }) => {
+    const headers: Record<string, string> = { "content-type": "application/json" };
+    if (init.proof?.subjectId !== undefined) headers["x-subject-id"] = init.proof.subjectId;
+    if (init.proof?.receipt !== undefined) headers["x-consent-receipt"] = init.proof.receipt;
+    return new Request(appProxyUrl(path, {}, { shop }), {
+      method: init.method,
+      headers,
+      body: init.body === undefined ? undefined : JSON.stringify(init.body),
+    });
+  };
+  const answer = async (response: Response) => ({ status: response.status, body: await response.json() });
+  const args = (request: Request, params: Record<string, string> = {}) => ({ request, params, context: {} });
+  return {
+    consent: async (subjectId: string, purposes = ["skin_analysis"]) =>
+      answer(
+        await consents(
+          args(
+            signed("/consents", {
+              method: "POST",
+              body: { noticeVersion: 1, locale: "en", ageConfirmed: true, purposes, subjectId },
+            }),
+          ),
+        ),
+      ),
+    withdraw: async (consentId: string, proof: Proof) =>
+      answer(
+        await withdraw(
+          args(signed(`/consents/${consentId}/withdraw`, { method: "POST", body: proof }), { id: consentId }),
+        ),
+      ),
+    myData: async (proof: Proof) => answer(await myData(args(signed("/my-data", { method: "GET", proof })))),
+    eraseAll: async (proof: Proof) =>
+      answer(await eraseAll(args(signed("/my-data", { method: "DELETE", proof })))),
+    readScan: async (id: string, proof: Proof) =>
+      answer(await readScan(args(signed(`/scans/${id}`, { method: "GET", proof }), { id }))),
+    deleteScan: async (id: string, proof: Proof) =>
+      answer(await deleteScan(args(signed(`/scans/${id}`, { method: "DELETE", proof }), { id }))),
+    request: async (body: Record<string, unknown>) =>
+      answer(await rightsRequest(args(signed("/requests", { method: "POST", body })))),
+  };
 }

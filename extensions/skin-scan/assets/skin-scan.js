@@ -6,17 +6,25 @@ if (!customElements.get("skin-scan")) {
   const MAX_SIDE = 1024;
   const CONCERNS = { redness: "redness", unevenness: "unevenness", shine: "shine", underEyeDarkness: "under_eye" };
 
+  // The subject secret is the anonymous shopper's proof (docs/decisions/0006): 32 random bytes, base64url.
+  const SECRET = /^[\w-]{43}$/;
+  const newSecret = () =>
+    btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(32))))
+      .replace(/\+/g, "-")
+      .replace(/\//g, "_")
+      .replace(/=+$/, "");
+
   const load = () => {
     try {
-      return JSON.parse(localStorage.getItem(STORE) || "{}");
+      const state = JSON.parse(localStorage.getItem(STORE) || "{}");
+      if (!state.subject || SECRET.test(state.subject)) return state;
+      // An older widget's id proves nothing now: forget it with the receipt and ids issued to it.
+      localStorage.removeItem(STORE);
     } catch {
-      return {};
+      // Unreadable or blocked storage: start afresh.
     }
+    return {};
   };
-  const randomId = () =>
-    btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(24))))
-      .replace(/\+/g, "-")
-      .replace(/\//g, "_");
 
   /** The longest side at most 1024 px, re-encoded as JPEG (which also drops every byte of metadata). */
   const toJpeg = (source, width, height) => {
@@ -164,7 +172,7 @@ if (!customElements.get("skin-scan")) {
     }
 
     subject() {
-      if (!/^[\w-]{16,64}$/.test(this.state.subject || "")) this.save({ subject: randomId() });
+      if (!SECRET.test(this.state.subject || "")) this.save({ subject: newSecret() });
       return this.state.subject;
     }
 
