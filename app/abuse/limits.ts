@@ -5,7 +5,8 @@
 import { DomainError } from "../domain-error";
 
 export type LimitScope = "shop" | "subject" | "network";
-export type LimitedAction = "scan" | "consent" | "request";
+/** What is counted: a scan, a consent, a rights request, or any call that checks a shopper's proof. */
+export type LimitedAction = "scan" | "consent" | "request" | "proof";
 
 /** The shop settings that set the limits (columns of Shop). */
 export interface ShopLimits {
@@ -31,12 +32,33 @@ export const consentsPerNetworkPerHour = (limits: ShopLimits): number => 2 * lim
 /** Rights requests per network per hour: fixed, since a real person files a handful at most. */
 export const REQUESTS_PER_NETWORK_PER_HOUR = 20;
 
+/**
+ * Calls that check a shopper's proof (subject id + receipt, or Shopify's customer id) per network
+ * per hour: reading or erasing my-data, reading or deleting a scan, withdrawing, filing a request.
+ * Every call counts, whether the proof matches or not, so guessing pairs is slow; a real shopper
+ * makes a handful of these, one per button pressed.
+ */
+export const PROOF_CHECKS_PER_NETWORK_PER_HOUR = 60;
+
+/**
+ * Photos the quality gate refuses (too dark, too far, no face...) that do not count against the
+ * shopper's own hourly scan limit: the first five each hour. A shopper taking a few photos to get the
+ * light right is not using up their scans; a script sending junk meets the limit after five more.
+ * The network and shop counts keep them (each refused photo was still analysed).
+ */
+export const QUALITY_RETRIES_PER_SUBJECT_PER_HOUR = 5;
+
 /** Retry-After in whole seconds, never 0 (a client told "0" would retry at once and be refused again). */
 export function retryAfterSeconds(msBeforeNext: number): number {
   return Math.max(1, Math.ceil(msBeforeNext / 1000));
 }
 
-const NOUNS: Record<LimitedAction, string> = { scan: "scans", consent: "consents", request: "requests" };
+const NOUNS: Record<LimitedAction, string> = {
+  scan: "scans",
+  consent: "consents",
+  request: "requests",
+  proof: "requests about shopper data",
+};
 
 function wait(seconds: number): string {
   if (seconds < 90) return `${seconds} second${seconds === 1 ? "" : "s"}`;

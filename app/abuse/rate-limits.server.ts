@@ -14,6 +14,8 @@ import { describeError, logger } from "../logger.server";
 import {
   consentsPerNetworkPerHour,
   DEFAULT_LIMITS,
+  PROOF_CHECKS_PER_NETWORK_PER_HOUR,
+  QUALITY_RETRIES_PER_SUBJECT_PER_HOUR,
   RateLimitedError,
   REQUESTS_PER_NETWORK_PER_HOUR,
   type LimitedAction,
@@ -28,7 +30,8 @@ import {
  * migrations (20261125000300_rate_limits); nothing here creates tables.
  *
  * Keys hold no personal data: a shop domain, an internal subject id (a cuid), or a shop plus the
- * keyed network hash that consent records already carry (networkHint()).
+ * keyed network hash that consent records already carry (clientNetwork() in app/http/). A request
+ * whose network is unknown (no address at all) is counted too, in one shared "unknown" network.
  */
 const TABLE = "rate_limits";
 
@@ -48,12 +51,19 @@ const SWEEP_EVERY_MS = 5 * 60_000;
 const BUSY_RETRIES = 40;
 
 export interface RateLimits {
-  /** One scan: consumes a point per subject, per network (when known) and per shop; throws RateLimitedError. */
+  /** One scan: consumes a point per subject, per network and per shop; throws RateLimitedError. */
   checkScan(input: { shop: string; subjectId: string; networkHint: string | null }): Promise<void>;
+  /**
+   * After a scan the quality gate refused: gives the subject's point back, for the first
+   * QUALITY_RETRIES_PER_SUBJECT_PER_HOUR refusals of the hour. Returns whether it did.
+   */
+  forgiveQualityRefusal(input: { shop: string; subjectId: string }): Promise<boolean>;
   /** One consent: 2 × scansPerNetworkPerHour per network per hour. */
   checkConsent(input: { shop: string; networkHint: string | null }): Promise<void>;
   /** One rights request: a fixed 20 per network per hour. */
   checkRequest(input: { shop: string; networkHint: string | null }): Promise<void>;
+  /** One call that checks a shopper's proof, matched or not: PROOF_CHECKS_PER_NETWORK_PER_HOUR per network. */
+  checkProof(input: { shop: string; networkHint: string | null }): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -174,9 +184,12 @@ export function createRateLimits(db: Pick<Database, "kind" | "url">, options: Ra
     }
   }
 
-  const network = (prefix: string, points: number, shop: string, hint: string | null): Step[] =>
-    // Without a network hint (no X-Forwarded-For) there is nothing to count a network by.
-    hint ? [{ scope: "network", limiter: limiter(prefix, points, HOUR), key: `${shop}:${hint}` }] : [];
+  // A request with no known address shares one "unknown" network per shop: it is counted, never free.
+  const network = (prefix: string, points: number, shop: string, hint: string | null): Step => ({
+    scope: "network",
+    limiter: limiter(prefix, points, HOUR),
+    key: `${shop}:${hint ?? "unknown"}`,
+  });
 
   const timer = setInterval(() => {
     withBusyRetry(() => store.sweep()).catch((error: unknown) =>
@@ -190,17 +203,33 @@ export function createRateLimits(db: Pick<Database, "kind" | "url">, options: Ra
       const limits = await limitsFor(shop);
       await consume("scan", shop, [
         { scope: "subject", limiter: limiter("scan_subject", limits.scansPerSubjectPerHour, HOUR), key: subjectId },
-        ...network("scan_network", limits.scansPerNetworkPerHour, shop, networkHint),
+        network("scan_network", limits.scansPerNetworkPerHour, shop, networkHint),
         { scope: "shop", limiter: limiter("scan_shop", limits.scansPerShopPerMinute, MINUTE), key: shop },
       ]);
     },
-    async checkConsent({ shop, networkHint }) {
-      if (!networkHint) return;
+    async forgiveQualityRefusal({ shop, subjectId }) {
       const limits = await limitsFor(shop);
-      await consume("consent", shop, network("consent_network", consentsPerNetworkPerHour(limits), shop, networkHint));
+      const retries = limiter("scan_quality_retry", QUALITY_RETRIES_PER_SUBJECT_PER_HOUR, HOUR);
+      try {
+        await withBusyRetry(() => retries.consume(subjectId));
+      } catch (used) {
+        if (used instanceof RateLimiterRes) return false;
+        throw used;
+      }
+      await withBusyRetry(() => limiter("scan_subject", limits.scansPerSubjectPerHour, HOUR).reward(subjectId));
+      return true;
+    },
+    async checkConsent({ shop, networkHint }) {
+      const limits = await limitsFor(shop);
+      await consume("consent", shop, [
+        network("consent_network", consentsPerNetworkPerHour(limits), shop, networkHint),
+      ]);
     },
     async checkRequest({ shop, networkHint }) {
-      await consume("request", shop, network("request_network", REQUESTS_PER_NETWORK_PER_HOUR, shop, networkHint));
+      await consume("request", shop, [network("request_network", REQUESTS_PER_NETWORK_PER_HOUR, shop, networkHint)]);
+    },
+    async checkProof({ shop, networkHint }) {
+      await consume("proof", shop, [network("proof_network", PROOF_CHECKS_PER_NETWORK_PER_HOUR, shop, networkHint)]);
     },
     async close() {
       clearInterval(timer);

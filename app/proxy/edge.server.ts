@@ -1,5 +1,6 @@
 import { database } from "../db.server";
 import type { Db } from "../db/client.server";
+import { clientNetwork } from "../http/client-network.server";
 import { errorResponseFor } from "../http/errors";
 import { BodyTooLargeError, errorResponse, readBodyLimited } from "../http/responses";
 import { authenticate } from "../shopify.server";
@@ -15,6 +16,11 @@ export interface ProxyContext {
   shop: string;
   /** Shopify's logged_in_customer_id, or null for an anonymous shopper. */
   customerId: string | null;
+  /**
+   * The client's network (keyed hash of its /24 or /48, P7, P15), worked out once per request from
+   * TRUSTED_PROXY_HOPS (app/http/client-network.server.ts); null only when no address is known.
+   */
+  network: string | null;
   url: URL;
   db: Db;
 }
@@ -23,6 +29,10 @@ export async function handleProxy(
   request: Request,
   work: (context: ProxyContext) => Promise<Response>,
 ): Promise<Response> {
+  // Shopify's library refuses a repeated shop, timestamp or signature. A repeated customer id would
+  // pass it (signed as "a,b") while the app read only the first, so it is refused the same way.
+  if (new URL(request.url).searchParams.getAll("logged_in_customer_id").length > 1)
+    return errorResponse(400, "invalid_signature", "This request was not signed by Shopify's app proxy.");
   try {
     await authenticate.public.appProxy(request);
   } catch (error) {
@@ -38,7 +48,7 @@ export async function handleProxy(
   const db = await database();
   let response: Response;
   try {
-    response = await work({ shop, customerId, url, db: db.client });
+    response = await work({ shop, customerId, network: clientNetwork(request.headers), url, db: db.client });
   } catch (error) {
     response = errorResponseFor(error);
   }

@@ -35,11 +35,12 @@ export async function runScan(
   provider: AnalysisProvider,
   keyring: Keyring,
   input: { shop: string; token: string; bytes: Uint8Array; networkHint: string | null },
-  limits?: Pick<RateLimits, "checkScan">,
+  limits?: Pick<RateLimits, "checkScan" | "forgiveQualityRefusal">,
 ): Promise<ScanOutcome> {
   const consent = await consentForScan(db, input.shop, input.token);
+  const limiter = limits ?? (await rateLimits());
   // P15: counted as soon as the subject is known, before any work on the photo.
-  await (limits ?? (await rateLimits())).checkScan({
+  await limiter.checkScan({
     shop: input.shop,
     subjectId: consent.subjectId,
     networkHint: input.networkHint,
@@ -52,6 +53,8 @@ export async function runScan(
     jpeg: image.jpeg,
   });
   const accepted = outcome.status === "accepted";
+  // P15: a photo the quality gate refused is one of a few free retries of the shopper's own limit.
+  if (!accepted) await limiter.forgiveQualityRefusal({ shop: input.shop, subjectId: consent.subjectId });
   const keep = accepted && consent.purposes.includes("extended_retention");
   // The shop's window matters only for a photo that is kept: no extra query on the usual path.
   const settings = keep
