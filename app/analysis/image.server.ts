@@ -1,11 +1,16 @@
-import sharp from "sharp";
+import sharp, { type OutputInfo } from "sharp";
+import { DomainError } from "../domain-error";
+import { decodeRefusal, readImageHeader } from "./image-header";
+import { decodeSlots } from "./decode-slots";
 
 /**
  * Image input for the analysis pipeline (issue 3): a cheap guard, then one decode.
  *
  * `inspectImage` looks at bytes and headers only: size limit, type by magic bytes (never by name or
- * Content-Type), then sharp's header read and a pixel limit, so a decompression bomb is refused
- * before a single pixel is decoded. `normaliseImage` decodes once (EXIF orientation applied, longest
+ * Content-Type), then our own header walk (image-header.ts: pixels, JPEG scans, interlacing, bit
+ * depth), then sharp's header read and a pixel limit, so a decompression bomb is refused before a
+ * single pixel is decoded. Every decode then runs in one of a few slots per process and under a time
+ * limit (issue 10). `normaliseImage` decodes once (EXIF orientation applied, longest
  * side at most 1024 px, sRGB, alpha flattened) and returns the raw RGB pixels for local analysis and
  * a JPEG re-encoded from those bare pixels for a remote analysis API: it carries no EXIF, GPS, XMP,
  * IPTC, ICC profile or comment, because nothing but pixels goes into it (P4).
@@ -22,6 +27,40 @@ export const MAX_IMAGE_BYTES = 5 * 1024 * 1024;
 export const MAX_IMAGE_PIXELS = 40_000_000;
 export const ANALYSIS_MAX_SIDE = 1024;
 const JPEG_QUALITY = 90;
+
+/**
+ * Decodes running at once in this process. Each holds up to ~100 MB at its worst (a whole-picture
+ * buffer within image-header.ts's MAX_WHOLE_IMAGE_BYTES, plus libvips' working set), and libvips
+ * already spreads one decode over every core, so two keep a 2-core host busy without letting a
+ * burst multiply memory (eight 16-bit interlaced PNGs at once took the server to 1.8 GB).
+ */
+export const DECODE_CONCURRENCY = 2;
+/**
+ * Decodes allowed to wait for a slot. A 1024 px upload decodes in ~10–30 ms and a 12 MP photo in
+ * ~100 ms, so 64 waiting drain in about a second or three; past that, waiting longer helps nobody
+ * and the request is refused at once (DecodeBusyError, 503 with Retry-After).
+ */
+export const DECODE_QUEUE_LIMIT = 64;
+const DECODE_BUSY_RETRY_SECONDS = 3;
+/**
+ * The time limit of one decode, in whole seconds (sharp's unit). The slowest photo we accept (a
+ * 40 MP baseline JPEG) decodes in well under a second here, so 3 s is a wide margin on a loaded
+ * host. libvips checks it between tiles of output only: it cuts short a slow resize or colour
+ * conversion, not the work libjpeg does inside one call (absorbing every scan of a progressive file),
+ * which is why the header checks, not this timer, are what stop scan bombs.
+ */
+export const DECODE_TIMEOUT_SECONDS = 3;
+
+const slots = decodeSlots({
+  concurrency: DECODE_CONCURRENCY,
+  queueLimit: DECODE_QUEUE_LIMIT,
+  whenFull: () => new DecodeBusyError(DECODE_BUSY_RETRY_SECONDS),
+});
+
+/** Decodes running and waiting in this process now. */
+export function decodeLoad(): { active: number; waiting: number } {
+  return { active: slots.active, waiting: slots.waiting };
+}
 
 export type ImageType = "jpeg" | "png" | "webp";
 
@@ -55,45 +94,67 @@ export interface NormalisedImage {
   jpeg: Buffer;
 }
 
-export abstract class ImageInputError extends Error {
-  abstract readonly code: string;
-  /** The HTTP status an API answer should use. */
-  abstract readonly status: number;
-}
+/** A photo refused for what it is (size, type, pixels, damage, cost): the shopper can send another. */
+export abstract class ImageInputError extends DomainError {}
 
 export class ImageTooLargeError extends ImageInputError {
-  override name = "ImageTooLargeError";
-  readonly code = "image_too_large";
-  readonly status = 413;
   constructor(readonly limit: number) {
-    super(`The image is larger than ${Math.floor(limit / (1024 * 1024))} MB. Please send a smaller photo.`);
+    super(
+      413,
+      "image_too_large",
+      `The image is larger than ${Math.floor(limit / (1024 * 1024))} MB. Please send a smaller photo.`,
+    );
   }
 }
 
 export class UnsupportedImageTypeError extends ImageInputError {
-  override name = "UnsupportedImageTypeError";
-  readonly code = "unsupported_image_type";
-  readonly status = 415;
   constructor() {
-    super("The file is not a JPEG, PNG or WebP image.");
+    super(415, "unsupported_image_type", "The file is not a JPEG, PNG or WebP image.");
   }
 }
 
 export class ImageTooManyPixelsError extends ImageInputError {
-  override name = "ImageTooManyPixelsError";
-  readonly code = "image_too_many_pixels";
-  readonly status = 422;
   constructor(readonly limit: number) {
-    super(`The image has more than ${Math.floor(limit / 1_000_000)} megapixels. Please send a smaller photo.`);
+    super(
+      422,
+      "image_too_many_pixels",
+      `The image has more than ${Math.floor(limit / 1_000_000)} megapixels. Please send a smaller photo.`,
+    );
   }
 }
 
 export class ImageUnreadableError extends ImageInputError {
-  override name = "ImageUnreadableError";
-  readonly code = "image_unreadable";
-  readonly status = 422;
   constructor(options?: { cause?: unknown }) {
-    super("The image could not be read; it may be damaged or incomplete.", options);
+    super(422, "image_unreadable", "The image could not be read; it may be damaged or incomplete.");
+    if (options?.cause !== undefined) this.cause = options.cause;
+  }
+}
+
+/**
+ * A decode bomb (image-header.ts), or a decode that ran out of time: a file built to cost far more
+ * to read than any photo. Refused from its header, before a decoder sees it. `detail` says which
+ * limit, for tests; the shopper gets one plain message.
+ */
+export class ImageTooComplexError extends ImageInputError {
+  constructor(readonly detail: string) {
+    super(
+      422,
+      "image_too_complex",
+      "This photo's file is too complex to process. Please take a new photo, or save this one as a standard JPEG and try again.",
+    );
+  }
+}
+
+/**
+ * Every decode slot is taken and the queue is full (see `DECODE_CONCURRENCY`). Not the shopper's
+ * fault and gone in seconds, so 503 with Retry-After, under the code the widget already words as
+ * "busy right now, try again in N seconds" (a 429 would blame this shopper for everyone's load).
+ */
+export class DecodeBusyError extends DomainError {
+  constructor(readonly retryAfterSeconds: number) {
+    super(503, "analysis_unavailable", "Many photos are being analysed right now. Please try again in a few seconds.", {
+      "retry-after": String(retryAfterSeconds),
+    });
   }
 }
 
@@ -120,6 +181,14 @@ export async function inspectImage(bytes: Uint8Array, limits: ImageLimits = {}):
   const type = sniffImageType(bytes);
   if (!type) throw new UnsupportedImageTypeError();
 
+  // Our own header walk first: microseconds, and it refuses what libvips would spend seconds or
+  // hundreds of MB on, before libvips sees a byte (image-header.ts).
+  const header = readImageHeader(bytes, type);
+  if (!header) throw new ImageUnreadableError();
+  const refusal = decodeRefusal(header, { maxPixels });
+  if (refusal?.reason === "too_many_pixels") throw new ImageTooManyPixelsError(maxPixels);
+  if (refusal) throw new ImageTooComplexError(refusal.detail);
+
   // Header only: nothing is decoded here. The pixel limit is checked below, with its own error,
   // rather than by sharp (whose message would have to be parsed).
   const meta = await sharp(toBuffer(bytes), { limitInputPixels: false })
@@ -139,6 +208,13 @@ export async function inspectImage(bytes: Uint8Array, limits: ImageLimits = {}):
   return { type, bytes: bytes.byteLength, width, height, orientation: meta.orientation ?? 1 };
 }
 
+/** A decoder's failure as the shopper's error: out of time means too complex, anything else unreadable. */
+function decodeFailure(error: unknown): ImageInputError {
+  if (error instanceof ImageInputError) return error;
+  if (error instanceof Error && error.message.startsWith("timeout")) return new ImageTooComplexError("timeout");
+  return new ImageUnreadableError({ cause: error });
+}
+
 /**
  * For a remote analysis API, which needs only the JPEG (P4): the same checks and the same
  * normalisation, decoded and re-encoded in one pass with no pixel buffer in between (about a
@@ -150,29 +226,29 @@ export async function normaliseForUpload(
 ): Promise<Omit<NormalisedImage, "raw"> & { raw?: undefined }> {
   const info = await inspectImage(bytes, limits);
   const swapped = info.orientation >= 5;
-  try {
-    const encoded = await sharp(toBuffer(bytes), {
-      limitInputPixels: limits.maxPixels ?? MAX_IMAGE_PIXELS,
-      failOn: "warning",
-    })
-      .rotate()
-      .resize(ANALYSIS_MAX_SIDE, ANALYSIS_MAX_SIDE, { fit: "inside", withoutEnlargement: true })
-      .flatten({ background: "#ffffff" })
-      .toColourspace("srgb")
-      // sharp writes no metadata (EXIF, GPS, ICC, XMP, comments) unless asked to keep it.
-      .jpeg({ quality: JPEG_QUALITY, chromaSubsampling: "4:4:4", optimiseCoding: false })
-      .toBuffer({ resolveWithObject: true });
-    return {
-      type: info.type,
-      original: swapped ? { width: info.height, height: info.width } : { width: info.width, height: info.height },
-      width: encoded.info.width,
-      height: encoded.info.height,
-      channels: 3,
-      jpeg: encoded.data,
-    };
-  } catch (error) {
-    throw new ImageUnreadableError({ cause: error });
-  }
+  const encoded = await slots.run(async () => {
+    try {
+      return await sharp(toBuffer(bytes), { limitInputPixels: limits.maxPixels ?? MAX_IMAGE_PIXELS, failOn: "warning" })
+        .rotate()
+        .resize(ANALYSIS_MAX_SIDE, ANALYSIS_MAX_SIDE, { fit: "inside", withoutEnlargement: true })
+        .flatten({ background: "#ffffff" })
+        .toColourspace("srgb")
+        // sharp writes no metadata (EXIF, GPS, ICC, XMP, comments) unless asked to keep it.
+        .jpeg({ quality: JPEG_QUALITY, chromaSubsampling: "4:4:4", optimiseCoding: false })
+        .timeout({ seconds: DECODE_TIMEOUT_SECONDS })
+        .toBuffer({ resolveWithObject: true });
+    } catch (error) {
+      throw decodeFailure(error);
+    }
+  });
+  return {
+    type: info.type,
+    original: swapped ? { width: info.height, height: info.width } : { width: info.width, height: info.height },
+    width: encoded.info.width,
+    height: encoded.info.height,
+    channels: 3,
+    jpeg: encoded.data,
+  };
 }
 
 /**
@@ -184,32 +260,33 @@ export async function normaliseImage(bytes: Uint8Array, limits: ImageLimits = {}
   const maxPixels = limits.maxPixels ?? MAX_IMAGE_PIXELS;
   const swapped = info.orientation >= 5;
 
-  let raw: Buffer;
-  let width: number;
-  let height: number;
-  try {
-    const decoded = await sharp(toBuffer(bytes), { limitInputPixels: maxPixels, failOn: "warning" })
-      .rotate()
-      .resize(ANALYSIS_MAX_SIDE, ANALYSIS_MAX_SIDE, { fit: "inside", withoutEnlargement: true })
-      .flatten({ background: "#ffffff" })
-      .toColourspace("srgb")
-      .removeAlpha()
-      .raw({ depth: "uchar" })
-      .toBuffer({ resolveWithObject: true });
-    if (decoded.info.channels !== 3) throw new Error(`expected 3 channels, got ${decoded.info.channels}`);
-    raw = decoded.data;
-    width = decoded.info.width;
-    height = decoded.info.height;
-  } catch (error) {
-    throw new ImageUnreadableError({ cause: error });
-  }
-
-  // Encoded from bare pixels: there is no metadata to strip because none is ever attached.
-  // No Huffman optimisation: a second pass over the photo that halves the encode time's worth
-  // (measured, bench/proxy-path.mjs) for a few percent of bytes on the way to the analysis API.
-  const jpeg = await sharp(raw, { raw: { width, height, channels: 3 } })
-    .jpeg({ quality: JPEG_QUALITY, chromaSubsampling: "4:4:4", optimiseCoding: false })
-    .toBuffer();
+  // One slot for the decode and the small re-encode after it: both are this photo's decoding work.
+  const { raw, width, height, jpeg } = await slots.run(async () => {
+    let decoded: { data: Buffer; info: OutputInfo };
+    try {
+      decoded = await sharp(toBuffer(bytes), { limitInputPixels: maxPixels, failOn: "warning" })
+        .rotate()
+        .resize(ANALYSIS_MAX_SIDE, ANALYSIS_MAX_SIDE, { fit: "inside", withoutEnlargement: true })
+        .flatten({ background: "#ffffff" })
+        .toColourspace("srgb")
+        .removeAlpha()
+        .raw({ depth: "uchar" })
+        .timeout({ seconds: DECODE_TIMEOUT_SECONDS })
+        .toBuffer({ resolveWithObject: true });
+      if (decoded.info.channels !== 3) throw new Error(`expected 3 channels, got ${decoded.info.channels}`);
+    } catch (error) {
+      throw decodeFailure(error);
+    }
+    const { width, height } = decoded.info;
+    // Encoded from bare pixels: there is no metadata to strip because none is ever attached.
+    // No Huffman optimisation: a second pass over the photo that halves the encode time's worth
+    // (measured, bench/proxy-path.mjs) for a few percent of bytes on the way to the analysis API.
+    const jpeg = await sharp(decoded.data, { raw: { width, height, channels: 3 } })
+      .jpeg({ quality: JPEG_QUALITY, chromaSubsampling: "4:4:4", optimiseCoding: false })
+      .timeout({ seconds: DECODE_TIMEOUT_SECONDS })
+      .toBuffer();
+    return { raw: decoded.data, width, height, jpeg };
+  });
 
   return {
     type: info.type,

@@ -2,7 +2,8 @@ import { randomUUID, timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { z } from "zod";
 import type { AnalysisProvider } from "./engine";
-import { ImageInputError, MAX_IMAGE_BYTES, normaliseImage } from "./image.server";
+import { DomainError } from "../domain-error";
+import { MAX_IMAGE_BYTES, normaliseImage } from "./image.server";
 
 /**
  * The analysis API (PRODUCT.md) served over HTTP by the built-in engine, so the app can be pointed
@@ -150,13 +151,15 @@ export function analysisRequestHandler(
       const { analysisId, ...rest } = outcome;
       return send(res, 200, { id: analysisId, ...rest }, headers);
     } catch (error) {
-      if (error instanceof HttpError || error instanceof ImageInputError) {
+      // Image errors (a decode bomb, a busy decoder: image.server.ts) are DomainErrors with their own headers.
+      if (error instanceof HttpError || error instanceof DomainError) {
         const retry: Record<string, string> = error.status === 503 ? { "retry-after": "2" } : {};
+        const own = error instanceof DomainError ? error.headers : {};
         return send(
           res,
           error.status,
           { error: { code: error.code, message: error.message } },
-          { ...headers, ...retry },
+          { ...headers, ...retry, ...own },
         );
       }
       // A bug: say so without detail (the photo or its metadata must never appear in an answer or a log).
