@@ -191,6 +191,23 @@ describe.each(DATABASE_KINDS)("compliance webhooks on %s", (kind) => {
     expect(due - sent).toBeLessThanOrEqual(30 * 86_400_000 + 60_000);
   });
 
+  it.each([
+    ["another shop's resource", () => payloads.appUninstalled(OTHER_SHOP)],
+    ["a shop resource without myshopify_domain", () => ({ id: 954889, name: "Lotus Skin" })],
+  ])("P10: app/uninstalled with %s is 400 invalid_payload and changes nothing", async (_name, payload) => {
+    await seedShop(database.client, SHOP);
+    await storeOfflineSession(database.client);
+    const before = await tableCounts(database);
+    const { response } = await send("APP_UNINSTALLED", payload());
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({ error: { code: "invalid_payload" } });
+    await runJobs(database);
+    expect(await tableCounts(database)).toEqual(before);
+    expect(await database.client.session.count({ where: { shop: SHOP } })).toBe(1);
+    const shop = await database.client.shop.findUniqueOrThrow({ where: { shop: SHOP } });
+    expect([shop.uninstalledAt, shop.dataDeletionDueAt]).toEqual([null, null]);
+  });
+
   it("P11: nothing personal reaches the logs while a customer is exported and erased, even at debug level", async () => {
     const notice = await seedShop(database.client, SHOP);
     await seedSubject(database.client, keyring, { shop: SHOP, noticeId: notice.id, customerId: "7401" });

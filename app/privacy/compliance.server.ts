@@ -70,9 +70,12 @@ function parse<T extends z.ZodTypeAny>(schema: T, payload: unknown, shop: string
     const where = result.error.issues.map((i) => i.path.join(".") || "body").join(", ");
     throw new WebhookPayloadError(`Payload does not match the topic's schema (${where}).`);
   }
-  const domain = (result.data as { shop_domain?: string }).shop_domain;
+  // The body's shop (shop_domain, or the shop resource's myshopify_domain for app/uninstalled) must be
+  // the header's: a signed body for one shop never acts on another.
+  const data = result.data as { shop_domain?: string; myshopify_domain?: string };
+  const domain = data.shop_domain ?? data.myshopify_domain;
   if (domain && domain.toLowerCase() !== shop.toLowerCase()) {
-    throw new WebhookPayloadError("Payload shop_domain differs from the X-Shopify-Shop-Domain header.");
+    throw new WebhookPayloadError("The payload's shop differs from the X-Shopify-Shop-Domain header.");
   }
   return result.data;
 }

@@ -27,8 +27,11 @@ export const shopRedactPayload = z.object({
   shop_domain: shopDomain,
 });
 
-/** app/uninstalled sends the shop resource; the app needs none of it beyond the header's shop. */
-export const appUninstalledPayload = z.object({ id: shopifyId.optional() }).passthrough();
+/**
+ * app/uninstalled sends the shop resource. The app needs only `myshopify_domain`, which must name the
+ * shop in X-Shopify-Shop-Domain (as `shop_domain` must for the compliance topics); nothing else is kept.
+ */
+export const appUninstalledPayload = z.object({ id: shopifyId.optional(), myshopify_domain: shopDomain });
 
 export const WEBHOOK_TOPICS = ["CUSTOMERS_DATA_REQUEST", "CUSTOMERS_REDACT", "SHOP_REDACT", "APP_UNINSTALLED"] as const;
 export type WebhookTopic = (typeof WEBHOOK_TOPICS)[number];
