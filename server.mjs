@@ -12,8 +12,8 @@ import { existsSync } from "node:fs";
 import { setPriority } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { createRequestHandler } from "@remix-run/express";
 import express from "express";
+import { createHttpServer, guardRequests, lastErrorHandler, remixHandler } from "./server/http-edge.mjs";
 
 const root = dirname(fileURLToPath(import.meta.url));
 const serverBuildPath = join(root, "build", "server", "index.js");
@@ -46,9 +46,9 @@ async function loadBuild() {
   }
   // Importing the build validates the environment (app/env.server.ts) and configures Shopify.
   const build = await import(pathToFileURL(serverBuildPath).href);
-  const { runtime, env } = build.entry.module;
-  if (!runtime || typeof env !== "function") {
-    throw new Error("the server build does not export runtime and env from app/entry.server.tsx");
+  const { runtime, env, bodyLimitFor } = build.entry.module;
+  if (!runtime || typeof env !== "function" || typeof bodyLimitFor !== "function") {
+    throw new Error("the server build does not export runtime, env and bodyLimitFor from app/entry.server.tsx");
   }
   return { build, runtime, config: env() };
 }
@@ -61,6 +61,9 @@ async function migrate(runtime) {
 function createApp(build) {
   const app = express();
   app.disable("x-powered-by");
+  // Before anything else, every request: a decodable path, and a body within its route's limit
+  // (server/http-edge.mjs, app/http/body-limits.ts).
+  app.use(guardRequests(build.entry.module.bodyLimitFor));
   // Fingerprinted by Vite: safe to cache forever.
   app.use("/assets", express.static(join(clientBuildPath, "assets"), { immutable: true, maxAge: "1y", index: false }));
   app.use(express.static(clientBuildPath, { maxAge: "1h", index: false }));
@@ -70,19 +73,20 @@ function createApp(build) {
     req.headers["x-scanshield-peer-address"] = req.socket.remoteAddress ?? "";
     next();
   });
-  app.all("*", createRequestHandler({ build, mode: "production" }));
-  // Express's default handler would echo the stack to the client outside production.
-  // Express recognises error handlers by their four parameters.
-  app.use((error, _req, res, _next) => {
-    console.error("unhandled request error", error);
-    if (!res.headersSent) res.status(500).type("text/plain").send("Internal Server Error");
-  });
+  // The Remix build, with each body counted against its limit as it arrives.
+  app.all("*", remixHandler(build));
+  app.use(lastErrorHandler());
   return app;
 }
 
-function listen(app, host, port) {
+function listen(app, config) {
+  const timeouts = {
+    headersTimeoutMs: config.HTTP_HEADERS_TIMEOUT_MS,
+    requestTimeoutMs: config.HTTP_REQUEST_TIMEOUT_MS,
+    keepAliveTimeoutMs: config.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+  };
   return new Promise((resolve, reject) => {
-    const server = app.listen(port, host);
+    const server = createHttpServer(app, timeouts).listen(config.PORT, config.HOST);
     server.once("listening", () => resolve(server));
     server.once("error", reject);
   });
@@ -176,7 +180,7 @@ async function main() {
   if (running.stopping) return;
 
   if (mode === "--serve") {
-    running.server = await listen(createApp(build), config.HOST, config.PORT);
+    running.server = await listen(createApp(build), config);
     const address = running.server.address();
     const port = typeof address === "object" && address ? address.port : config.PORT;
     console.log(`ScanShield listening on http://${config.HOST}:${port}`);

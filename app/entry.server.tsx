@@ -9,6 +9,8 @@ import { addDocumentResponseHeaders } from "./shopify.server";
 // they share the routes' module graph (one validated env, one database connection) in one process.
 export { runtime } from "./runtime.server";
 export { env } from "./env.server";
+// server.mjs refuses oversized bodies before any route runs, by this same table.
+export { bodyLimitFor } from "./http/body-limits";
 
 export const streamTimeout = 5000;
 

@@ -43,6 +43,10 @@ const schema = z
     RETENTION_SWEEP_INTERVAL_MS: positiveInt.default(3_600_000),
     JOB_BUSY_SHARE: z.coerce.number().gt(0).max(1).default(0.5),
     LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
+    /** The HTTP server's limits: request line and headers; the whole request (a body that never ends); idle keep-alive. */
+    HTTP_HEADERS_TIMEOUT_MS: positiveInt.default(20_000),
+    HTTP_REQUEST_TIMEOUT_MS: positiveInt.default(60_000),
+    HTTP_KEEP_ALIVE_TIMEOUT_MS: positiveInt.default(5_000),
     /**
      * Proxies in front of the app that append to X-Forwarded-For and are trusted (P15): the client is
      * the entry this far from the right (app/http/client-address.ts). 2 = Shopify's app proxy plus the
@@ -58,6 +62,13 @@ const schema = z
   .superRefine((v, ctx) => {
     if (v.ANALYSIS_API_URL && !v.ANALYSIS_API_KEY) {
       ctx.addIssue({ code: "custom", path: ["ANALYSIS_API_KEY"], message: "is required when ANALYSIS_API_URL is set" });
+    }
+    if (v.HTTP_HEADERS_TIMEOUT_MS > v.HTTP_REQUEST_TIMEOUT_MS) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["HTTP_HEADERS_TIMEOUT_MS"],
+        message: "must not exceed HTTP_REQUEST_TIMEOUT_MS",
+      });
     }
     if (v.NODE_ENV !== "production") return;
     const secrets = [
