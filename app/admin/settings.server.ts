@@ -2,6 +2,7 @@ import { z } from "zod";
 import { shopApiKeyContext } from "../crypto/contexts";
 import type { Keyring } from "../crypto/keyring";
 import type { Db } from "../db/client.server";
+import { endpointGuard, endpointPolicy, urlProblem, type EndpointGuard } from "../analysis/endpoint-guard.server";
 import { blankToUndefined, fieldErrors, FormError } from "./form";
 
 /**
@@ -27,14 +28,6 @@ const int = (label: string, min: number, max: number) =>
       .min(min, `${label} must be at least ${min}.`)
       .max(max, `${label} must be at most ${max}.`),
   );
-
-function isAllowedApiUrl(value: string): boolean {
-  if (!URL.canParse(value)) return false;
-  const url = new URL(value);
-  // Plain HTTP only to this machine (a vendor in a local test); anywhere else the photo goes over TLS.
-  const loopback = url.hostname === "127.0.0.1" || url.hostname === "localhost" || url.hostname === "[::1]";
-  return (url.protocol === "https:" || (url.protocol === "http:" && loopback)) && !url.username && !url.password;
-}
 
 export const settingsInput = z
   .object({
@@ -62,7 +55,11 @@ export const settingsInput = z
         .string()
         .trim()
         .max(500, "The URL is too long.")
-        .refine(isAllowedApiUrl, "Enter an https:// URL without a user name or password.")
+        // https to a public address (issue 10, item 7); its DNS answer is checked on save, in saveSettings.
+        .superRefine((url, ctx) => {
+          const problem = urlProblem(url, endpointPolicy());
+          if (problem) ctx.addIssue({ code: "custom", message: problem });
+        })
         .optional(),
     ),
     analysisRegion: z.preprocess(blankToUndefined, z.string().trim().max(64, "Use at most 64 characters.").optional()),
@@ -144,17 +141,26 @@ const NUMBER_FIELDS = [
   "scansPerNetworkPerHour",
 ] as const;
 
-/** Saves the settings and audits what changed (old → new for numbers, the host for URLs, never the key). */
+/**
+ * Saves the settings and audits what changed (old → new for numbers, the host for URLs, never the key).
+ * A remote URL whose host resolves to a non-public address is refused on its field (the guard checks
+ * again on every connection, since DNS can change after saving).
+ */
 export async function saveSettings(
   db: Db,
   keyring: Keyring,
   shop: string,
   input: SettingsInput,
+  options: { guard?: EndpointGuard } = {},
 ): Promise<{ settings: SettingsView; changed: string[] }> {
   const before = await getSettings(db, shop);
   const remote = input.analysisMode === "remote";
   if (remote && !input.analysisApiKey && !before.analysisApiKeySet) {
     throw new FormError({ analysisApiKey: "Enter the analysis API's key." });
+  }
+  if (remote && input.analysisApiUrl) {
+    const problem = await (options.guard ?? endpointGuard()).problem(input.analysisApiUrl);
+    if (problem) throw new FormError({ analysisApiUrl: problem });
   }
   const next = {
     imageRetentionDays: input.imageRetentionDays,

@@ -1,9 +1,10 @@
 import { remoteDeletionKeyContext, shopApiKeyContext } from "../crypto/contexts";
 import type { Keyring } from "../crypto/keyring";
-import type { DbOrTx } from "../jobs/queue.server";
+import type { DbOrTx } from "../db/client.server";
 import type { Db } from "../db/client.server";
 import { env } from "../env.server";
 import { describeError, logger } from "../logger.server";
+import { endpointGuard, endpointRefusal, type EndpointGuard } from "./endpoint-guard.server";
 
 /**
  * Erasure reaches the analysis API too (P11): analyses it still holds are deleted with
@@ -76,30 +77,41 @@ export class RemoteDeletionPendingError extends Error {
   override name = "RemoteDeletionPendingError";
 }
 
+const withoutTrailingSlash = (url: string) => url.replace(/\/+$/, "");
+
 /**
  * Sends every owed DELETE. 2xx and 404 (already gone) clear the row; anything else stays for the
- * next attempt, and the job fails so the queue retries it with backoff.
+ * next attempt, and the job fails so the queue retries it with backoff. The DELETE carries the
+ * bearer key, so a redirect is never followed, and a URL that is not the operator's ANALYSIS_API_URL
+ * (so a merchant's, P16) is reached only where the endpoint guard allows.
  */
 export async function drainRemoteDeletions(
   db: Db,
   keyring: Keyring,
-  options: { fetch?: typeof fetch; timeoutMs?: number; signal?: AbortSignal } = {},
+  options: { fetch?: typeof fetch; timeoutMs?: number; signal?: AbortSignal; guard?: EndpointGuard } = {},
 ): Promise<{ deleted: number; pending: number }> {
   const doFetch = options.fetch ?? fetch;
+  const operatorUrl = env().ANALYSIS_API_URL;
+  const trusted = (apiUrl: string) =>
+    operatorUrl !== undefined && withoutTrailingSlash(apiUrl) === withoutTrailingSlash(operatorUrl);
   const rows = await db.remoteDeletion.findMany({ orderBy: { createdAt: "asc" }, take: 500 });
   let deleted = 0;
   for (const row of rows) {
     if (options.signal?.aborted) break;
-    const url = `${row.apiUrl.replace(/\/+$/, "")}/v1/analyses/${encodeURIComponent(row.remoteAnalysisId)}`;
+    const url = `${withoutTrailingSlash(row.apiUrl)}/v1/analyses/${encodeURIComponent(row.remoteAnalysisId)}`;
     try {
       const headers: Record<string, string> = { "X-Request-Id": crypto.randomUUID() };
       if (row.apiKeyCiphertext) {
         headers.Authorization = `Bearer ${keyring.openText(row.apiKeyCiphertext, remoteDeletionKeyContext(row.apiUrl))}`;
       }
+      const guard = trusted(row.apiUrl) ? undefined : (options.guard ?? endpointGuard());
       const response = await doFetch(url, {
         method: "DELETE",
         headers,
         signal: AbortSignal.timeout(options.timeoutMs ?? 10_000),
+        redirect: "manual",
+        // Node's fetch takes an undici dispatcher; the DOM's RequestInit type does not know it.
+        ...(guard ? ({ dispatcher: guard.dispatcher } as RequestInit) : {}),
       });
       if (response.ok || response.status === 404) {
         await db.remoteDeletion.delete({ where: { id: row.id } });
@@ -110,9 +122,12 @@ export async function drainRemoteDeletions(
     } catch (error) {
       await db.remoteDeletion.update({
         where: { id: row.id },
-        data: { attempts: { increment: 1 }, lastError: describeError(error) },
+        data: { attempts: { increment: 1 }, lastError: describeError(endpointRefusal(error) ?? error) },
       });
-      logger.warn("remote deletion failed", { deletionId: row.id, error: describeError(error) });
+      logger.warn("remote deletion failed", {
+        deletionId: row.id,
+        error: describeError(endpointRefusal(error) ?? error),
+      });
     }
   }
   const pending = await db.remoteDeletion.count();

@@ -4,6 +4,7 @@ import { BreakerRegistry, type CircuitBreaker } from "./circuit-breaker";
 import type { AnalysisInput, AnalysisOutcome, AnalysisProvider, EngineInfo } from "./engine";
 import { BodyTooLargeError, readBodyLimited } from "../http/responses";
 import { logger } from "../logger.server";
+import { endpointRefusal, urlProblem, type EndpointGuard } from "./endpoint-guard.server";
 import { DomainError } from "../domain-error";
 
 /**
@@ -152,6 +153,12 @@ export interface RemoteProviderOptions {
   /** For tests: how backoff waits, and the jitter source. */
   sleep?: (ms: number) => Promise<void>;
   random?: () => number;
+  /**
+   * For a URL the merchant chose (P16): connect only to addresses its policy allows, checked after
+   * DNS on every connection (issue 10, item 7). Without it (ANALYSIS_API_URL, set by the operator)
+   * any address is reached. Redirects are never followed either way.
+   */
+  guard?: EndpointGuard;
 }
 
 export function createRemoteProvider(options: RemoteProviderOptions): AnalysisProvider {
@@ -164,6 +171,9 @@ export function createRemoteProvider(options: RemoteProviderOptions): AnalysisPr
   // Logged and shown as the engine version: the vendor's host, never a path, key or photo.
   const host = new URL(base).host;
   const engine: EngineInfo = { name: "remote", version: host };
+  const guard = options.guard;
+  // What the URL alone tells (scheme, a literal IP): refused before anything is sent.
+  const refusedUrl = guard ? urlProblem(base, guard.policy) : undefined;
 
   /** One HTTP exchange; `handle` turns the response into a value or throws an AttemptFailure. */
   async function attempt<T>(
@@ -175,15 +185,22 @@ export function createRemoteProvider(options: RemoteProviderOptions): AnalysisPr
   ): Promise<T> {
     const timeout = AbortSignal.timeout(timeoutMs);
     const signal = caller ? AbortSignal.any([caller, timeout]) : timeout;
+    if (refusedUrl) throw refused(refusedUrl);
     let response: Response;
     try {
       response = await doFetch(`${base}${path}`, {
         ...init,
         headers: { authorization: `Bearer ${options.apiKey}`, "x-request-id": requestId, ...init.headers },
         signal,
+        // A redirect could point anywhere (an internal service): never re-send the photo or the key.
+        redirect: "manual",
+        // Node's fetch takes an undici dispatcher; the DOM's RequestInit type does not know it.
+        ...(guard ? ({ dispatcher: guard.dispatcher } as RequestInit) : {}),
       });
     } catch (error) {
       if (caller?.aborted) throw error;
+      const refusal = endpointRefusal(error);
+      if (refusal) throw refused(refusal.message);
       if (neverConnected(error)) {
         throw new AttemptFailure("unsent", new RemoteAnalysisError("The analysis API is unreachable.", true));
       }
@@ -204,11 +221,22 @@ export function createRemoteProvider(options: RemoteProviderOptions): AnalysisPr
     }
   }
 
+  /** The endpoint is not one the app may reach: the vendor is not at fault, and retrying cannot help. */
+  function refused(reason: string): AttemptFailure {
+    return new AttemptFailure(
+      "rejected",
+      new RemoteAnalysisError(`The analysis API's address is refused: ${reason}`, false),
+    );
+  }
+
   /** Fails for a non-2xx status, with the kind that decides retrying. */
   async function failForStatus(response: Response, what: string): Promise<never> {
     await response.body?.cancel().catch(() => undefined);
     const status = response.status;
-    const message = `The analysis API answered ${status}${what}.`;
+    const message =
+      status >= 300 && status < 400
+        ? `The analysis API answered ${status}${what}, a redirect; redirects are not followed.`
+        : `The analysis API answered ${status}${what}.`;
     if (status === 503 || status === 429) {
       const retryAfterMs = parseRetryAfter(response.headers.get("retry-after"));
       const error = new RemoteAnalysisError(

@@ -1,4 +1,13 @@
+import { isIP } from "node:net";
 import { describe, expect, it } from "vitest";
+import { saveSettings, parseSettings } from "../../app/admin/settings.server";
+import { FormError } from "../../app/admin/form";
+import {
+  createEndpointGuard,
+  HTTPS_ONLY,
+  PRODUCTION_ENDPOINTS,
+  type Resolve,
+} from "../../app/analysis/endpoint-guard.server";
 import { providerForShop } from "../../app/analysis/shop-provider.server";
 import { appKeyring } from "../../app/crypto/keyring.server";
 import { action, loader } from "../../app/routes/app.settings";
@@ -115,5 +124,109 @@ describe.each(DATABASE_KINDS)("admin settings on %s", (kind) => {
     expect(seenByA.settings.minimumAge).toBe(21);
     const seenByB = await call(loader, await adminRequest("/app/settings", { shop: OTHER_SHOP }));
     expect(seenByB.settings).toMatchObject({ minimumAge: 25, analysisApiKeySet: false });
+  });
+});
+
+/** What the merchant reads for each class of address (issue 10, item 7). */
+const INSIDE = (host: string, where: string) =>
+  `${host} points to ${where}. Enter the public https:// address of your analysis provider.`;
+const PRIVATE = "a private network address";
+const LINK_LOCAL = "a link-local address, where cloud metadata services live";
+const LOOPBACK = "this server itself (a loopback address)";
+
+describe.each(DATABASE_KINDS)("P16: the analysis URL cannot point inside, on %s", (kind) => {
+  const database = useDatabase(kind, { app: true });
+  const save = async (form: Record<string, string>, shop = SHOP) =>
+    call(action, await adminRequest("/app/settings", { form, shop }));
+
+  it.each([
+    ["https://10.0.0.5/api", INSIDE("10.0.0.5", PRIVATE)],
+    ["https://172.16.4.2/api", INSIDE("172.16.4.2", PRIVATE)],
+    ["https://192.168.1.20/api", INSIDE("192.168.1.20", PRIVATE)],
+    ["https://[fd00::20]/api", INSIDE("[fd00::20]", PRIVATE)],
+    ["https://169.254.169.254/latest/meta-data", INSIDE("169.254.169.254", LINK_LOCAL)],
+    ["https://[fe80::1]/api", INSIDE("[fe80::1]", LINK_LOCAL)],
+    ["https://[::ffff:10.0.0.5]/api", INSIDE("[::ffff:a00:5]", PRIVATE)],
+    ["https://0.0.0.0/api", INSIDE("0.0.0.0", "an unspecified address (0.0.0.0 or ::)")],
+    [
+      "https://100.64.0.1/api",
+      INSIDE("100.64.0.1", "a carrier-grade NAT address, which is not on the public internet"),
+    ],
+    ["https://224.0.0.1/api", INSIDE("224.0.0.1", "a multicast address")],
+    ["https://255.255.255.255/api", INSIDE("255.255.255.255", "the broadcast address")],
+    // The URL parser reads these as 10.0.0.5 and 127.0.0.1, and so would the request.
+    ["https://0x0a.0.0.5/api", INSIDE("10.0.0.5", PRIVATE)],
+    ["http://10.0.0.5/api", INSIDE("10.0.0.5", PRIVATE)],
+  ])("%s is refused on the field with a message the merchant understands", async (url, message) => {
+    await storeOfflineSession(database.client, SHOP);
+    const response = await save({ ...VALID, analysisApiUrl: url });
+    expect(response.status).toBe(400);
+    expect((await response.json()).errors).toEqual({ analysisApiUrl: message });
+    expect((await database.client.shop.findUnique({ where: { shop: SHOP } }))?.analysisApiUrl ?? null).toBeNull();
+  });
+
+  it("outside production, the local analysis service on this machine can be saved (the local-development allowance)", async () => {
+    await storeOfflineSession(database.client, SHOP);
+    // The URL parser reads 2130706433 as 127.0.0.1. Production refuses it (next block).
+    for (const url of ["http://127.0.0.1:8080/api", "http://localhost:8080/api", "http://2130706433:8080/api"]) {
+      expect((await save({ ...VALID, analysisApiUrl: url })).status).toBe(200);
+    }
+  });
+});
+
+describe("P16: the analysis URL's DNS answer is checked when it is saved", () => {
+  const database = useDatabase("sqlite");
+  const dns: Record<string, string[]> = {
+    "loopback.vendor.test": ["127.0.0.1"],
+    "private.vendor.test": ["10.1.2.3"],
+    "private6.vendor.test": ["fd12::3"],
+    "metadata.vendor.test": ["169.254.169.254"],
+    "mapped.vendor.test": ["::ffff:192.168.0.1"],
+    "cgnat.vendor.test": ["100.100.1.1"],
+    "mixed.vendor.test": ["93.184.216.34", "172.16.0.9"],
+    "public.vendor.test": ["93.184.216.34", "2606:2800:220:1:248:1893:25c8:1946"],
+  };
+  const resolve: Resolve = async (hostname) =>
+    (dns[hostname] ?? []).map((address) => ({ address, family: isIP(address) }));
+  const guard = createEndpointGuard({ policy: PRODUCTION_ENDPOINTS, resolve });
+  const saveUrl = async (url: string) =>
+    saveSettings(database.client, appKeyring(), SHOP, parseSettings({ ...VALID, analysisApiUrl: url }), { guard });
+
+  it.each([
+    ["https://loopback.vendor.test/api", INSIDE("loopback.vendor.test", LOOPBACK)],
+    ["https://private.vendor.test/api", INSIDE("private.vendor.test", PRIVATE)],
+    ["https://private6.vendor.test/api", INSIDE("private6.vendor.test", PRIVATE)],
+    ["https://metadata.vendor.test/api", INSIDE("metadata.vendor.test", LINK_LOCAL)],
+    ["https://mapped.vendor.test/api", INSIDE("mapped.vendor.test", PRIVATE)],
+    [
+      "https://cgnat.vendor.test/api",
+      INSIDE("cgnat.vendor.test", "a carrier-grade NAT address, which is not on the public internet"),
+    ],
+    ["https://mixed.vendor.test/api", INSIDE("mixed.vendor.test", PRIVATE)],
+    // Production: no plain http and no loopback at all, the local-development allowance is off.
+    ["http://public.vendor.test/api", HTTPS_ONLY],
+    ["http://127.0.0.1:8080/api", INSIDE("127.0.0.1", LOOPBACK)],
+    ["https://localhost/api", INSIDE("localhost", LOOPBACK)],
+    ["https://[::1]/api", INSIDE("[::1]", LOOPBACK)],
+  ])("%s is refused on the field, and nothing is written", async (url, message) => {
+    const error = await saveUrl(url).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(FormError);
+    expect((error as FormError).fields).toEqual({ analysisApiUrl: message });
+    expect((await database.client.shop.findUnique({ where: { shop: SHOP } }))?.analysisApiUrl ?? null).toBeNull();
+    expect(await database.client.auditEvent.count()).toBe(0);
+  });
+
+  it("a public https endpoint is saved (and one whose name does not resolve yet is left to connect time)", async () => {
+    await saveUrl("https://public.vendor.test/api");
+    expect(await database.client.shop.findUniqueOrThrow({ where: { shop: SHOP } })).toMatchObject({
+      analysisApiUrl: "https://public.vendor.test/api",
+    });
+    await saveUrl("https://not-yet-in-dns.vendor.test/api");
+    expect(await database.client.shop.findUniqueOrThrow({ where: { shop: SHOP } })).toMatchObject({
+      analysisApiUrl: "https://not-yet-in-dns.vendor.test/api",
+    });
   });
 });
