@@ -184,7 +184,9 @@ describe.each(DATABASE_KINDS)("an anonymous shopper's proof on %s", (kind) => {
       surfaces.answers = JSON.stringify(answers.map((a) => a.body));
 
       // What the merchant sees: proof of consent (search, CSV, JSON), the rights inbox, a request, an export.
-      surfaces.search = JSON.stringify(await call(consentSearch, await adminRequest(`/app/consents?receipt=${me.receipt}`)));
+      surfaces.search = JSON.stringify(
+        await call(consentSearch, await adminRequest(`/app/consents?receipt=${me.receipt}`)),
+      );
       for (const format of ["csv", "json"]) {
         const file = await call(consentExport, await adminRequest(`/app/consents/export?format=${format}`));
         surfaces[format] = await file.text();
@@ -193,9 +195,13 @@ describe.each(DATABASE_KINDS)("an anonymous shopper's proof on %s", (kind) => {
       surfaces.inbox = JSON.stringify(await call(inbox, await adminRequest("/app/requests")));
       const id = access.body.requestId as string;
       surfaces.request = JSON.stringify(await call(requestDetail, await adminRequest(`/app/requests/${id}`), { id }));
-      const done = await call(answerRequest, await adminRequest(`/app/requests/${id}`, { json: { intent: "export" } }), {
-        id,
-      });
+      const done = await call(
+        answerRequest,
+        await adminRequest(`/app/requests/${id}`, { json: { intent: "export" } }),
+        {
+          id,
+        },
+      );
       const { exportId } = await done.json();
       const file = await call(downloadExport, await adminRequest(`/app/exports/${exportId}`), { id: exportId });
       surfaces.export = await file.text();
@@ -232,7 +238,11 @@ describe.each(DATABASE_KINDS)("an anonymous shopper's proof on %s", (kind) => {
           );
     const rows = await Promise.all(tables.map((t) => db.$queryRawUnsafe<unknown[]>(`SELECT * FROM "${t.name}"`)));
     return JSON.stringify(rows, (_key, value) =>
-      typeof value === "bigint" ? String(value) : value instanceof Uint8Array ? Buffer.from(value).toString("latin1") : value,
+      typeof value === "bigint"
+        ? String(value)
+        : value instanceof Uint8Array
+          ? Buffer.from(value).toString("latin1")
+          : value,
     );
   }
 });

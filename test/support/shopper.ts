@@ -82,8 +82,7 @@ export function storefront(shop = SHOP) {
         ),
       ),
     myData: async (proof: Proof) => answer(await myData(args(signed("/my-data", { method: "GET", proof })))),
-    eraseAll: async (proof: Proof) =>
-      answer(await eraseAll(args(signed("/my-data", { method: "DELETE", proof })))),
+    eraseAll: async (proof: Proof) => answer(await eraseAll(args(signed("/my-data", { method: "DELETE", proof })))),
     readScan: async (id: string, proof: Proof) =>
       answer(await readScan(args(signed(`/scans/${id}`, { method: "GET", proof }), { id }))),
     deleteScan: async (id: string, proof: Proof) =>
