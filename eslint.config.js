@@ -1,6 +1,11 @@
 import { defineConfig, globalIgnores } from "eslint/config";
 import tseslint from "typescript-eslint";
 
+const ROUTES_NO_DB = {
+  regex: "(^|/)(db\\.server|db/)",
+  message: "Routes never touch the database: call a domain function (it takes the db from its edge).",
+};
+
 export default defineConfig(
   globalIgnores([
     "build/",
@@ -19,6 +24,73 @@ export default defineConfig(
       "@typescript-eslint/no-unused-vars": [
         "error",
         { argsIgnorePattern: "^_", varsIgnorePattern: "^_", caughtErrorsIgnorePattern: "^_" },
+      ],
+    },
+  },
+  // Layers (docs/architecture.md): routes → channel edges (proxy, admin, webhooks) → domain →
+  // infrastructure (db, http, crypto, logging, env). Imports only go down, never up or sideways into routes.
+  {
+    files: ["app/**/*.{ts,tsx,mjs}"],
+    ignores: ["app/routes/**"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        { patterns: [{ regex: "(^|/)routes/", message: "Only Remix imports routes." }] },
+      ],
+    },
+  },
+  {
+    files: ["app/routes/**/*.{ts,tsx}"],
+    rules: { "no-restricted-imports": ["error", { patterns: [ROUTES_NO_DB] }] },
+  },
+  {
+    // A flat route file; a folder route (auth.login/) may keep its own helpers beside route.tsx.
+    files: ["app/routes/*.{ts,tsx}"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            ROUTES_NO_DB,
+            { regex: "^\\./[^/]+$", message: "Routes do not import other routes: share code through a module." },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ["app/{consent,scans,analysis,privacy,rights,recommendations,abuse,jobs}/**/*.{ts,tsx,mjs}"],
+    ignores: ["**/*.test.ts"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            { regex: "(^|/)routes/", message: "Only Remix imports routes." },
+            {
+              regex: "^\\.\\./(proxy|admin|webhooks)/",
+              message: "Domain code does not depend on a channel's edge; move the shared piece down.",
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ["app/{db,http,crypto}/**/*.{ts,tsx}", "app/{logger,env}.server.ts", "app/domain-error.ts"],
+    ignores: ["**/*.test.ts"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            {
+              regex:
+                "^\\.\\./(routes|proxy|admin|webhooks|consent|scans|analysis|privacy|rights|recommendations|abuse|jobs)/",
+              message: "Infrastructure does not depend on the domain or the edges above it.",
+            },
+          ],
+        },
       ],
     },
   },

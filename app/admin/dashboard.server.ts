@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { Database } from "../db/client.server";
+import { sqlDialect } from "../db/raw.server";
 import { PERIODS } from "./constants";
 import { OPEN_STATUSES } from "./inbox.server";
 
@@ -49,24 +50,10 @@ const empty = (day: string): DayFigures => ({
   noticeViews: 0,
 });
 
-/**
- * Raw SQL for grouping by day, the one thing Prisma's query builder cannot express portably.
- * SQLite stores DateTime as ISO text (so its first ten characters are the UTC day, and a day string
- * bounds a range); PostgreSQL stores timestamp(3) in UTC. Table and column names are constants.
- */
-function dialect(kind: Database["kind"]) {
-  const pg = kind === "postgresql";
-  return {
-    day: pg ? `to_char("createdAt", 'YYYY-MM-DD')` : `substr("createdAt", 1, 10)`,
-    p: (n: number) => (pg ? `$${n}` : "?"),
-    bound: (day: string) => (pg ? new Date(`${day}T00:00:00Z`) : day),
-  };
-}
-
 /** Figures for every day in [from, to) for one shop, in one grouped pass per table. */
 async function computeDays(database: Database, shop: string, from: string, to: string) {
   const { client } = database;
-  const d = dialect(database.kind);
+  const d = sqlDialect(database.kind);
   const args = [shop, d.bound(from), d.bound(to)] as const;
   const range = `"shop" = ${d.p(1)} AND "createdAt" >= ${d.p(2)} AND "createdAt" < ${d.p(3)}`;
   const [scans, refusals, consents, views] = await Promise.all([

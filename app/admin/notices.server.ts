@@ -2,7 +2,7 @@ import { z } from "zod";
 import { PURPOSES, REQUIRED_PURPOSE, SECTION_KEYS, type NoticeContent } from "../consent/default-notice";
 import { currentNotice, noticeTextHash, type CurrentNotice } from "../consent/notice.server";
 import type { Db } from "../db/client.server";
-import { isUniqueViolation } from "../jobs/queue.server";
+import { isUniqueViolation } from "../db/errors";
 import { fieldErrors, FormError } from "./form";
 
 /**

@@ -1,7 +1,6 @@
 import { remoteDeletionKeyContext, shopApiKeyContext } from "../crypto/contexts";
 import type { Keyring } from "../crypto/keyring";
-import type { DbOrTx } from "../db/client.server";
-import type { Db } from "../db/client.server";
+import type { Db, DbOrTx } from "../db/client.server";
 import { env } from "../env.server";
 import { describeError, logger } from "../logger.server";
 import { endpointGuard, endpointRefusal, type EndpointGuard } from "./endpoint-guard.server";

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import type { Db } from "../db/client.server";
-import { isUniqueViolation } from "../jobs/queue.server";
+import { isUniqueViolation } from "../db/errors";
 import { DEFAULT_LOCALE, DEFAULT_NOTICES, MINIMUM_AGE, type NoticeContent } from "./default-notice";
 
 /**

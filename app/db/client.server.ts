@@ -2,10 +2,12 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { PrismaBetterSQLite3 } from "@prisma/adapter-better-sqlite3";
 import { PrismaPg } from "@prisma/adapter-pg";
-import { PrismaClient } from "@prisma/client";
+import { PrismaClient, type Prisma } from "@prisma/client";
 import { databaseKind, sqliteFile, type DatabaseKind } from "./url";
 
 export type Db = PrismaClient;
+/** A client or an interactive-transaction client: a write that joins the caller's transaction. */
+export type DbOrTx = Db | Prisma.TransactionClient;
 
 export interface Database {
   kind: DatabaseKind;

@@ -50,3 +50,17 @@ export const executeRaw = (db: Db, text: string, ...values: unknown[]) =>
 
 /** `?, ?, ?` for an IN list of `count` values (at least one, so the SQL stays valid). */
 export const inList = (count: number): string => Array.from({ length: Math.max(1, count) }, () => "?").join(", ");
+
+/**
+ * The engine-specific pieces of raw SQL for grouping by day, the one thing Prisma's query builder
+ * cannot express portably. SQLite stores DateTime as ISO text (so its first ten characters are the
+ * UTC day, and a day string bounds a range); PostgreSQL stores timestamp(3) in UTC.
+ */
+export function sqlDialect(kind: Database["kind"]) {
+  const pg = kind === "postgresql";
+  return {
+    day: pg ? `to_char("createdAt", 'YYYY-MM-DD')` : `substr("createdAt", 1, 10)`,
+    p: (n: number) => (pg ? `$${n}` : "?"),
+    bound: (day: string) => (pg ? new Date(`${day}T00:00:00Z`) : day),
+  };
+}

@@ -1,4 +1,4 @@
-import { CATALOGUE_SYNC_JOB, catalogueSyncHandler } from "../admin/catalogue-sync-job.server";
+import { CATALOGUE_SYNC_JOB, catalogueSyncHandler } from "../recommendations/catalogue-sync-job.server";
 import type { Keyring } from "../crypto/keyring";
 import { drainRemoteDeletions } from "../analysis/remote-deletion.server";
 import { complianceHandlers } from "../privacy/compliance.server";

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
-import type { Job, Prisma } from "@prisma/client";
-import type { Database, Db } from "../db/client.server";
+import type { Job } from "@prisma/client";
+import type { Database, Db, DbOrTx } from "../db/client.server";
+import { isUniqueViolation } from "../db/errors";
 import { describeError } from "../logger.server";
 
 /**
@@ -10,9 +11,6 @@ import { describeError } from "../logger.server";
  */
 export type JobStatus = "queued" | "running" | "done" | "failed";
 
-/** A Prisma client or an interactive-transaction client: enqueueing joins the caller's transaction. */
-export type DbOrTx = Db | Prisma.TransactionClient;
-
 export interface EnqueueInput {
   type: string;
   payload: unknown;
@@ -21,14 +19,6 @@ export interface EnqueueInput {
   shop?: string;
   runAt?: Date;
   maxAttempts?: number;
-}
-
-/** A unique-constraint failure, from a model query (P2002) or a raw one (P2010, as the driver adapter reports it). */
-export function isUniqueViolation(error: unknown): boolean {
-  if (typeof error !== "object" || error === null) return false;
-  const { code, meta } = error as { code?: unknown; meta?: { driverAdapterError?: { cause?: { kind?: unknown } } } };
-  if (code === "P2002") return true;
-  return code === "P2010" && meta?.driverAdapterError?.cause?.kind === "UniqueConstraintViolation";
 }
 
 /**

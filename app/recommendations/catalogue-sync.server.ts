@@ -2,7 +2,7 @@ import { z } from "zod";
 import type { Db } from "../db/client.server";
 import { DomainError } from "../domain-error";
 import { logger } from "../logger.server";
-import { saveProduct, type CatalogueEntry } from "../recommendations/recommend.server";
+import { saveProduct, type CatalogueEntry } from "./recommend.server";
 
 /**
  * The catalogue cache behind recommendations (issue 6): products with their tags, collections and

@@ -15,7 +15,7 @@ import {
   TextField,
 } from "@shopify/polaris";
 import { useEffect, useState } from "react";
-import { catalogueSyncState, requestCatalogueSync } from "../admin/catalogue-sync-job.server";
+import { catalogueSyncState, requestCatalogueSync } from "../recommendations/catalogue-sync-job.server";
 import { adminAction, adminContext, readActionBody } from "../admin/edge.server";
 import { TONE_GROUPS } from "../admin/constants";
 import { parseRules, recommendationsPage, saveRules } from "../admin/recommendations.server";

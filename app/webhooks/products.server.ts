@@ -2,8 +2,8 @@ import { z } from "zod";
 import { database } from "../db.server";
 import { DomainError } from "../domain-error";
 import { describeError, logger } from "../logger.server";
-import { webhookEdge } from "../webhooks/receive.server";
-import { fromAdminClient, productGid, refreshProduct, removeProduct } from "./catalogue-sync.server";
+import { webhookEdge } from "./receive.server";
+import { fromAdminClient, productGid, refreshProduct, removeProduct } from "../recommendations/catalogue-sync.server";
 
 /**
  * products/update and products/delete keep the recommendation cache current between full syncs

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { CATALOGUE_SYNC_JOB, NO_OFFLINE_SESSION } from "../../app/admin/catalogue-sync-job.server";
-import { syncCatalogue, waitForPoints, type GraphqlAnswer } from "../../app/admin/catalogue-sync.server";
+import { CATALOGUE_SYNC_JOB, NO_OFFLINE_SESSION } from "../../app/recommendations/catalogue-sync-job.server";
+import { syncCatalogue, waitForPoints, type GraphqlAnswer } from "../../app/recommendations/catalogue-sync.server";
 import { recommendationsFor } from "../../app/recommendations/recommend.server";
 import { action, loader } from "../../app/routes/app.recommendations";
 import { action as productDelete } from "../../app/routes/webhooks.products.delete";

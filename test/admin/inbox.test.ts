@@ -186,10 +186,10 @@ describe.each(DATABASE_KINDS)("admin rights inbox on %s", (kind) => {
       )
     ).json();
     // A loader's refusal is thrown; Remix sends a resource route's thrown Response as it is.
-    const stolen = await callForResponse(exportLoader, await adminRequest(`/app/exports/${made.exportId}`), {
+    const stolen = (await callForResponse(exportLoader, await adminRequest(`/app/exports/${made.exportId}`), {
       id: made.exportId,
-    });
-    expect((stolen as Response).status).toBe(404);
+    })) as Response;
+    expect(stolen.status).toBe(404);
     expect(await stolen.text()).not.toContain("9900");
   });
 });
