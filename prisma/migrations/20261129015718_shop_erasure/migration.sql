@@ -1,0 +1,6 @@
+-- CreateTable
+CREATE TABLE "ShopErasure" (
+    "shop" TEXT NOT NULL PRIMARY KEY,
+    "erasedAt" DATETIME NOT NULL
+);
+
