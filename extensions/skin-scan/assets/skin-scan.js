@@ -122,6 +122,14 @@ if (!customElements.get("skin-scan")) {
       if (act) this.run(() => this[`act_${act.replace("-", "_")}`](button));
     }
 
+    /** Retry-After (seconds) as a shopper reads it: whole minutes, or whole hours from an hour on, rounded up. */
+    wait(retryAfter) {
+      const minutes = Math.max(1, Math.ceil((Number(retryAfter) || 60) / 60));
+      if (minutes < 60) return this.t(minutes === 1 ? "wait_minute" : "wait_minutes", { n: minutes });
+      const hours = Math.ceil(minutes / 60);
+      return this.t(hours === 1 ? "wait_hour" : "wait_hours", { n: hours });
+    }
+
     /** Runs one user action: busy while it lasts, any failure shown in words, never swallowed. */
     async run(work) {
       if (this.busy) return;
@@ -134,7 +142,7 @@ if (!customElements.get("skin-scan")) {
         const message =
           error instanceof ApiError
             ? error.status === 429
-              ? this.t("rate_limited", { s: error.retryAfter || 60 })
+              ? this.t("rate_limited", { wait: this.wait(error.retryAfter) })
               : this.t(error.code) === error.code
                 ? this.t("error")
                 : this.t(error.code, { s: error.retryAfter || 30 })
