@@ -249,7 +249,8 @@ describe.each(DATABASE_KINDS)("P15: rate limits through the app proxy on %s", (k
   });
   it("P15: rotating what the client writes into X-Forwarded-For does not bypass the network limit", async () => {
     await setLimits(SHOP, { scansPerNetworkPerHour: 1 }); // 2 consents per network per hour
-    const spoofed = (i: number) => forwarded(NETWORK_A, `192.0.2.${i}, 2001:db8:${i}::1`);
+    // A different /24 and /48 on the left each time, as a script rotating the header would write.
+    const spoofed = (i: number) => forwarded(NETWORK_A, `198.18.${i}.1, 2001:db8:${i}::1`);
     for (let i = 0; i < 2; i++) expect((await consent(`rotate${i}`, spoofed(i))).status).toBe(201);
     await expectLimited(await consent("rotate2", spoofed(2)), "Too many consents have come from your network", 3600);
     expect((await consent("rotate3", NETWORK_B)).status).toBe(201);

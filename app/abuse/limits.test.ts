@@ -25,6 +25,12 @@ describe("rate limit rules", () => {
     ["subject", "scan", 1, "You have reached the limit of scans for now; please try again in 1 second."],
     ["network", "consent", 1800, "Too many consents have come from your network; please try again in 30 minutes."],
     ["network", "request", 95, "Too many requests have come from your network; please try again in 2 minutes."],
+    [
+      "network",
+      "proof",
+      3600,
+      "Too many requests about shopper data have come from your network; please try again in 60 minutes.",
+    ],
   ] as const)("P15: a %s limit on %ss says which limit and when to retry", (scope, action, seconds, message) => {
     expect(rateLimitMessage(scope, action, seconds)).toBe(message);
   });
