@@ -2,13 +2,23 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { deflateSync } from "node:zlib";
 import sharp from "sharp";
+import { randomBytes } from "node:crypto";
+import { readdirSync, readFileSync } from "node:fs";
 import { beforeAll, describe, expect, it } from "vitest";
+import { interlacedPngBomb, progressiveJpegBomb } from "../../test/support/decode-bombs.mjs";
+import { DomainError } from "../domain-error";
 import {
+  DECODE_CONCURRENCY,
+  DECODE_QUEUE_LIMIT,
+  DecodeBusyError,
+  ImageInputError,
+  ImageTooComplexError,
   ImageTooLargeError,
   ImageTooManyPixelsError,
   ImageUnreadableError,
   MAX_IMAGE_BYTES,
   UnsupportedImageTypeError,
+  decodeLoad,
   inspectImage,
   normaliseForUpload,
   normaliseImage,
@@ -393,5 +403,99 @@ describe("normaliseForUpload (what a remote analysis API is sent)", () => {
     await expect(normaliseForUpload(Buffer.from("not an image"))).rejects.toBeInstanceOf(UnsupportedImageTypeError);
     await expect(normaliseForUpload(realBombPng)).rejects.toBeInstanceOf(ImageTooManyPixelsError);
     await expect(normaliseForUpload(taggedJpeg.subarray(0, 2000))).rejects.toBeInstanceOf(ImageUnreadableError);
+  });
+});
+
+describe("decode bombs (issue 10): refused before decoding, every decode bounded in time and number", () => {
+  const demo = join(dirname(require.resolve("@vladmandic/face-api/package.json")), "demo");
+  const until = async (condition: () => boolean) => {
+    while (!condition()) await new Promise((resolve) => setTimeout(resolve, 5));
+  };
+  /** A scan bomb's cost lifted past every header limit, so only the decoder's own limits apply. */
+  const noHeaderLimits = { maxJpegScans: Infinity, maxJpegScanBlocks: Infinity, maxWholeImageBytes: Infinity };
+
+  it.each([
+    [new ImageTooLargeError(MAX_IMAGE_BYTES), 413, "image_too_large"],
+    [new UnsupportedImageTypeError(), 415, "unsupported_image_type"],
+    [new ImageTooManyPixelsError(40_000_000), 422, "image_too_many_pixels"],
+    [new ImageUnreadableError(), 422, "image_unreadable"],
+    [new ImageTooComplexError("jpeg_scans"), 422, "image_too_complex"],
+  ] as const)("%s is a DomainError with its stable status and code", (error, status, code) => {
+    expect(error).toBeInstanceOf(ImageInputError);
+    expect(error).toBeInstanceOf(DomainError);
+    expect([error.status, error.code]).toEqual([status, code]);
+  });
+
+  it("the issue's two bombs get image_too_complex (422) from their headers, and so does each with garbage after its header; normal photos, baseline and progressive, still pass", async () => {
+    const scanBomb = progressiveJpegBomb({ width: 3000, height: 3000 }); // ~127 KB, ~9 s of CPU to decode
+    const pngBomb = await interlacedPngBomb({ width: 6320, height: 6320 }); // ~233 KB, ~350 MB to decode
+    // Header, then noise: a decoder would call these unreadable; the verdict comes before any decoder.
+    const firstScan = scanBomb.indexOf(Buffer.from([0xff, 0xda]));
+    const scanHeads = Buffer.concat(
+      Array.from({ length: 70 }, () => scanBomb.subarray(firstScan, firstScan + 10)), // 70 SOS headers, no data
+    );
+    const garbageJpeg = Buffer.concat([scanBomb.subarray(0, firstScan), scanHeads, randomBytes(100_000)]);
+    const garbagePng = Buffer.concat([pngBomb.subarray(0, 33), randomBytes(100_000)]);
+    for (const bomb of [scanBomb, pngBomb, garbageJpeg, garbagePng]) {
+      for (const attempt of [inspectImage, normaliseImage, normaliseForUpload]) {
+        const error = await expectRejects(attempt(bomb), ImageTooComplexError, "image_too_complex");
+        expect(error.status).toBe(422);
+        expect(error.message).toMatch(/take a new photo/);
+      }
+    }
+
+    const files = readdirSync(demo).filter((f) => f.endsWith(".jpg"));
+    expect(files.length).toBeGreaterThanOrEqual(6);
+    for (const file of files) {
+      const original = readFileSync(join(demo, file));
+      const progressive = await sharp(original).jpeg({ progressive: true }).toBuffer();
+      expect((await sharp(progressive).metadata()).isProgressive).toBe(true);
+      for (const photo of [original, progressive]) {
+        const out = await normaliseImage(photo);
+        expect([out.width, out.raw.length]).toEqual([1024, out.width * out.height * 3]);
+      }
+    }
+  });
+
+  it("every decode has a time limit: a scan bomb let past the header checks is cut off and answered image_too_complex", async () => {
+    // ~2 s of libjpeg work. libvips checks the limit only once libjpeg hands back (every scan is read in
+    // one call), so the decode ends then, refused, instead of going on to a result.
+    const bomb = progressiveJpegBomb({ width: 1500, height: 1500 });
+    const error = await expectRejects(
+      normaliseImage(bomb, { ...noHeaderLimits, timeoutSeconds: 1 }),
+      ImageTooComplexError,
+      "image_too_complex",
+    );
+    expect(error.detail).toBe("timeout");
+  });
+
+  it("at most DECODE_CONCURRENCY decodes run at once; past DECODE_QUEUE_LIMIT waiting, a scan is refused at once with 503 and Retry-After", async () => {
+    // Two slow decodes (scan bombs with the header limits lifted) hold both slots for seconds ...
+    const slow = [0, 1].map(() =>
+      normaliseImage(progressiveJpegBomb({ width: 1500, height: 1500 }), noHeaderLimits).then(
+        () => null,
+        (error: unknown) => error,
+      ),
+    );
+    await until(() => decodeLoad().active === DECODE_CONCURRENCY);
+    // ... so small photos queue behind them, up to the limit ...
+    const small = await sharp({ create: { width: 64, height: 48, channels: 3, background: "#c08070" } })
+      .jpeg()
+      .toBuffer();
+    const queued = Array.from({ length: DECODE_QUEUE_LIMIT }, () => normaliseImage(small));
+    await until(() => decodeLoad().waiting === DECODE_QUEUE_LIMIT);
+    expect(decodeLoad().active).toBe(DECODE_CONCURRENCY);
+    // ... and one more is turned away without waiting.
+    const busy = await normaliseImage(small).then(
+      () => null,
+      (error: unknown) => error,
+    );
+    expect(busy).toBeInstanceOf(DecodeBusyError);
+    expect(busy).toBeInstanceOf(DomainError);
+    expect(busy).toMatchObject({ status: 503, code: "analysis_unavailable", headers: { "retry-after": "3" } });
+    // Everything queued still runs, in turn, and the slots are free afterwards.
+    expect((await Promise.all(queued)).every((out) => out.width === 64)).toBe(true);
+    await Promise.all(slow);
+    expect(decodeLoad()).toEqual({ active: 0, waiting: 0 });
   });
 });

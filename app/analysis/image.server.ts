@@ -1,6 +1,6 @@
 import sharp, { type OutputInfo } from "sharp";
 import { DomainError } from "../domain-error";
-import { decodeRefusal, readImageHeader } from "./image-header";
+import { decodeRefusal, readImageHeader, type HeaderLimits } from "./image-header";
 import { decodeSlots } from "./decode-slots";
 
 /**
@@ -64,11 +64,14 @@ export function decodeLoad(): { active: number; waiting: number } {
 
 export type ImageType = "jpeg" | "png" | "webp";
 
-export interface ImageLimits {
+/** Defaults are the constants here and in image-header.ts; tests lower or lift them. */
+export interface ImageLimits extends Partial<Omit<HeaderLimits, "maxPixels">> {
   /** Largest accepted input in bytes (default 5 MB). */
   maxBytes?: number;
   /** Largest accepted width × height before decoding (default 40 MP). */
   maxPixels?: number;
+  /** Time limit of the decode, in whole seconds (default DECODE_TIMEOUT_SECONDS). */
+  timeoutSeconds?: number;
 }
 
 export interface ImageInfo {
@@ -183,9 +186,10 @@ export async function inspectImage(bytes: Uint8Array, limits: ImageLimits = {}):
 
   // Our own header walk first: microseconds, and it refuses what libvips would spend seconds or
   // hundreds of MB on, before libvips sees a byte (image-header.ts).
-  const header = readImageHeader(bytes, type);
+  const headerLimits = { ...limits, maxPixels };
+  const header = readImageHeader(bytes, type, headerLimits);
   if (!header) throw new ImageUnreadableError();
-  const refusal = decodeRefusal(header, { maxPixels });
+  const refusal = decodeRefusal(header, headerLimits);
   if (refusal?.reason === "too_many_pixels") throw new ImageTooManyPixelsError(maxPixels);
   if (refusal) throw new ImageTooComplexError(refusal.detail);
 
@@ -235,7 +239,7 @@ export async function normaliseForUpload(
         .toColourspace("srgb")
         // sharp writes no metadata (EXIF, GPS, ICC, XMP, comments) unless asked to keep it.
         .jpeg({ quality: JPEG_QUALITY, chromaSubsampling: "4:4:4", optimiseCoding: false })
-        .timeout({ seconds: DECODE_TIMEOUT_SECONDS })
+        .timeout({ seconds: limits.timeoutSeconds ?? DECODE_TIMEOUT_SECONDS })
         .toBuffer({ resolveWithObject: true });
     } catch (error) {
       throw decodeFailure(error);
@@ -271,7 +275,7 @@ export async function normaliseImage(bytes: Uint8Array, limits: ImageLimits = {}
         .toColourspace("srgb")
         .removeAlpha()
         .raw({ depth: "uchar" })
-        .timeout({ seconds: DECODE_TIMEOUT_SECONDS })
+        .timeout({ seconds: limits.timeoutSeconds ?? DECODE_TIMEOUT_SECONDS })
         .toBuffer({ resolveWithObject: true });
       if (decoded.info.channels !== 3) throw new Error(`expected 3 channels, got ${decoded.info.channels}`);
     } catch (error) {
@@ -283,7 +287,7 @@ export async function normaliseImage(bytes: Uint8Array, limits: ImageLimits = {}
     // (measured, bench/proxy-path.mjs) for a few percent of bytes on the way to the analysis API.
     const jpeg = await sharp(decoded.data, { raw: { width, height, channels: 3 } })
       .jpeg({ quality: JPEG_QUALITY, chromaSubsampling: "4:4:4", optimiseCoding: false })
-      .timeout({ seconds: DECODE_TIMEOUT_SECONDS })
+      .timeout({ seconds: limits.timeoutSeconds ?? DECODE_TIMEOUT_SECONDS })
       .toBuffer();
     return { raw: decoded.data, width, height, jpeg };
   });

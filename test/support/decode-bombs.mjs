@@ -45,6 +45,8 @@ function segment(marker, payload) {
  * ~110 KB at 3000 × 3000. The decoder walks every block of the picture once per scan.
  *
  * `scans` keeps only the first N scans of that script (still a valid file, coarser picture).
+ * @param {{ width: number; height: number; components?: number; scans?: number }} options
+ * @returns {Buffer}
  */
 export function progressiveJpegBomb({ width, height, components = 3, scans = Infinity }) {
   const blocksWide = Math.ceil(width / 8);
@@ -125,6 +127,11 @@ function crc32(buf) {
   for (const byte of buf) c = CRC_TABLE[(c ^ byte) & 0xff] ^ (c >>> 8);
   return (c ^ 0xffffffff) >>> 0;
 }
+/**
+ * @param {string} type
+ * @param {Buffer} data
+ * @returns {Buffer}
+ */
 export function pngChunk(type, data) {
   const head = Buffer.alloc(4);
   head.writeUInt32BE(data.length);
@@ -136,7 +143,11 @@ export function pngChunk(type, data) {
 
 export const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
-/** The 13-byte IHDR payload. Colour type 2 = RGB, 6 = RGBA; interlace 1 = Adam7. */
+/**
+ * The 13-byte IHDR payload. Colour type 2 = RGB, 6 = RGBA; interlace 1 = Adam7.
+ * @param {PngOptions} options
+ * @returns {Buffer}
+ */
 export function pngHeader({ width, height, bitDepth = 8, colourType = 2, interlace = 0 }) {
   const ihdr = Buffer.alloc(13);
   ihdr.writeUInt32BE(width, 0);
@@ -144,6 +155,8 @@ export function pngHeader({ width, height, bitDepth = 8, colourType = 2, interla
   ihdr.set([bitDepth, colourType, 0, 0, interlace], 8);
   return ihdr;
 }
+
+/** @typedef {{ width: number; height: number; bitDepth?: number; colourType?: number; interlace?: number }} PngOptions */
 
 const CHANNELS = { 0: 1, 2: 3, 4: 2, 6: 4 };
 
@@ -174,6 +187,8 @@ function scanlineBytes({ width, height, bitDepth, colourType, interlace }) {
  * A valid, flat black PNG (every scanline filter 0, every sample 0): by default RGB, 16 bits per
  * sample, Adam7-interlaced. A 40 MP one is ~240 MB of pixels in a ~250 KB file. Async because the
  * zeros are streamed through zlib in 1 MB pieces rather than held in memory.
+ * @param {PngOptions} options
+ * @returns {Promise<Buffer>}
  */
 export async function interlacedPngBomb({ width, height, bitDepth = 16, colourType = 2, interlace = 1 }) {
   const header = { width, height, bitDepth, colourType, interlace };
