@@ -37,6 +37,14 @@ export function newJob(input: EnqueueInput) {
   };
 }
 
+/**
+ * Every column of a new queued job, for a raw multi-row INSERT that joins the caller's transaction
+ * (app/db/raw.server.ts fills no defaults): the webhook intake writes a batch of these at once.
+ */
+export function queuedJobRow(input: EnqueueInput, now: Date) {
+  return { ...newJob(input), status: "queued" as JobStatus, attempts: 0, createdAt: now, updatedAt: now };
+}
+
 export async function enqueue(db: DbOrTx, input: EnqueueInput): Promise<{ id: string; created: boolean }> {
   if (input.dedupeKey) {
     const existing = await db.job.findUnique({ where: { dedupeKey: input.dedupeKey }, select: { id: true } });

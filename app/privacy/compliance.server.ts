@@ -2,9 +2,10 @@ import { randomUUID } from "node:crypto";
 import { z } from "zod";
 import type { Keyring } from "../crypto/keyring";
 import type { Database } from "../db/client.server";
-import { insertRow } from "../db/raw.server";
-import { isUniqueViolation } from "../db/errors";
-import { newJob } from "../jobs/queue.server";
+import { isRowError } from "../db/errors";
+import { groupCommit, type GroupCommit } from "../db/group-commit";
+import { insertRows, sqlDialect } from "../db/raw.server";
+import { queuedJobRow } from "../jobs/queue.server";
 import { PermanentJobError, type JobHandler } from "../jobs/worker.server";
 import { logger } from "../logger.server";
 import { eraseCustomer, eraseShop } from "./erasure.server";
@@ -84,81 +85,74 @@ function parse<T extends z.ZodTypeAny>(schema: T, payload: unknown, shop: string
 /** Digest that lets later requests find a customer's ledger rows without storing the id in clear. */
 export type SubjectDigest = (shop: string, customerId: string) => string;
 
-/** Records a verified delivery and its work. Throws WebhookPayloadError (→ 400) before writing anything. */
-export async function acceptDelivery(
-  database: Database,
-  digest: SubjectDigest,
-  delivery: Delivery,
-): Promise<Acceptance> {
-  const db = database.client;
+/** A checked delivery, with the rows that will record it: everything but the write itself. */
+interface Intake {
+  webhookId: string;
+  shop: string;
+  topic: WebhookTopic;
+  receivedAt: Date;
+  /** The ledger row, the job and the audit event; null for app/uninstalled, which queues no job. */
+  work: {
+    privacyRequest: Record<string, unknown>;
+    job: Record<string, unknown>;
+    audit: Record<string, unknown>;
+  } | null;
+}
+
+/** Validates a delivery and builds its rows. Throws WebhookPayloadError (→ 400) for a bad payload. */
+function prepare(digest: SubjectDigest, delivery: Delivery): Intake {
   const { webhookId, topic, shop } = delivery;
   const now = new Date();
-  const due = new Date(now.getTime() + COMPLIANCE_DUE_DAYS * DAY);
-
-  // Validate first: a malformed payload gets 400 and leaves no trace.
-  let work: { type: string; payload: Record<string, string>; request?: { type: string; digest?: string } } | null;
+  let request: { ledger: string; job: string; payload: Record<string, string>; digest: string | null };
   switch (topic) {
     case "CUSTOMERS_DATA_REQUEST":
     case "CUSTOMERS_REDACT": {
       const kind = CUSTOMER_TOPICS[topic];
       const customerId = parse(kind.schema, delivery.payload, shop).customer.id;
-      work = {
-        type: kind.job,
-        payload: { shop, customerId },
-        request: { type: kind.ledger, digest: digest(shop, customerId) },
-      };
+      const subject = digest(shop, customerId);
+      request = { ledger: kind.ledger, job: kind.job, payload: { shop, customerId }, digest: subject };
       break;
     }
     case "SHOP_REDACT":
       parse(shopRedactPayload, delivery.payload, shop);
-      work = { type: JOB_TYPES.shopRedact, payload: { shop }, request: { type: "shopify_shop_redact" } };
+      request = { ledger: "shopify_shop_redact", job: JOB_TYPES.shopRedact, payload: { shop }, digest: null };
       break;
     case "APP_UNINSTALLED":
       parse(appUninstalledPayload, delivery.payload, shop);
-      work = null;
-      break;
+      return { webhookId, shop, topic, receivedAt: now, work: null };
   }
-
-  try {
-    // One batch transaction (one round trip), ids chosen here: the acknowledgement stays fast.
-    if (!work) {
-      // Uninstall: sessions go now; the shop's data goes when shop/redact comes or the clock runs out.
-      const deletionDue = new Date(now.getTime() + UNINSTALL_DELETION_DAYS * DAY);
-      await db.$transaction([
-        db.webhookDelivery.create({ data: { webhookId, shop, topic } }),
-        db.session.deleteMany({ where: { shop } }),
-        db.shop.upsert({
-          where: { shop },
-          create: { shop, uninstalledAt: now, dataDeletionDueAt: deletionDue },
-          update: { uninstalledAt: now, dataDeletionDueAt: deletionDue },
-        }),
-        db.auditEvent.create({ data: { shop, actor: "shopify", action: "app.uninstalled" } }),
-      ]);
-      return { outcome: "accepted", jobId: null };
-    }
-    const requestId = randomUUID();
-    const job = newJob({
-      type: work.type,
-      payload: { ...work.payload, privacyRequestId: requestId, subjectDigest: work.request?.digest ?? "" },
+  // Ids chosen here, so the rows can name each other inside one multi-row INSERT per table.
+  const requestId = randomUUID();
+  const job = queuedJobRow(
+    {
+      type: request.job,
+      payload: { ...request.payload, privacyRequestId: requestId, subjectDigest: request.digest ?? "" },
       dedupeKey: `webhook:${webhookId}`,
       shop,
-    });
-    await db.$transaction([
-      insertRow(database, "WebhookDelivery", { webhookId, shop, topic, jobId: job.id, receivedAt: now }),
-      insertRow(database, "PrivacyRequest", {
+      runAt: now,
+    },
+    now,
+  );
+  return {
+    webhookId,
+    shop,
+    topic,
+    receivedAt: now,
+    work: {
+      job,
+      privacyRequest: {
         id: requestId,
         shop,
         source: "shopify",
-        type: work.request?.type ?? work.type,
+        type: request.ledger,
         status: "received",
-        subjectDigest: work.request?.digest ?? null,
+        subjectDigest: request.digest,
         externalRef: webhookId,
-        dueAt: due,
+        dueAt: new Date(now.getTime() + COMPLIANCE_DUE_DAYS * DAY),
         createdAt: now,
         updatedAt: now,
-      }),
-      insertRow(database, "Job", { ...job, status: "queued", attempts: 0, createdAt: now, updatedAt: now }),
-      insertRow(database, "AuditEvent", {
+      },
+      audit: {
         id: randomUUID(),
         shop,
         actor: "shopify",
@@ -166,14 +160,110 @@ export async function acceptDelivery(
         targetType: "PrivacyRequest",
         targetId: requestId,
         createdAt: now,
-      }),
-    ]);
-    return { outcome: "accepted", jobId: job.id };
-  } catch (error) {
-    // Shopify retries a delivery it thinks failed; the same webhook id is done (or in hand) already.
-    if (isUniqueViolation(error)) return { outcome: "duplicate" };
-    throw error;
+      },
+    },
+  };
+}
+
+/**
+ * Writes a batch of deliveries in one transaction (docs/decisions/0008-webhook-group-commit.md).
+ * The delivery row decides: a webhook id already recorded (by an earlier batch, another instance,
+ * or earlier in this batch) inserts nothing, and only the deliveries whose row went in get their
+ * ledger row, job and audit event. Returns each delivery's outcome, in order.
+ */
+async function writeIntakes(database: Database, batch: readonly Intake[]): Promise<Acceptance[]> {
+  const first = new Map<string, Intake>();
+  for (const intake of batch) if (!first.has(intake.webhookId)) first.set(intake.webhookId, intake);
+  const leaders = [...first.values()];
+  const { p } = sqlDialect(database.kind);
+  let n = 0;
+  const tuples = leaders.map(() => `(${[1, 2, 3, 4, 5].map(() => p(++n)).join(", ")})`);
+  const values = leaders.flatMap((i) => [i.webhookId, i.shop, i.topic, i.work?.job.id ?? null, i.receivedAt]);
+
+  const recorded = await database.client.$transaction(async (tx) => {
+    const inserted = await tx.$queryRawUnsafe<{ webhookId: string }[]>(
+      `INSERT INTO "WebhookDelivery" ("webhookId", "shop", "topic", "jobId", "receivedAt") VALUES ${tuples.join(", ")}
+       ON CONFLICT ("webhookId") DO NOTHING RETURNING "webhookId"`,
+      ...values,
+    );
+    const ids = new Set(inserted.map((row) => row.webhookId));
+    const fresh = leaders.filter((i) => ids.has(i.webhookId));
+    const work = fresh.flatMap((i) => (i.work ? [i.work] : []));
+    if (work.length > 0) {
+      const target = { kind: database.kind, client: tx };
+      await insertRows(
+        target,
+        "PrivacyRequest",
+        work.map((w) => w.privacyRequest),
+      );
+      await insertRows(
+        target,
+        "Job",
+        work.map((w) => w.job),
+      );
+      await insertRows(
+        target,
+        "AuditEvent",
+        work.map((w) => w.audit),
+      );
+    }
+    // Uninstall (rare): sessions go now; the shop's data goes when shop/redact comes or the clock runs out.
+    for (const { shop, receivedAt } of fresh.filter((i) => !i.work)) {
+      const deletionDue = new Date(receivedAt.getTime() + UNINSTALL_DELETION_DAYS * DAY);
+      await tx.session.deleteMany({ where: { shop } });
+      await tx.shop.upsert({
+        where: { shop },
+        create: { shop, uninstalledAt: receivedAt, dataDeletionDueAt: deletionDue },
+        update: { uninstalledAt: receivedAt, dataDeletionDueAt: deletionDue },
+      });
+      await tx.auditEvent.create({ data: { shop, actor: "shopify", action: "app.uninstalled" } });
+    }
+    return ids;
+  });
+  return batch.map((i) =>
+    first.get(i.webhookId) === i && recorded.has(i.webhookId)
+      ? { outcome: "accepted", jobId: i.work ? String(i.work.job.id) : null }
+      : { outcome: "duplicate" },
+  );
+}
+
+/**
+ * How long the first delivery of a batch waits for others before the batch is written. Short next to
+ * Shopify's 5 s and the 50 ms target; long enough that a burst shares transactions (see ADR 0008).
+ */
+export const INTAKE_WINDOW_MS = 2;
+/** At most this many deliveries per transaction (5 bound values each in the delivery INSERT). */
+export const INTAKE_MAX_BATCH = 200;
+
+const intakes = new WeakMap<Database, GroupCommit<Intake, Acceptance>>();
+function intakeFor(database: Database): GroupCommit<Intake, Acceptance> {
+  let intake = intakes.get(database);
+  if (!intake) {
+    intake = groupCommit({
+      commit: (batch) => writeIntakes(database, batch),
+      windowMs: INTAKE_WINDOW_MS,
+      maxBatch: INTAKE_MAX_BATCH,
+      isRowError,
+    });
+    intakes.set(database, intake);
   }
+  return intake;
+}
+
+/**
+ * Records a verified delivery and its work, and resolves once that is committed: the caller answers
+ * Shopify only then, so an acknowledged delivery is never lost. Concurrent deliveries share one
+ * transaction (group commit); a retried webhook id is a "duplicate" and records nothing new.
+ * Throws WebhookPayloadError (→ 400) before writing anything.
+ */
+export async function acceptDelivery(
+  database: Database,
+  digest: SubjectDigest,
+  delivery: Delivery,
+): Promise<Acceptance> {
+  // Validate first (synchronously): a malformed payload gets 400 and never joins a batch.
+  const intake = prepare(digest, delivery);
+  return intakeFor(database)(intake);
 }
 
 const customerJob = z.object({
