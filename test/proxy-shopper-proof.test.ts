@@ -230,20 +230,21 @@ describe.each(DATABASE_KINDS)("an anonymous shopper's proof on %s", (kind) => {
   /** Every row of every table, as text. */
   async function everyRow(): Promise<string> {
     const db = database.client;
-    const tables =
-      kind === "sqlite"
-        ? await db.$queryRawUnsafe<{ name: string }[]>(`SELECT name FROM sqlite_master WHERE type = 'table'`)
-        : await db.$queryRawUnsafe<{ name: string }[]>(
-            `SELECT table_name AS name FROM information_schema.tables WHERE table_schema = current_schema()`,
-          );
-    const rows = await Promise.all(tables.map((t) => db.$queryRawUnsafe<unknown[]>(`SELECT * FROM "${t.name}"`)));
-    return JSON.stringify(rows, (_key, value) =>
-      typeof value === "bigint"
-        ? String(value)
-        : value instanceof Uint8Array
-          ? Buffer.from(value).toString("latin1")
-          : value,
+    if (kind === "sqlite") {
+      const tables = await db.$queryRawUnsafe<{ name: string }[]>(
+        `SELECT name FROM sqlite_master WHERE type = 'table'`,
+      );
+      const rows = await Promise.all(tables.map((t) => db.$queryRawUnsafe<unknown[]>(`SELECT * FROM "${t.name}"`)));
+      return JSON.stringify(rows, (_key, value) => (typeof value === "bigint" ? String(value) : value));
+    }
+    const tables = await db.$queryRawUnsafe<{ name: string }[]>(
+      `SELECT table_name::text AS name FROM information_schema.tables WHERE table_schema = current_schema()`,
     );
+    // PostgreSQL spells any row as text, whatever its column types.
+    const rows = await Promise.all(
+      tables.map((t) => db.$queryRawUnsafe<{ row: string }[]>(`SELECT t::text AS row FROM "${t.name}" t`)),
+    );
+    return JSON.stringify(rows);
   }
 });
 
