@@ -9,7 +9,11 @@ export const action = ({ request, params }: ActionFunctionArgs) =>
   handleProxy(request, async ({ shop, customerId, network, db }) => {
     const parsed = withdrawInput.safeParse(await readJsonBody(request));
     if (!parsed.success)
-      return errorResponse(400, "invalid_request", "subjectId and receipt identify an anonymous shopper.");
+      return errorResponse(
+        400,
+        "invalid_request",
+        "subjectId (22–64 letters, digits, - or _) identifies an anonymous shopper; receipt is optional.",
+      );
     // P15: every proof check counts per network, matched or not.
     await (await rateLimits()).checkProof({ shop, networkHint: network });
     return Response.json(await withdrawConsent(db, { shop, customerId }, params.id ?? "", parsed.data));
