@@ -161,7 +161,15 @@ export async function eraseShop(
       if (deleted < SHOP_BATCH) break;
     }
   }
+  // Request-log rows wait in an app process's memory before they are written: the tombstone makes
+  // sure none of this shop's is written after this (see app/proxy/request-log.server.ts, which also
+  // says why PostgreSQL needs the lock first: it waits for flushes in flight and holds off new ones).
+  const erasedAt = new Date();
   await db.$transaction([
+    ...(database.kind === "postgresql"
+      ? [db.$executeRawUnsafe(`LOCK TABLE "RequestLog" IN SHARE ROW EXCLUSIVE MODE`)]
+      : []),
+    db.shopErasure.upsert({ where: { shop }, create: { shop, erasedAt }, update: { erasedAt } }),
     db.noticeVersion.deleteMany({ where: { shop } }),
     db.auditEvent.deleteMany({ where: { shop } }),
     db.requestLog.deleteMany({ where: { shop } }),

@@ -97,6 +97,8 @@ export async function sweepRetention(
   counts.deliveries = (
     await db.webhookDelivery.deleteMany({ where: { receivedAt: { lt: ago(now, DELIVERY_HISTORY_DAYS) } } })
   ).count;
+  // Erasure tombstones only need to outlive a request-log row waiting in memory (about a second).
+  await db.shopErasure.deleteMany({ where: { erasedAt: { lt: ago(now, 1) } } });
 
   logger.info("retention sweep", { ...counts });
   return counts;

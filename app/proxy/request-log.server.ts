@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Database } from "../db/client.server";
-import { insertRows } from "../db/raw.server";
+import { executeRaw, inList, insertRows } from "../db/raw.server";
 import { describeError, logger } from "../logger.server";
 
 /**
@@ -39,6 +39,47 @@ export function logRequest(database: Database, entry: Omit<Entry, "createdAt">):
   else timer ??= setTimeout(() => void flushRequestLog(), FLUSH_EVERY_MS).unref();
 }
 
+/**
+ * Clocks of the app and the worker may differ a little (other hosts): a row created up to this long
+ * after its shop's erasure is dropped too. A shop installed again that soon loses a few metrics.
+ */
+export const ERASURE_CLOCK_MARGIN_MS = 5 * 60_000;
+
+/**
+ * A row must never outlive its shop's erasure (shop/redact, P12), yet it waits here for up to a
+ * second, and the erasure runs in the worker, often another process, whose memory we cannot reach.
+ * So the rule is kept in the database: the erasure records a `ShopErasure` tombstone, and the flush,
+ * in ONE transaction, inserts its rows and then deletes those of any shop erased at or after the
+ * oldest of them (less the clock margin). Whatever the order:
+ * - SQLite has one writer: either the flush commits first (and the erasure deletes its rows), or the
+ *   erasure does (and the flush's own delete sees the tombstone);
+ * - PostgreSQL (read committed): the erasure takes `LOCK TABLE "RequestLog" IN SHARE ROW EXCLUSIVE MODE`
+ *   before writing the tombstone, which waits for every flush that has inserted and holds off every
+ *   flush that has not until the erasure commits. A flush that got in first is committed and visible
+ *   to the erasure's delete; one held off runs its delete after the erasure committed, in a new
+ *   statement that sees the tombstone.
+ */
+async function writeRows(database: Database, rows: Entry[]): Promise<void> {
+  const withIds = rows.map((row) => ({ id: randomUUID(), ...row }));
+  const ids = withIds.filter((row) => row.shop !== null).map((row) => row.id);
+  const oldest = Math.min(...rows.map((row) => row.createdAt.getTime()));
+  const insert = insertRows(database, "RequestLog", withIds);
+  if (ids.length === 0) {
+    await insert;
+    return;
+  }
+  await database.client.$transaction([
+    insert,
+    executeRaw(
+      database.client,
+      `DELETE FROM "RequestLog" WHERE "id" IN (${inList(ids.length)})
+         AND "shop" IN (SELECT "shop" FROM "ShopErasure" WHERE "erasedAt" >= ?)`,
+      ...ids,
+      new Date(oldest - ERASURE_CLOCK_MARGIN_MS),
+    ),
+  ]);
+}
+
 export async function flushRequestLog(): Promise<void> {
   clearTimeout(timer);
   timer = undefined;
@@ -46,11 +87,7 @@ export async function flushRequestLog(): Promise<void> {
   pending.clear();
   for (const [database, rows] of batches) {
     try {
-      await insertRows(
-        database,
-        "RequestLog",
-        rows.map((row) => ({ id: randomUUID(), ...row })),
-      );
+      await writeRows(database, rows);
     } catch (error) {
       // Metrics are not worth failing anything for; say so and move on.
       logger.warn("request log write failed", { rows: rows.length, error: describeError(error) });

@@ -81,5 +81,6 @@ export async function clearAll(database: Pick<TestDatabase, "client">): Promise<
     db.product.deleteMany(),
     db.recommendationRule.deleteMany(),
     db.dailyStat.deleteMany(),
+    db.shopErasure.deleteMany(),
   ]);
 }
