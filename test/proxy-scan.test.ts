@@ -49,6 +49,7 @@ describe("P1, P2: a scan through the app proxy (SQLite, real local engine)", () 
   async function consent(purposes: string[]) {
     const request = new Request(appProxyUrl("/consents"), {
       method: "POST",
+      headers: { "content-type": "application/json" },
       body: JSON.stringify({ noticeVersion: 1, locale: "en", ageConfirmed: true, purposes, subjectId: SUBJECT }),
     });
     return (await consents({ request, params: {}, context: {} })).json();
@@ -155,6 +156,7 @@ describe("P1, P2: a scan through the app proxy (SQLite, real local engine)", () 
     ).action({
       request: new Request(appProxyUrl(`/consents/${given.consentId}/withdraw`), {
         method: "POST",
+        headers: { "content-type": "application/json" },
         body: JSON.stringify({ subjectId: SUBJECT, receipt: given.receipt }),
       }),
       params: { id: given.consentId },

@@ -2,7 +2,10 @@ import { database } from "../db.server";
 import type { Db } from "../db/client.server";
 import { clientNetwork } from "../http/client-network.server";
 import { errorResponseFor } from "../http/errors";
-import { BodyTooLargeError, errorResponse, readBodyLimited } from "../http/responses";
+import { InvalidShopError } from "@shopify/shopify-api";
+import { DomainError } from "../domain-error";
+import { BODY_LIMITS } from "../http/body-limits";
+import { errorResponse, readBodyLimited } from "../http/responses";
 import { authenticate } from "../shopify.server";
 import { logRequest, routePattern } from "./request-log.server";
 
@@ -39,6 +42,9 @@ export async function handleProxy(
     if (error instanceof Response) {
       return errorResponse(400, "invalid_signature", "This request was not signed by Shopify's app proxy.");
     }
+    // A valid signature over a `shop` that is no shop domain: the library refuses it once it looks
+    // for that shop's session.
+    if (error instanceof InvalidShopError) return errorResponse(400, "invalid_shop", "The shop is not a shop domain.");
     throw error;
   }
   const started = performance.now();
@@ -77,20 +83,21 @@ export function invalidFields(code: string, issues: readonly { path: (string | n
   return errorResponse(400, code, `Check these fields: ${fields}.`);
 }
 
-/** A small JSON body, parsed; anything else is a clear 4xx (thrown as a Response). */
-export async function readJsonBody(request: Request, limit = 16 * 1024): Promise<unknown> {
-  if (request.method !== "POST") throw errorResponse(405, "method_not_allowed", "Use POST.");
-  let bytes: Uint8Array;
-  try {
-    bytes = await readBodyLimited(request, limit);
-  } catch (error) {
-    if (error instanceof BodyTooLargeError)
-      throw errorResponse(413, "payload_too_large", `JSON bodies are limited to ${limit} bytes.`);
-    throw error;
+/**
+ * A small JSON body, parsed; anything else is a clear 4xx. Only `application/json` is read: a plain
+ * HTML form on another site can post `text/plain` (no preflight) to a logged-in customer's storefront,
+ * but cannot send this type, so a state-changing route cannot be driven from such a form (415).
+ */
+export async function readJsonBody(request: Request, limit: number = BODY_LIMITS.proxyJson): Promise<unknown> {
+  if (request.method !== "POST") throw new DomainError(405, "method_not_allowed", "Use POST.");
+  const type = (request.headers.get("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
+  if (type !== "application/json") {
+    throw new DomainError(415, "unsupported_media_type", "Send the body as JSON with Content-Type: application/json.");
   }
+  const bytes = await readBodyLimited(request, limit);
   try {
     return JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes));
   } catch {
-    throw errorResponse(400, "invalid_json", "The body is not valid JSON.");
+    throw new DomainError(400, "invalid_json", "The body is not valid JSON.");
   }
 }

@@ -1,6 +1,7 @@
 import { pseudonymise } from "../crypto/keyring.server";
 import { database } from "../db.server";
 import { DomainError } from "../domain-error";
+import { BODY_LIMITS } from "../http/body-limits";
 import { errorResponseFor } from "../http/errors";
 import { readBodyLimited } from "../http/responses";
 import { describeError, logger } from "../logger.server";
@@ -9,7 +10,7 @@ import type { WebhookTopic } from "../privacy/webhook-payloads";
 import { authenticate } from "../shopify.server";
 
 /** Shopify's compliance payloads are a few hundred bytes; 256 KiB leaves room for any app topic. */
-export const WEBHOOK_BODY_LIMIT = 256 * 1024;
+export const WEBHOOK_BODY_LIMIT = BODY_LIMITS.webhook;
 
 export const subjectDigest = (shop: string, customerId: string) =>
   pseudonymise("subject", `${shop.toLowerCase()}|${customerId}`);

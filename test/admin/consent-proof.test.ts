@@ -21,6 +21,7 @@ const consent = async (
   const response = await consentAction({
     request: new Request(appProxyUrl("/consents", {}, { shop, customerId: input.customerId }), {
       method: "POST",
+      headers: { "content-type": "application/json" },
       body: JSON.stringify({
         noticeVersion: input.noticeVersion,
         locale: "en",
@@ -54,6 +55,7 @@ describe.each(DATABASE_KINDS)("admin proof of consent on %s", (kind) => {
     await withdrawAction({
       request: new Request(appProxyUrl(`/consents/${anon.consentId}/withdraw`), {
         method: "POST",
+        headers: { "content-type": "application/json" },
         body: JSON.stringify({ subjectId: "anon-subject-000000000001", receipt: anon.receipt }),
       }),
       params: { id: anon.consentId },

@@ -31,6 +31,7 @@ const consent = (noticeVersion: number, shop = SHOP) =>
   consentAction({
     request: new Request(appProxyUrl("/consents", {}, { shop }), {
       method: "POST",
+      headers: { "content-type": "application/json" },
       body: JSON.stringify({
         noticeVersion,
         locale: "en",

@@ -18,7 +18,7 @@ export async function consentAndScan(options: { photo: Uint8Array; customerId: s
     await consents({
       request: new Request(appProxyUrl("/consents", {}, { customerId }), {
         method: "POST",
-        headers: network,
+        headers: { "content-type": "application/json", ...network },
         body: JSON.stringify({ noticeVersion: 1, locale: "en", ageConfirmed: true, purposes: ["skin_analysis"] }),
       }),
       params: {},

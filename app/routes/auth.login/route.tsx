@@ -1,5 +1,5 @@
 import { useState } from "react";
-import type { ActionFunctionArgs, LinksFunction, LoaderFunctionArgs } from "@remix-run/node";
+import { json, type ActionFunctionArgs, type LinksFunction, type LoaderFunctionArgs } from "@remix-run/node";
 import { Form, useActionData, useLoaderData } from "@remix-run/react";
 import { Button, Card, FormLayout, Page, Text, TextField } from "@shopify/polaris";
 import polarisStyles from "@shopify/polaris/build/esm/styles.css?url";
@@ -7,6 +7,7 @@ import { AppProvider } from "@shopify/shopify-app-remix/react";
 import { env } from "../../env.server";
 import { login } from "../../shopify.server";
 import { loginErrorMessage } from "./error.server";
+import { loginForm } from "./form.server";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: polarisStyles }];
 
@@ -16,9 +17,12 @@ export const loader = async ({ request }: LoaderFunctionArgs) => ({
   apiKey: env().SHOPIFY_API_KEY,
 });
 
-export const action = async ({ request }: ActionFunctionArgs) => ({
-  errors: loginErrorMessage(await login(request)),
-});
+// A form that cannot be read is the same page with a message on the field and a 4xx, never a 500.
+export const action = async ({ request }: ActionFunctionArgs) => {
+  const form = await loginForm(request);
+  if ("refused" in form) return json({ errors: { shop: form.refused.message } }, { status: form.refused.status });
+  return json({ errors: loginErrorMessage(await login(form.request)) });
+};
 
 export default function Auth() {
   const loaderData = useLoaderData<typeof loader>();
