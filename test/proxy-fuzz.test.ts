@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { PNG_SIGNATURE, pngChunk, pngHeader, progressiveJpegBomb } from "./support/decode-bombs.mjs";
 import { startServer, type RunningServer } from "./support/server";
 import { appProxyUrl, OTHER_SHOP, SHOP, TEST_SECRET } from "./support/shopify";
 
@@ -92,6 +93,11 @@ describe("the storefront API under generated requests", () => {
       Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 0x10]), // a JPEG that ends at once
       Buffer.from("\x89PNG\r\n\x1a\n\0\0\0\rIHDR\x7f\xff\xff\xff\x7f\xff\xff\xff\x08\x02", "latin1"), // a "bomb" header
       Buffer.from("GIF89a<script>alert(1)</script>"),
+      progressiveJpegBomb({ width: 3000, height: 3000 }), // a decode bomb: 124 KB, thousands of scans
+      Buffer.concat([
+        PNG_SIGNATURE,
+        pngChunk("IHDR", pngHeader({ width: 6320, height: 6320, bitDepth: 16, interlace: 1 })),
+      ]),
     ),
   );
   const request = fc.record({
