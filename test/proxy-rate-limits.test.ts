@@ -258,7 +258,8 @@ describe.each(DATABASE_KINDS)("P15: rate limits through the app proxy on %s", (k
 
   it("P15: a request with no X-Forwarded-For at all is still counted", async () => {
     await setLimits(SHOP, { scansPerNetworkPerHour: 1 });
-    for (const headers of [{}, { [PEER_ADDRESS_HEADER]: LOAD_BALANCER }]) {
+    const cases: Record<string, string>[] = [{}, { [PEER_ADDRESS_HEADER]: LOAD_BALANCER }];
+    for (const headers of cases) {
       await database.client.$executeRawUnsafe("DELETE FROM rate_limits");
       for (let i = 0; i < 2; i++) expect((await consent(`bare${i}`, headers)).status).toBe(201);
       await expectLimited(await consent("bare2", headers), "Too many consents have come from your network", 3600);
