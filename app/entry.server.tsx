@@ -1,6 +1,6 @@
 import { PassThrough } from "node:stream";
-import { createReadableStreamFromReadable, type EntryContext } from "@remix-run/node";
-import { RemixServer } from "@remix-run/react";
+import { createReadableStreamFromReadable, type EntryContext, type HandleErrorFunction } from "@remix-run/node";
+import { isRouteErrorResponse, RemixServer } from "@remix-run/react";
 import { isbot } from "isbot";
 import { renderToPipeableStream } from "react-dom/server";
 import { addDocumentResponseHeaders } from "./shopify.server";
@@ -13,6 +13,17 @@ export { env } from "./env.server";
 export { bodyLimitFor } from "./http/body-limits";
 
 export const streamTimeout = 5000;
+
+/**
+ * What Remix logs of a failed request. The client's own mistake (no such route, a method the route
+ * lacks: a 4xx) is not a bug and writes nothing, and neither does a request its client abandoned;
+ * anything else is logged with its stack. (Remix's default logs every 404 with a stack trace.)
+ */
+export const handleError: HandleErrorFunction = (error, { request }) => {
+  if (request.signal.aborted) return;
+  if (isRouteErrorResponse(error) && error.status < 500) return;
+  console.error(error);
+};
 
 export default async function handleRequest(
   request: Request,
