@@ -408,8 +408,12 @@ describe("normaliseForUpload (what a remote analysis API is sent)", () => {
 
 describe("decode bombs (issue 10): refused before decoding, every decode bounded in time and number", () => {
   const demo = join(dirname(require.resolve("@vladmandic/face-api/package.json")), "demo");
+  /** Waits for a state of the decode slots (a guard, not a timing assertion: it fails only if it never comes). */
   const until = async (condition: () => boolean) => {
-    while (!condition()) await new Promise((resolve) => setTimeout(resolve, 5));
+    for (let waited = 0; !condition(); waited += 5) {
+      if (waited > 20_000) throw new Error(`decode slots never reached the state: ${JSON.stringify(decodeLoad())}`);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
   };
   /** A scan bomb's cost lifted past every header limit, so only the decoder's own limits apply. */
   const noHeaderLimits = { maxJpegScans: Infinity, maxJpegScanBlocks: Infinity, maxWholeImageBytes: Infinity };
@@ -458,9 +462,10 @@ describe("decode bombs (issue 10): refused before decoding, every decode bounded
   });
 
   it("every decode has a time limit: a scan bomb let past the header checks is cut off and answered image_too_complex", async () => {
-    // ~2 s of libjpeg work. libvips checks the limit only once libjpeg hands back (every scan is read in
-    // one call), so the decode ends then, refused, instead of going on to a result.
-    const bomb = progressiveJpegBomb({ width: 1500, height: 1500 });
+    // ~3 s of libjpeg work (at least; more on a busy host). libvips checks the limit only once libjpeg
+    // hands back (every scan is read in one call), so the decode ends then, refused, instead of going
+    // on to a result.
+    const bomb = progressiveJpegBomb({ width: 3000, height: 3000 });
     const error = await expectRejects(
       normaliseImage(bomb, { ...noHeaderLimits, timeoutSeconds: 1 }),
       ImageTooComplexError,
@@ -472,7 +477,7 @@ describe("decode bombs (issue 10): refused before decoding, every decode bounded
   it("at most DECODE_CONCURRENCY decodes run at once; past DECODE_QUEUE_LIMIT waiting, a scan is refused at once with 503 and Retry-After", async () => {
     // Two slow decodes (scan bombs with the header limits lifted) hold both slots for seconds ...
     const slow = [0, 1].map(() =>
-      normaliseImage(progressiveJpegBomb({ width: 1500, height: 1500 }), noHeaderLimits).then(
+      normaliseImage(progressiveJpegBomb({ width: 3000, height: 3000 }), noHeaderLimits).then(
         () => null,
         (error: unknown) => error,
       ),

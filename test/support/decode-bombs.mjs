@@ -46,7 +46,7 @@ function segment(marker, payload) {
  *
  * `scans` keeps only the first N scans of that script (still a valid file, coarser picture).
  * @param {{ width: number; height: number; components?: number; scans?: number }} options
- * @returns {Buffer}
+ * @returns {Buffer<ArrayBuffer>}
  */
 export function progressiveJpegBomb({ width, height, components = 3, scans = Infinity }) {
   const blocksWide = Math.ceil(width / 8);
@@ -130,7 +130,7 @@ function crc32(buf) {
 /**
  * @param {string} type
  * @param {Buffer} data
- * @returns {Buffer}
+ * @returns {Buffer<ArrayBuffer>}
  */
 export function pngChunk(type, data) {
   const head = Buffer.alloc(4);
@@ -146,7 +146,7 @@ export const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x
 /**
  * The 13-byte IHDR payload. Colour type 2 = RGB, 6 = RGBA; interlace 1 = Adam7.
  * @param {PngOptions} options
- * @returns {Buffer}
+ * @returns {Buffer<ArrayBuffer>}
  */
 export function pngHeader({ width, height, bitDepth = 8, colourType = 2, interlace = 0 }) {
   const ihdr = Buffer.alloc(13);
@@ -188,7 +188,7 @@ function scanlineBytes({ width, height, bitDepth, colourType, interlace }) {
  * sample, Adam7-interlaced. A 40 MP one is ~240 MB of pixels in a ~250 KB file. Async because the
  * zeros are streamed through zlib in 1 MB pieces rather than held in memory.
  * @param {PngOptions} options
- * @returns {Promise<Buffer>}
+ * @returns {Promise<Buffer<ArrayBuffer>>}
  */
 export async function interlacedPngBomb({ width, height, bitDepth = 16, colourType = 2, interlace = 1 }) {
   const header = { width, height, bitDepth, colourType, interlace };
