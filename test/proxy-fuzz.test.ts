@@ -9,9 +9,10 @@ import { appProxyUrl, OTHER_SHOP, SHOP, TEST_SECRET } from "./support/shopify";
 
 /**
  * "A 5xx is a bug": generated requests — every route, every method, signed and unsigned, valid and
- * foreign tokens and proofs, JSON, junk and binary bodies, odd headers and query strings — thrown at
- * the real server (server.mjs over the build, SQLite, built-in engine) on 127.0.0.1. None may get a
- * 5xx, and every answer of our own routes is a JSON error with a code and a message.
+ * foreign tokens and proofs, JSON, junk and binary bodies (oversized ones too, with a length or
+ * chunked), odd headers and query strings — thrown at the real server (server.mjs over the build,
+ * SQLite, built-in engine) on 127.0.0.1. None may get a 5xx or a reset, and every answer of our own
+ * routes is a JSON error with a code and a message.
  */
 const ROUTES = [
   "/notice",
@@ -99,6 +100,8 @@ describe("the storefront API under generated requests", () => {
         pngChunk("IHDR", pngHeader({ width: 6320, height: 6320, bitDepth: 16, interlace: 1 })),
       ]),
     ),
+    // Just past a limit: the storefront's JSON (16 KiB), a webhook's (256 KiB), a photo's (5 MB).
+    fc.constantFrom(16 * 1024 + 1, 256 * 1024 + 1, 5 * 1024 * 1024 + 1).map((size) => Buffer.alloc(size, "{")),
   );
   const request = fc.record({
     route: fc.constantFrom(...ROUTES),
@@ -119,6 +122,8 @@ describe("the storefront API under generated requests", () => {
     ),
     contentType: fc.constantFrom("application/json", "image/jpeg", "text/plain", "multipart/form-data", ""),
     body,
+    // A body streamed without a length (chunked) is counted as it arrives instead of declared.
+    chunked: fc.boolean(),
   });
 
   type Generated = typeof request extends fc.Arbitrary<infer T> ? T : never;
@@ -144,7 +149,15 @@ describe("the storefront API under generated requests", () => {
       headers["x-consent-receipt"] = safe(r.proof.receipt);
     }
     const withBody = r.method !== "GET" && r.body !== undefined;
-    return fetch(url, { method: r.method, headers, body: withBody ? r.body : undefined });
+    if (!withBody || !r.chunked) return fetch(url, { method: r.method, headers, body: withBody ? r.body : undefined });
+    const bytes = typeof r.body === "string" ? new TextEncoder().encode(r.body) : new Uint8Array(r.body!);
+    const stream = new ReadableStream<Uint8Array>({
+      start(controller) {
+        for (let at = 0; at < bytes.byteLength; at += 64 * 1024) controller.enqueue(bytes.slice(at, at + 64 * 1024));
+        controller.close();
+      },
+    });
+    return fetch(url, { method: r.method, headers, body: stream, duplex: "half" } as RequestInit);
   }
 
   it("no generated request gets a 5xx, and our own refusals are JSON errors with a code", async () => {
@@ -166,6 +179,8 @@ describe("the storefront API under generated requests", () => {
     // The run must have reached past the signature into the routes, not only bounced off it.
     const ours = [...seen.entries()].filter(([status]) => ![400, 404, 405].includes(status));
     expect(ours.length).toBeGreaterThan(0);
+    // Oversized bodies, declared or chunked, got their 413 (a reset would have failed the fetch).
+    expect(seen.get(413) ?? 0).toBeGreaterThan(0);
     expect(server.output()).not.toMatch(/unexpected error|TypeError|ReferenceError/);
   }, 180_000);
 });
