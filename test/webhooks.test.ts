@@ -1,6 +1,7 @@
 import { describe, expect, it, vi } from "vitest";
 import { appKeyring } from "../app/crypto/keyring.server";
 import { resetEnvForTests } from "../app/env.server";
+import { acceptDelivery, type Delivery } from "../app/privacy/compliance.server";
 import { readExport } from "../app/privacy/export.server";
 import { onShopInstalled } from "../app/privacy/shop-lifecycle.server";
 import { receiveWebhook, subjectDigest } from "../app/webhooks/receive.server";
@@ -136,6 +137,96 @@ describe.each(DATABASE_KINDS)("compliance webhooks on %s", (kind) => {
     expect(await database.client.webhookDelivery.count()).toBe(1);
     expect(await database.client.job.count({ where: { type: "compliance.customers_redact" } })).toBe(1);
     expect(await database.client.auditEvent.count({ where: { action: "customer.redacted" } })).toBe(1);
+  });
+
+  it("P10: a compliance delivery is acknowledged even when the shop's stored session cannot be opened", async () => {
+    await seedShop(database.client, SHOP);
+    // A token that is no encrypted envelope: loading this session throws. Compliance topics never need it.
+    await database.client.session.create({
+      data: { id: `offline_${SHOP}`, shop: SHOP, state: "installed", isOnline: false, accessToken: "shpat_in_clear" },
+    });
+    const { response, webhookId } = await send("CUSTOMERS_REDACT", payloads.customerRedact(7401));
+    expect(response.status).toBe(200);
+    expect(await database.client.webhookDelivery.count({ where: { webhookId } })).toBe(1);
+    expect(await database.client.job.count({ where: { dedupeKey: `webhook:${webhookId}` } })).toBe(1);
+  });
+
+  describe("deliveries that arrive together share one transaction (ADR 0008)", () => {
+    const redact = (webhookId: string, customerId: number): Delivery => ({
+      webhookId,
+      topic: "CUSTOMERS_REDACT",
+      shop: SHOP,
+      payload: payloads.customerRedact(customerId),
+    });
+    // Started in the same tick, so they are written as one batch.
+    const acceptTogether = (deliveries: Delivery[]) =>
+      Promise.allSettled(deliveries.map((d) => acceptDelivery(database, subjectDigest, d)));
+
+    it("P10: each webhook id is recorded once, whether repeated inside the batch or recorded before it", async () => {
+      await seedShop(database.client, SHOP);
+      await storeOfflineSession(database.client);
+      await acceptDelivery(database, subjectDigest, redact("earlier", 1));
+      const fresh = Array.from({ length: 30 }, (_, i) => redact(`burst-${i}`, 100 + i));
+      const uninstall: Delivery = {
+        webhookId: "uninstall",
+        topic: "APP_UNINSTALLED",
+        shop: SHOP,
+        payload: payloads.appUninstalled(),
+      };
+      const repeats = [redact("burst-3", 103), redact("burst-3", 103), redact("earlier", 1), uninstall];
+      const outcomes = await acceptTogether([...fresh.slice(0, 10), ...repeats, uninstall, ...fresh.slice(10)]);
+
+      const values = outcomes.map((o) => (o.status === "fulfilled" ? o.value.outcome : "refused"));
+      expect(values.filter((v) => v === "accepted")).toHaveLength(31);
+      expect(values.filter((v) => v === "duplicate")).toHaveLength(4);
+      const db = database.client;
+      expect(await db.webhookDelivery.count()).toBe(32);
+      expect(await db.privacyRequest.count()).toBe(31);
+      expect(await db.job.count({ where: { type: "compliance.customers_redact" } })).toBe(31);
+      expect(await db.auditEvent.count({ where: { action: "webhook.customers_redact.accepted" } })).toBe(31);
+      expect(await db.session.count({ where: { shop: SHOP } })).toBe(0);
+      expect(await db.auditEvent.count({ where: { action: "app.uninstalled" } })).toBe(1);
+
+      await runJobs(database);
+      expect(await db.job.count({ where: { status: "done" } })).toBe(31);
+      expect(await db.privacyRequest.count({ where: { status: "completed" } })).toBe(31);
+      expect(await db.auditEvent.count({ where: { action: "customer.redacted" } })).toBe(31);
+    });
+
+    it("P10: a delivery the database refuses fails alone; the others in its batch are recorded", async () => {
+      await seedShop(database.client, SHOP);
+      // Stands in for any row the database might refuse: a trigger on the second table the batch writes.
+      const [install, remove] =
+        kind === "sqlite"
+          ? [
+              [
+                `CREATE TRIGGER refuse_poison BEFORE INSERT ON "PrivacyRequest" WHEN NEW."externalRef" = 'poison'
+                 BEGIN SELECT RAISE(ABORT, 'refused'); END`,
+              ],
+              [`DROP TRIGGER refuse_poison`],
+            ]
+          : [
+              [
+                `CREATE FUNCTION refuse_poison() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN
+                   IF NEW."externalRef" = 'poison' THEN RAISE EXCEPTION 'refused' USING ERRCODE = 'check_violation'; END IF;
+                   RETURN NEW; END $$`,
+                `CREATE TRIGGER refuse_poison BEFORE INSERT ON "PrivacyRequest" FOR EACH ROW EXECUTE FUNCTION refuse_poison()`,
+              ],
+              [`DROP TRIGGER refuse_poison ON "PrivacyRequest"`, `DROP FUNCTION refuse_poison()`],
+            ];
+      for (const sql of install) await database.client.$executeRawUnsafe(sql);
+      try {
+        const outcomes = await acceptTogether([redact("a", 1), redact("poison", 2), redact("c", 3), redact("d", 4)]);
+        expect(outcomes.map((o) => o.status)).toEqual(["fulfilled", "rejected", "fulfilled", "fulfilled"]);
+        const recorded = await database.client.webhookDelivery.findMany({ orderBy: { webhookId: "asc" } });
+        expect(recorded.map((r) => r.webhookId)).toEqual(["a", "c", "d"]);
+        expect(await database.client.job.count()).toBe(3);
+      } finally {
+        for (const sql of remove) await database.client.$executeRawUnsafe(sql);
+      }
+      // Shopify retries what was not acknowledged; the retry goes through.
+      expect((await acceptDelivery(database, subjectDigest, redact("poison", 2))).outcome).toBe("accepted");
+    });
   });
 
   it("P11: shop/redact deletes everything about the shop and nothing of another shop", async () => {

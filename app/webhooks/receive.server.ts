@@ -8,6 +8,7 @@ import { describeError, logger } from "../logger.server";
 import { acceptDelivery } from "../privacy/compliance.server";
 import type { WebhookTopic } from "../privacy/webhook-payloads";
 import { authenticate } from "../shopify.server";
+import { authenticateWithoutSession } from "./signature.server";
 
 /** Shopify's compliance payloads are a few hundred bytes; 256 KiB leaves room for any app topic. */
 export const WEBHOOK_BODY_LIMIT = BODY_LIMITS.webhook;
@@ -16,6 +17,17 @@ export const subjectDigest = (shop: string, customerId: string) =>
   pseudonymise("subject", `${shop.toLowerCase()}|${customerId}`);
 
 type WebhookContext = Awaited<ReturnType<typeof authenticate.webhook>>;
+
+/**
+ * Topics whose handling never calls the Admin API: verified without loading the shop's offline
+ * session, which was most of an acknowledgement's cost in a burst (docs/decisions/0008).
+ */
+const WITHOUT_SESSION = new Set<string>([
+  "CUSTOMERS_DATA_REQUEST",
+  "CUSTOMERS_REDACT",
+  "SHOP_REDACT",
+  "APP_UNINSTALLED",
+]);
 
 // What the library's refusals mean, in the API's words.
 const REFUSALS: Record<number, [string, string]> = {
@@ -36,7 +48,7 @@ export async function verifiedWebhook(request: Request, expected: string): Promi
   const copy = new Request(request.url, { method: "POST", headers: request.headers, body });
   let context: WebhookContext;
   try {
-    context = await authenticate.webhook(copy);
+    context = await (WITHOUT_SESSION.has(expected) ? authenticateWithoutSession : authenticate.webhook)(copy);
   } catch (error) {
     if (error instanceof Response) {
       const [code, message] = REFUSALS[error.status] ?? ["rejected", "The webhook was rejected."];
