@@ -161,6 +161,27 @@ describe("request bodies and bad input at the HTTP edge", () => {
     expect(answer.status).toBe(408);
   }, 30_000);
 
+  it.each([
+    { name: "a request line that is not HTTP", head: "GARBAGE\r\n\r\n", status: 400, code: "bad_request" },
+    {
+      name: "headers over Node's 16 KB",
+      head: `GET /healthz HTTP/1.1\r\nhost: x\r\nx-big: ${"a".repeat(20_000)}\r\n\r\n`,
+      status: 431,
+      code: "headers_too_large",
+    },
+    {
+      name: "broken chunk framing in the middle of a body",
+      head: `POST ${signedPath("/consents")} HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\nzz\r\n`,
+      status: 400,
+      code: "bad_request",
+    },
+  ])("$name is a $status in the error shape, and the connection is closed", async ({ head, status, code }) => {
+    const answer = await rawExchange({ port, head, waitMs: WAIT_MS });
+    expect(answer.status).toBe(status);
+    expect(JSON.parse(answer.body)).toMatchObject({ error: { code } });
+    expect(answer.closedByServer).toBe(true);
+  });
+
   describe("bad input is a 4xx, never a 5xx, and writes no stack trace", () => {
     const CASES: { name: string; send: () => Promise<Response>; status: number; code: string | null }[] = [
       {
