@@ -55,6 +55,11 @@ describe("configuration (env.server.ts)", () => {
     [{ JOB_BUSY_SHARE: "0" }, "JOB_BUSY_SHARE"],
     [{ TRUSTED_PROXY_HOPS: "-1" }, "TRUSTED_PROXY_HOPS"],
     [{ TRUSTED_PROXY_HOPS: "two" }, "TRUSTED_PROXY_HOPS"],
+    [{ HTTP_REQUEST_TIMEOUT_MS: "0" }, "HTTP_REQUEST_TIMEOUT_MS"],
+    [
+      { HTTP_HEADERS_TIMEOUT_MS: "30000", HTTP_REQUEST_TIMEOUT_MS: "10000" },
+      "HTTP_HEADERS_TIMEOUT_MS: must not exceed HTTP_REQUEST_TIMEOUT_MS",
+    ],
   ])("fails fast with a message naming the variable: %j", (source, message) => {
     expect(() => parseEnv(source)).toThrow(message);
   });
