@@ -1,8 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
   applyGains,
-  FITZPATRICK_BOUNDARY_CONFIDENCE,
-  FITZPATRICK_CONFIDENCE_RAMP_DEGREES,
   FITZPATRICK_MAPPING,
   FITZPATRICK_MAX_CONFIDENCE,
   fitzpatrickEstimate,
@@ -10,6 +8,7 @@ import {
   ITA_BOUNDARIES,
   itaDegrees,
   itaGroup,
+  type ItaGroup,
   type Lab,
   labToLinearRgb,
   labToSrgb,
@@ -128,37 +127,40 @@ describe("ITA°", () => {
 });
 
 describe("Fitzpatrick estimate", () => {
+  const pinned = (group: ItaGroup) => ({ group, groups: [group], alternative: null, confidence: 0.9 });
+
   it("Fitzpatrick: maps the groups in order to I–VI and names the mapping", () => {
-    const centres = [70, 48, 34.5, 19, -10, -60];
-    expect(centres.map((ita) => fitzpatrickEstimate(ita).type)).toEqual(["I", "II", "III", "IV", "V", "VI"]);
-    const estimate = fitzpatrickEstimate(34.5);
+    const groups: ItaGroup[] = ["very light", "light", "intermediate", "tan", "brown", "dark"];
+    expect(groups.map((g) => fitzpatrickEstimate(pinned(g)).type)).toEqual(["I", "II", "III", "IV", "V", "VI"]);
+    const estimate = fitzpatrickEstimate(pinned("intermediate"));
     expect(estimate.mapping).toBe(FITZPATRICK_MAPPING);
     expect(estimate.typeNumber).toBe(3);
+    expect(estimate.types).toEqual(["III"]);
+    expect(estimate.alternative).toBeNull();
     expect(estimate.isEstimate).toBe(true);
     expect(estimate.confirmWith).toBe("burn-tan-questionnaire");
     expect(estimate.basis).toBe("skin colour (ITA°) only");
   });
 
-  it("Fitzpatrick: confidence never exceeds 0.7, because colour alone cannot determine phototype", () => {
-    for (let ita = -90; ita <= 90; ita += 0.25) {
-      const { confidence } = fitzpatrickEstimate(ita);
-      expect(confidence).toBeLessThanOrEqual(FITZPATRICK_MAX_CONFIDENCE);
-      expect(confidence).toBeGreaterThanOrEqual(FITZPATRICK_BOUNDARY_CONFIDENCE);
-    }
+  it("Fitzpatrick: its confidence is the tone's, never above 0.7, because colour alone cannot determine phototype", () => {
+    expect(fitzpatrickEstimate(pinned("tan")).confidence).toBe(FITZPATRICK_MAX_CONFIDENCE);
     expect(FITZPATRICK_MAX_CONFIDENCE).toBeLessThanOrEqual(0.7);
+    const uncertain = {
+      group: "tan" as const,
+      groups: ["intermediate", "tan", "brown"] as ItaGroup[],
+      confidence: 0.22,
+    };
+    expect(fitzpatrickEstimate({ ...uncertain, alternative: "brown" }).confidence).toBe(0.22);
   });
 
-  it("Fitzpatrick: confidence is lowest at a boundary, rises away from it, and names the neighbouring type", () => {
-    for (const boundary of ITA_BOUNDARIES) {
-      expect(fitzpatrickEstimate(boundary).confidence).toBeCloseTo(FITZPATRICK_BOUNDARY_CONFIDENCE, 10);
-      const steps = [0.5, 1, 2, 4].map((d) => fitzpatrickEstimate(boundary + d).confidence);
-      steps.slice(1).forEach((c, i) => expect(c).toBeGreaterThan(steps[i] ?? Infinity));
-      expect(fitzpatrickEstimate(boundary + FITZPATRICK_CONFIDENCE_RAMP_DEGREES).confidence).toBeCloseTo(0.7, 10);
-    }
-    const nearLightEdge = fitzpatrickEstimate(42);
-    expect(nearLightEdge.type).toBe("II");
-    expect(nearLightEdge.alternative).toBe("III");
-    expect(fitzpatrickEstimate(48).alternative).toBeNull();
+  it("Fitzpatrick: a tone range over several groups names every type it spans and the most likely other one", () => {
+    const estimate = fitzpatrickEstimate({
+      group: "light",
+      groups: ["very light", "light", "intermediate"],
+      alternative: "intermediate",
+      confidence: 0.3,
+    });
+    expect(estimate).toMatchObject({ type: "II", types: ["I", "II", "III"], alternative: "III", confidence: 0.3 });
   });
 });
 

@@ -269,24 +269,22 @@ const FITZPATRICK_TYPES: readonly FitzpatrickType[] = ["I", "II", "III", "IV", "
  * Photochem Photobiol 2022). Hence the capped confidence and the questionnaire.
  */
 export const FITZPATRICK_MAPPING = "ita-group-order-v1";
-/** Even in the middle of a group, colour alone cannot determine phototype. */
-export const FITZPATRICK_MAX_CONFIDENCE = 0.7;
-/** At a group boundary the estimate is a coin toss between two neighbouring types. */
-export const FITZPATRICK_BOUNDARY_CONFIDENCE = 0.35;
 /**
- * Distance (degrees) from a boundary over which confidence rises to its maximum. About the ITA shift
- * of a third of a stop of exposure error (~10°, measured on rendered faces), halved.
+ * Even when the colour is certain, colour alone cannot determine phototype: the estimate's confidence
+ * is the tone's own (how likely its group is right under the light's uncertainty), and never above this.
  */
-export const FITZPATRICK_CONFIDENCE_RAMP_DEGREES = 5;
+export const FITZPATRICK_MAX_CONFIDENCE = 0.7;
 
 export interface FitzpatrickEstimate {
   type: FitzpatrickType;
   /** 1–6, the same as `type`. */
   typeNumber: number;
-  /** 0–1, never above FITZPATRICK_MAX_CONFIDENCE; lower near a group boundary. */
+  /** 0–1: the tone's confidence, never above FITZPATRICK_MAX_CONFIDENCE. */
   confidence: number;
-  /** The neighbouring type when ITA° is within the ramp of a boundary, else null. */
+  /** The most likely other type when the tone's range spans more than one group, else null. */
   alternative: FitzpatrickType | null;
+  /** Every type the tone's range spans, lightest first (one when the range stays in one group). */
+  types: FitzpatrickType[];
   mapping: typeof FITZPATRICK_MAPPING;
   basis: "skin colour (ITA°) only";
   /** Always true: say "estimate" on every screen. */
@@ -295,26 +293,27 @@ export interface FitzpatrickEstimate {
   confirmWith: "burn-tan-questionnaire";
 }
 
-/** The nearest finite boundary of the group holding `ita`, and the index of the group across it. */
-function nearestBoundary(ita: number, index: number): { distance: number; neighbour: number } {
-  const upper = ITA_GROUPS[index - 1]?.above; // this group's upper bound is the lighter group's lower bound
-  const lower = ITA_GROUPS[index]?.above ?? -Infinity;
-  const toUpper = upper === undefined ? Infinity : upper - ita;
-  const toLower = ita - lower;
-  return toUpper <= toLower ? { distance: toUpper, neighbour: index - 1 } : { distance: toLower, neighbour: index + 1 };
+/** What the estimate is made from: a skin tone with its range (app/analysis/illuminant.ts, toneUnderLight). */
+export interface ToneGroups {
+  group: ItaGroup;
+  /** The groups the tone's ITA° range spans, lightest first. */
+  groups: readonly ItaGroup[];
+  alternative: ItaGroup | null;
+  confidence: number;
 }
 
-export function fitzpatrickEstimate(ita: number): FitzpatrickEstimate {
-  const index = itaGroupIndex(ita);
-  const { distance, neighbour } = nearestBoundary(ita, index);
-  const ramp = Math.min(1, Math.max(0, distance) / FITZPATRICK_CONFIDENCE_RAMP_DEGREES);
-  const confidence =
-    FITZPATRICK_BOUNDARY_CONFIDENCE + (FITZPATRICK_MAX_CONFIDENCE - FITZPATRICK_BOUNDARY_CONFIDENCE) * ramp;
+function typeOf(group: ItaGroup): FitzpatrickType {
+  return FITZPATRICK_TYPES[ITA_GROUPS.findIndex((g) => g.group === group)] ?? "VI";
+}
+
+export function fitzpatrickEstimate(tone: ToneGroups): FitzpatrickEstimate {
+  const type = typeOf(tone.group);
   return {
-    type: FITZPATRICK_TYPES[index] ?? "VI",
-    typeNumber: index + 1,
-    confidence: Number.isFinite(confidence) ? confidence : FITZPATRICK_BOUNDARY_CONFIDENCE,
-    alternative: ramp < 1 ? (FITZPATRICK_TYPES[neighbour] ?? null) : null,
+    type,
+    typeNumber: FITZPATRICK_TYPES.indexOf(type) + 1,
+    confidence: Math.min(FITZPATRICK_MAX_CONFIDENCE, tone.confidence),
+    alternative: tone.alternative ? typeOf(tone.alternative) : null,
+    types: tone.groups.map(typeOf),
     mapping: FITZPATRICK_MAPPING,
     basis: "skin colour (ITA°) only",
     isEstimate: true,

@@ -1,5 +1,5 @@
-import type { PixelRect } from "./colour";
-import type { SkinIndices } from "./indices";
+import type { FitzpatrickEstimate, PixelRect } from "./colour";
+import type { SkinIndices, SkinTone } from "./indices";
 import type { QualityVerdict } from "./quality";
 
 /**
@@ -24,8 +24,22 @@ export interface EngineInfo {
   version: string;
 }
 
+/** The fields issue 11 added to the skin tone (its range under the light's uncertainty). */
+type ToneRangeField = "itaRange" | "groups" | "confidence" | "lightPinned" | "light" | "summary";
+
+/**
+ * The skin tone as any provider reports it: the local engine fills every field; a remote analysis API,
+ * or a scan stored by an older engine version, may lack the range fields (and the Fitzpatrick `types`),
+ * and then the group alone is shown. When a remote API sends them they are checked
+ * (remote-provider.server.ts).
+ */
+export type ReportedSkinTone = Omit<SkinTone, ToneRangeField | "fitzpatrick"> &
+  Partial<Pick<SkinTone, ToneRangeField>> & {
+    fitzpatrick: Omit<FitzpatrickEstimate, "types"> & Partial<Pick<FitzpatrickEstimate, "types">>;
+  };
+
 export interface Measurement {
-  indices: SkinIndices;
+  indices: Omit<SkinIndices, "skinTone"> & { skinTone: ReportedSkinTone };
   /** "reference": colours were corrected with a grey/white card in the photo. */
   whiteBalance: "reference" | "none";
   notes: string[];

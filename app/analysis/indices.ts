@@ -17,16 +17,16 @@ import {
   chroma,
   fitzpatrickEstimate,
   type FitzpatrickEstimate,
-  itaDegrees,
-  itaGroup,
   type ItaGroup,
   type Lab,
   type RgbImage,
   srgb8ToLab,
   UNITY_GAINS,
 } from "./colour";
+import { describeTone, type LightUncertainty, toneUnderLight, UNKNOWN_LIGHT } from "./illuminant";
 
-export const INDICES_VERSION = "indices-1";
+/** indices-2: the skin tone carries its ITA° range under the light's uncertainty (issue 11, item 3). */
+export const INDICES_VERSION = "indices-2";
 
 /** Left and right are the subject's own (an unmirrored photo shows the left cheek on the image's right). */
 export type RegionName = "forehead" | "nose" | "leftCheek" | "rightCheek" | "leftUnderEye" | "rightUnderEye";
@@ -285,10 +285,26 @@ export const DARK_SPOT_DELTA_L = 6;
 export interface SkinTone {
   /** Component-wise median Lab of the cheeks and forehead, highlights excluded. */
   lab: Lab;
+  /** ITA° of `lab`: the point estimate, as the photo shows it (after any card correction). */
   itaDegrees: number;
   group: ItaGroup;
   fitzpatrick: FitzpatrickEstimate;
   sampleCount: number;
+  /**
+   * [darker, lighter] ITA° the skin could have under every light the photo cannot rule out
+   * (app/analysis/illuminant.ts): ±1 stop and the warm and cool casts unless a card pins the light.
+   */
+  itaRange: [number, number];
+  /** The groups `itaRange` spans, lightest first. */
+  groups: ItaGroup[];
+  /** 0–1: how likely `group` is right given the light's uncertainty; at most 0.4 when `groups` has more than one. */
+  confidence: number;
+  /** True only when a card of known reflectance pinned both exposure and the light's colour. */
+  lightPinned: boolean;
+  /** What was known about the light, and how far it could be off. */
+  light: LightUncertainty;
+  /** The tone in words (English), e.g. "between light and intermediate; the light in this photo made this uncertain (confidence: low)". */
+  summary: string;
 }
 
 export interface Redness {
@@ -367,17 +383,30 @@ const T_ZONE: readonly RegionName[] = ["forehead", "nose"];
 
 /**
  * ITA° is computed from the median Lab rather than as the median of per-pixel ITA: per-pixel angles
- * are unstable where b* is small and noisy, while the median colour is not.
+ * are unstable where b* is small and noisy, while the median colour is not. The light's uncertainty
+ * turns it into a range, and the range sets the confidence (app/analysis/illuminant.ts).
  */
-function skinToneOf(prepared: Record<ToneRegionName, PreparedRegion>): SkinTone {
+function skinToneOf(prepared: Record<ToneRegionName, PreparedRegion>, light: LightUncertainty): SkinTone {
   const lab = {
     L: median(matteOf(prepared, TONE_REGIONS, "L")),
     a: median(matteOf(prepared, TONE_REGIONS, "a")),
     b: median(matteOf(prepared, TONE_REGIONS, "b")),
   };
-  const ita = itaDegrees(lab);
+  const tone = toneUnderLight(lab, light);
   const sampleCount = TONE_REGIONS.reduce((n, name) => n + prepared[name].matte.length, 0);
-  return { lab, itaDegrees: ita, group: itaGroup(ita), fitzpatrick: fitzpatrickEstimate(ita), sampleCount };
+  return {
+    lab,
+    itaDegrees: tone.ita,
+    group: tone.group,
+    fitzpatrick: fitzpatrickEstimate(tone),
+    sampleCount,
+    itaRange: tone.itaRange,
+    groups: tone.groups,
+    confidence: tone.confidence,
+    lightPinned: tone.lightPinned,
+    light: { ...light },
+    summary: describeTone(tone),
+  };
 }
 
 /**
@@ -420,21 +449,33 @@ function underEyeOf(prepared: Prepared): UnderEyeDarkness {
   return { deltaL, score, band: bandOf(score) };
 }
 
-/** Skin tone alone, from the forehead and cheeks (cheaper than `analyseSkin` when that is all you need). */
-export function measureSkinTone(regions: Pick<RegionSamples, ToneRegionName>): SkinTone {
-  return skinToneOf({
-    forehead: prepare("forehead", regions.forehead),
-    leftCheek: prepare("leftCheek", regions.leftCheek),
-    rightCheek: prepare("rightCheek", regions.rightCheek),
-  });
+/**
+ * Skin tone alone, from the forehead and cheeks (cheaper than `analyseSkin` when that is all you need).
+ * `light` says what is known about the light; by default nothing (a photo without a card).
+ */
+export function measureSkinTone(
+  regions: Pick<RegionSamples, ToneRegionName>,
+  light: LightUncertainty = UNKNOWN_LIGHT,
+): SkinTone {
+  return skinToneOf(
+    {
+      forehead: prepare("forehead", regions.forehead),
+      leftCheek: prepare("leftCheek", regions.leftCheek),
+      rightCheek: prepare("rightCheek", regions.rightCheek),
+    },
+    light,
+  );
 }
 
-/** All indices for one face. Throws InsufficientSamplesError when a region has too few pixels. */
-export function analyseSkin(regions: RegionSamples): SkinIndices {
+/**
+ * All indices for one face. Throws InsufficientSamplesError when a region has too few pixels. `light`
+ * matters only to the skin tone: the other indices compare parts of the same photo, so the light cancels.
+ */
+export function analyseSkin(regions: RegionSamples, light: LightUncertainty = UNKNOWN_LIGHT): SkinIndices {
   const prepared = Object.fromEntries(REGION_NAMES.map((name) => [name, prepare(name, regions[name])])) as Prepared;
   return {
     version: INDICES_VERSION,
-    skinTone: skinToneOf(prepared),
+    skinTone: skinToneOf(prepared, light),
     redness: rednessOf(prepared),
     unevenness: unevennessOf(prepared),
     shine: shineOf(prepared),

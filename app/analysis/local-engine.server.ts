@@ -12,6 +12,13 @@ import { analyseSkin, INDICES_VERSION, sampleRegions } from "./indices";
 import { createLandmarkPool, type LandmarkPoolOptions } from "./landmarks.server";
 import { checkLighting, chooseFace } from "./quality";
 import type { DetectedFace } from "./face";
+import {
+  CARD_COLOUR_ONLY_LIGHT,
+  CARD_LIGHT,
+  FOUND_CARD_LIGHT,
+  type LightUncertainty,
+  UNKNOWN_LIGHT,
+} from "./illuminant";
 import { findNeutralReference } from "./reference";
 import { regionPoints } from "./regions";
 
@@ -30,14 +37,26 @@ export async function createLocalEngine(options: LandmarkPoolOptions = {}): Prom
    * beside the face (conservatively: no card is better than a wrong one). The reflectance is known
    * only when the caller gives it; a found card corrects colour, not exposure.
    */
-  function gainsFor(image: RgbImage, input: AnalysisInput, face: DetectedFace): { gains: ChannelGains; note?: string } {
+  function gainsFor(
+    image: RgbImage,
+    input: AnalysisInput,
+    face: DetectedFace,
+  ): { gains: ChannelGains; light: LightUncertainty; note?: string } {
     const reference = input.reference ?? findNeutralReference(image, { exclude: face.box }) ?? undefined;
-    if (!reference) return { gains: UNITY_GAINS };
+    if (!reference) return { gains: UNITY_GAINS, light: UNKNOWN_LIGHT };
     try {
-      return { gains: whiteBalanceGains(meanLinearRgbInRect(image, reference), input.reference?.reflectance) };
+      const reflectance = input.reference?.reflectance;
+      const gains = whiteBalanceGains(meanLinearRgbInRect(image, reference), reflectance);
+      // What the card pins (app/analysis/illuminant.ts): exposure only with a known reflectance.
+      const light = !input.reference ? FOUND_CARD_LIGHT : reflectance ? CARD_LIGHT : CARD_COLOUR_ONLY_LIGHT;
+      return { gains, light };
     } catch (error) {
       if (!(error instanceof ReferencePatchError)) throw error;
-      return { gains: UNITY_GAINS, note: "The reference card was too dark or washed out to correct colours with." };
+      return {
+        gains: UNITY_GAINS,
+        light: UNKNOWN_LIGHT,
+        note: "The reference card was too dark or washed out to correct colours with.",
+      };
     }
   }
 
@@ -59,7 +78,7 @@ export async function createLocalEngine(options: LandmarkPoolOptions = {}): Prom
       });
       if (!chosen.face || !chosen.verdict.ok) return refused(chosen.verdict);
 
-      const { gains, note } = gainsFor(image, input, chosen.face);
+      const { gains, light: lightKnown, note } = gainsFor(image, input, chosen.face);
       const points = regionPoints(chosen.face, image.width, image.height);
       const samples = sampleRegions(image, points, gains);
       const light = checkLighting(image, points, samples);
@@ -71,7 +90,7 @@ export async function createLocalEngine(options: LandmarkPoolOptions = {}): Prom
         engine: LOCAL_ENGINE,
         quality,
         measurement: {
-          indices: analyseSkin(samples),
+          indices: analyseSkin(samples, lightKnown),
           whiteBalance: gains === UNITY_GAINS ? "none" : "reference",
           notes: note ? [...RESULT_NOTES, note] : [...RESULT_NOTES],
         },

@@ -27,6 +27,20 @@ const qualitySchema = z.object({
   hints: z.array(z.string()),
   measured: z.record(z.string(), z.number()),
 });
+// The tone's range fields (issue 11) are optional, but a vendor that sends them must send sense:
+// the widget shows them to the shopper. Other index fields pass as they come.
+const toneRangeSchema = z
+  .object({
+    itaRange: z.tuple([z.number().min(-90).max(90), z.number().min(-90).max(90)]).optional(),
+    groups: z
+      .array(z.enum(["very light", "light", "intermediate", "tan", "brown", "dark"]))
+      .max(6)
+      .optional(),
+    confidence: z.number().min(0).max(1).optional(),
+    lightPinned: z.boolean().optional(),
+    summary: z.string().max(500).optional(),
+  })
+  .passthrough();
 const answerSchema = z.discriminatedUnion("status", [
   z.object({
     status: z.literal("accepted"),
@@ -34,7 +48,7 @@ const answerSchema = z.discriminatedUnion("status", [
     engine: engineSchema,
     quality: qualitySchema,
     measurement: z.object({
-      indices: z.record(z.string(), z.unknown()),
+      indices: z.object({ skinTone: toneRangeSchema.optional() }).catchall(z.unknown()),
       whiteBalance: z.enum(["reference", "none"]),
       notes: z.array(z.string()),
     }),
