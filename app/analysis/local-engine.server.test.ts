@@ -130,5 +130,28 @@ describe("white balance from a grey card in the photo (real photo, real detector
     }
     expect(plain.measurement.whiteBalance).toBe("none");
     expect(withCard.measurement.whiteBalance).toBe("reference");
+    // A card found by the engine is not trusted to pin the light (its reflectance and neutrality are guesses).
+    expect(withCard.measurement.indices.skinTone).toMatchObject({
+      lightPinned: false,
+      light: { source: "found-card" },
+    });
+  });
+
+  it("P18: a grey card given with its reflectance pins the light: the tone's range narrows and says so", async () => {
+    const bytes = await warmPhoto(true);
+    const photo = await input(bytes);
+    // The card (placed by warmPhoto) in the normalised (≤ 1024 px) photo, 10 px inside its edges.
+    const scale = (photo.rgb?.width ?? 0) / ((await sharp(bytes).metadata()).width ?? 1);
+    const reference = { x: 20 * scale, y: 870 * scale, width: 120 * scale, height: 120 * scale, reflectance: 0.18 };
+    const unknown = await engine.analyse(await input(await warmPhoto(false)));
+    const pinned = await engine.analyse({ ...photo, reference });
+    if (unknown.status !== "accepted" || pinned.status !== "accepted") throw new Error("expected both accepted");
+    const width = (t: typeof unknown.measurement.indices.skinTone) => (t.itaRange?.[1] ?? 0) - (t.itaRange?.[0] ?? 0);
+    const [without, withCard] = [unknown.measurement.indices.skinTone, pinned.measurement.indices.skinTone];
+    expect(without).toMatchObject({ lightPinned: false, light: { source: "none" } });
+    expect(without.confidence).toBeLessThanOrEqual(0.4);
+    expect(withCard).toMatchObject({ lightPinned: true, light: { source: "card" } });
+    expect(width(withCard)).toBeLessThan(width(without) / 3);
+    expect(withCard.groups).toContain(withCard.group);
   });
 });
