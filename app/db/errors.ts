@@ -25,7 +25,8 @@ const ROW_ERROR_KINDS = new Set([
 /**
  * True when the database refused a write because of the rows it was given (a constraint, a trigger, a
  * value it cannot store), as opposed to being unavailable (locked, unreachable, timed out): only then
- * can a batch succeed without the offending row (app/db/group-commit.ts).
+ * can a batch succeed without the offending row (app/db/group-commit.ts). Reads Prisma's errors and the
+ * drivers' own.
  */
 export function isRowError(error: unknown): boolean {
   if (typeof error !== "object" || error === null) return false;
@@ -34,6 +35,10 @@ export function isRowError(error: unknown): boolean {
     meta?: { driverAdapterError?: { cause?: { kind?: unknown; code?: unknown } } };
   };
   if (typeof code === "string" && ROW_ERROR_CODES.has(code)) return true;
+  // Straight from the drivers (app/db/hot-writer.server.ts): better-sqlite3's codes, PostgreSQL's SQLSTATE.
+  if (typeof code === "string" && /^(SQLITE_CONSTRAINT|SQLITE_MISMATCH|SQLITE_TOOBIG|2[23][0-9A-Z]{3}$)/.test(code)) {
+    return true;
+  }
   const cause = meta?.driverAdapterError?.cause;
   if (typeof cause?.kind === "string" && ROW_ERROR_KINDS.has(cause.kind)) return true;
   // PostgreSQL's SQLSTATE classes 22 (data exception) and 23 (integrity constraint violation).

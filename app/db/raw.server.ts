@@ -1,4 +1,4 @@
-import { engineOf, type Database, type Db, type DbOrTx } from "./client.server";
+import { engineOf, type Database, type Db } from "./client.server";
 
 /**
  * Plain INSERT for the hot paths (webhook intake). Prisma 6's query compiler compiles every
@@ -8,18 +8,16 @@ import { engineOf, type Database, type Db, type DbOrTx } from "./client.server";
  * never from input. Every column with a Prisma-side default (ids, @default(now()), @updatedAt)
  * must be given here.
  */
-export function insertRow(database: RawTarget, table: string, row: Record<string, unknown>) {
+export function insertRow(database: Pick<Database, "kind" | "client">, table: string, row: Record<string, unknown>) {
   return insertRows(database, table, [row]);
 }
 
-/** Where a raw insert goes: a client, or an interactive transaction on it (with the engine it runs on). */
-export interface RawTarget {
-  kind: Database["kind"];
-  client: DbOrTx;
-}
-
 /** Several rows with the same columns in one statement. */
-export function insertRows(database: RawTarget, table: string, rows: readonly Record<string, unknown>[]) {
+export function insertRows(
+  database: Pick<Database, "kind" | "client">,
+  table: string,
+  rows: readonly Record<string, unknown>[],
+) {
   const names = Object.keys(rows[0] ?? {});
   const columns = names.map((c) => `"${c}"`);
   // Each engine's own placeholders (PostgreSQL's client is a second generated client, so

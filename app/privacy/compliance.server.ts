@@ -4,7 +4,7 @@ import type { Keyring } from "../crypto/keyring";
 import type { Database } from "../db/client.server";
 import { isRowError } from "../db/errors";
 import { groupCommit, type GroupCommit } from "../db/group-commit";
-import { insertRows, sqlDialect } from "../db/raw.server";
+import { insertStatement, openHotWriter, type HotWriter, type Statement } from "../db/hot-writer.server";
 import { queuedJobRow } from "../jobs/queue.server";
 import { PermanentJobError, type JobHandler } from "../jobs/worker.server";
 import { logger } from "../logger.server";
@@ -165,60 +165,64 @@ function prepare(digest: SubjectDigest, delivery: Delivery): Intake {
   };
 }
 
+/** Where each of a delivery's rows goes. */
+const WORK_TABLES = [
+  ["PrivacyRequest", "privacyRequest"],
+  ["Job", "job"],
+  ["AuditEvent", "audit"],
+] as const;
+
+/** app/uninstalled: sessions go now; the shop's data goes when shop/redact comes or the clock runs out. */
+function uninstallStatements(shop: string, now: Date): Statement[] {
+  const dataDeletionDueAt = new Date(now.getTime() + UNINSTALL_DELETION_DAYS * DAY);
+  const row = { shop, installedAt: now, uninstalledAt: now, dataDeletionDueAt, createdAt: now, updatedAt: now };
+  return [
+    { sql: `DELETE FROM "Session" WHERE "shop" = ?`, values: [shop] },
+    insertStatement(
+      "Shop",
+      [row],
+      ` ON CONFLICT ("shop") DO UPDATE SET "uninstalledAt" = excluded."uninstalledAt",
+        "dataDeletionDueAt" = excluded."dataDeletionDueAt", "updatedAt" = excluded."updatedAt"`,
+    ),
+    insertStatement("AuditEvent", [
+      { id: randomUUID(), shop, actor: "shopify", action: "app.uninstalled", createdAt: now },
+    ]),
+  ];
+}
+
 /**
  * Writes a batch of deliveries in one transaction (docs/decisions/0008-webhook-group-commit.md).
  * The delivery row decides: a webhook id already recorded (by an earlier batch, another instance,
  * or earlier in this batch) inserts nothing, and only the deliveries whose row went in get their
  * ledger row, job and audit event. Returns each delivery's outcome, in order.
  */
-async function writeIntakes(database: Database, batch: readonly Intake[]): Promise<Acceptance[]> {
+async function writeIntakes(writer: HotWriter, batch: readonly Intake[]): Promise<Acceptance[]> {
   const first = new Map<string, Intake>();
   for (const intake of batch) if (!first.has(intake.webhookId)) first.set(intake.webhookId, intake);
   const leaders = [...first.values()];
-  const { p } = sqlDialect(database.kind);
-  let n = 0;
-  const tuples = leaders.map(() => `(${[1, 2, 3, 4, 5].map(() => p(++n)).join(", ")})`);
-  const values = leaders.flatMap((i) => [i.webhookId, i.shop, i.topic, i.work?.job.id ?? null, i.receivedAt]);
-
-  const recorded = await database.client.$transaction(async (tx) => {
-    const inserted = await tx.$queryRawUnsafe<{ webhookId: string }[]>(
-      `INSERT INTO "WebhookDelivery" ("webhookId", "shop", "topic", "jobId", "receivedAt") VALUES ${tuples.join(", ")}
-       ON CONFLICT ("webhookId") DO NOTHING RETURNING "webhookId"`,
-      ...values,
-    );
-    const ids = new Set(inserted.map((row) => row.webhookId));
+  const deliveries = insertStatement(
+    "WebhookDelivery",
+    leaders.map((i) => ({
+      webhookId: i.webhookId,
+      shop: i.shop,
+      topic: i.topic,
+      jobId: i.work?.job.id ?? null,
+      receivedAt: i.receivedAt,
+    })),
+    ` ON CONFLICT ("webhookId") DO NOTHING RETURNING "webhookId"`,
+  );
+  const recorded = await writer.write(deliveries, (rows) => {
+    const ids = new Set(rows.map((row) => String(row.webhookId)));
     const fresh = leaders.filter((i) => ids.has(i.webhookId));
     const work = fresh.flatMap((i) => (i.work ? [i.work] : []));
-    if (work.length > 0) {
-      const target = { kind: database.kind, client: tx };
-      await insertRows(
-        target,
-        "PrivacyRequest",
-        work.map((w) => w.privacyRequest),
-      );
-      await insertRows(
-        target,
-        "Job",
-        work.map((w) => w.job),
-      );
-      await insertRows(
-        target,
-        "AuditEvent",
-        work.map((w) => w.audit),
-      );
+    const statements: Statement[] = [];
+    // One multi-row INSERT per table for the whole batch.
+    for (const [table, key] of WORK_TABLES) {
+      const tableRows = work.map((w) => w[key]);
+      if (tableRows.length > 0) statements.push(insertStatement(table, tableRows));
     }
-    // Uninstall (rare): sessions go now; the shop's data goes when shop/redact comes or the clock runs out.
-    for (const { shop, receivedAt } of fresh.filter((i) => !i.work)) {
-      const deletionDue = new Date(receivedAt.getTime() + UNINSTALL_DELETION_DAYS * DAY);
-      await tx.session.deleteMany({ where: { shop } });
-      await tx.shop.upsert({
-        where: { shop },
-        create: { shop, uninstalledAt: receivedAt, dataDeletionDueAt: deletionDue },
-        update: { uninstalledAt: receivedAt, dataDeletionDueAt: deletionDue },
-      });
-      await tx.auditEvent.create({ data: { shop, actor: "shopify", action: "app.uninstalled" } });
-    }
-    return ids;
+    for (const i of fresh) if (!i.work) statements.push(...uninstallStatements(i.shop, i.receivedAt));
+    return { statements, result: ids };
   });
   return batch.map((i) =>
     first.get(i.webhookId) === i && recorded.has(i.webhookId)
@@ -235,12 +239,18 @@ export const INTAKE_WINDOW_MS = 2;
 /** At most this many deliveries per transaction (5 bound values each in the delivery INSERT). */
 export const INTAKE_MAX_BATCH = 200;
 
-const intakes = new WeakMap<Database, GroupCommit<Intake, Acceptance>>();
+declare global {
+  // One intake (its own connection and batch queue) per open database; tests switch databases.
+  var __scanshieldIntakes: WeakMap<Database, GroupCommit<Intake, Acceptance>> | undefined;
+}
+
 function intakeFor(database: Database): GroupCommit<Intake, Acceptance> {
+  const intakes = (globalThis.__scanshieldIntakes ??= new WeakMap());
   let intake = intakes.get(database);
   if (!intake) {
+    const writer = openHotWriter(database);
     intake = groupCommit({
-      commit: (batch) => writeIntakes(database, batch),
+      commit: (batch) => writeIntakes(writer, batch),
       windowMs: INTAKE_WINDOW_MS,
       maxBatch: INTAKE_MAX_BATCH,
       isRowError,
