@@ -5,12 +5,14 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PNG_SIGNATURE, pngChunk, pngHeader, progressiveJpegBomb } from "./support/decode-bombs.mjs";
 import { startServer, type RunningServer } from "./support/server";
+import { appProxySignature } from "../scripts/preview/app-proxy-signature.mjs";
 import { appProxyUrl, OTHER_SHOP, SHOP, TEST_SECRET } from "./support/shopify";
 
 /**
  * "A 5xx is a bug": generated requests — every route, every method, signed and unsigned, valid and
  * foreign tokens and proofs, JSON, junk and binary bodies (oversized ones too, with a length or
- * chunked), odd headers and query strings — thrown at the real server (server.mjs over the build,
+ * chunked), decode bombs, repeated signed parameters, spoofed forwarding headers, odd headers and
+ * query strings — thrown at the real server (server.mjs over the build,
  * SQLite, built-in engine) on 127.0.0.1. None may get a 5xx or a reset, and every answer of our own
  * routes is a JSON error with a code and a message.
  */
@@ -124,6 +126,30 @@ describe("the storefront API under generated requests", () => {
     body,
     // A body streamed without a length (chunked) is counted as it arrives instead of declared.
     chunked: fc.boolean(),
+    // A parameter given twice, signed as Shopify signs it (values joined by ","): Shopify's own
+    // parameters must then be refused, since the app would read only one of the values.
+    repeated: fc.option(
+      fc.record({
+        name: fc.constantFrom("shop", "logged_in_customer_id", "timestamp", "locale"),
+        value: fc.oneof(fc.constant(OTHER_SHOP), fc.constant("1002"), fc.string({ maxLength: 20 })),
+      }),
+      { nil: undefined },
+    ),
+    // Forwarding headers as a client may write them: none of them may choose the client's network.
+    forwarded: fc.option(
+      fc.record({
+        header: fc.constantFrom("x-forwarded-for", "x-scanshield-peer-address", "forwarded", "x-real-ip"),
+        value: fc.oneof(
+          fc.ipV4(),
+          fc.ipV6(),
+          fc
+            .array(fc.oneof(fc.ipV4(), fc.ipV6(), fc.string({ maxLength: 20 })), { maxLength: 40 })
+            .map((a) => a.join(", ")),
+          fc.constantFrom("::ffff:10.0.0.1", "unknown", "", "1.2.3.4:80", "[::1]:443", "fe80::1%eth0", "0".repeat(500)),
+        ),
+      }),
+      { nil: undefined },
+    ),
   });
 
   type Generated = typeof request extends fc.Arbitrary<infer T> ? T : never;
@@ -136,6 +162,13 @@ describe("the storefront API under generated requests", () => {
       timestamp: r.signing === "stale" ? Math.floor(Date.now() / 1000) - 3600 : undefined,
     });
     let url = rebase(signed);
+    if (r.repeated) {
+      const target = new URL(url);
+      target.searchParams.delete("signature");
+      target.searchParams.append(r.repeated.name, r.repeated.value);
+      target.searchParams.append("signature", appProxySignature(target.searchParams, TEST_SECRET));
+      url = target.toString();
+    }
     if (r.signing === "none") url = url.replace(/signature=[0-9a-f]+/, "");
     if (r.signing === "tampered")
       url = url.replace(/signature=([0-9a-f])/, (_m, c) => `signature=${c === "0" ? "1" : "0"}`);
@@ -144,6 +177,7 @@ describe("the storefront API under generated requests", () => {
     const safe = (v: string) => v.replace(/[^\x20-\x7e]/g, "?");
     if (r.contentType) headers["content-type"] = r.contentType;
     if (r.token !== undefined) headers["x-scan-token"] = safe(r.token);
+    if (r.forwarded) headers[r.forwarded.header] = safe(r.forwarded.value);
     if (r.proof) {
       headers["x-subject-id"] = safe(r.proof.subjectId);
       headers["x-consent-receipt"] = safe(r.proof.receipt);
@@ -168,6 +202,11 @@ describe("the storefront API under generated requests", () => {
         seen.set(response.status, (seen.get(response.status) ?? 0) + 1);
         const text = await response.text();
         expect(response.status, `${r.method} ${r.route}: ${text.slice(0, 300)}`).toBeLessThan(500);
+        // A correctly signed query that repeats the shop or the customer is never served (a 400, or the
+        // 404 or 413 that an unknown path or an oversized body meets first).
+        if (r.signing === "valid" && r.repeated && ["shop", "logged_in_customer_id"].includes(r.repeated.name)) {
+          expect(response.status, `repeated ${r.repeated.name}`).toBeGreaterThanOrEqual(400);
+        }
         if (response.status >= 400 && response.headers.get("content-type")?.includes("application/json")) {
           const parsed = JSON.parse(text) as { error?: { code?: unknown; message?: unknown } };
           expect(typeof parsed.error?.code).toBe("string");
