@@ -346,10 +346,15 @@ if (!customElements.get("skin-scan")) {
     showResult({ result, recommendations }) {
       const { skinTone, ...indices } = result.indices;
       const fitz = skinTone.fitzpatrick;
-      this.$("[data-tone]").textContent = this.t("tone", { g: this.t(skinTone.group) });
-      this.$("[data-fitz]").textContent = fitz.alternative
-        ? this.t("fitz_near", { t: fitz.type, a: fitz.alternative })
-        : this.t("fitz", { t: fitz.type });
+      this.$("[data-tone]").textContent = this.toneWords(skinTone);
+      // A range over several types names its ends; the API's `types` is absent in older results.
+      const types = fitz.types ?? [];
+      this.$("[data-fitz]").textContent =
+        types.length > 2
+          ? this.t("fitz_range", { a: types[0], b: types[types.length - 1] })
+          : fitz.alternative
+            ? this.t("fitz_near", { t: fitz.type, a: fitz.alternative })
+            : this.t("fitz", { t: fitz.type });
       this.$("[data-fitz-answer]").textContent = "";
       this.$("[data-concerns]").replaceChildren(
         ...Object.entries(CONCERNS)
@@ -364,6 +369,25 @@ if (!customElements.get("skin-scan")) {
       this.showRights();
       this.products(recommendations);
       this.say(this.t("results_ready"));
+    }
+
+    /**
+     * The tone as a range with its confidence, in the shopper's language (P18): one group; "between" two
+     * (the light, or a boundary when a card pinned the light); or "somewhere from … to …", pointing to the
+     * burn/tan questions. A result without a range (an older engine, a vendor) shows the group alone.
+     */
+    toneWords(tone) {
+      const groups = tone.groups ?? [];
+      const ends = () => ({ a: this.t(groups[0]), b: this.t(groups[groups.length - 1]) });
+      const range =
+        groups.length > 2
+          ? this.t("tone_range", ends())
+          : groups.length === 2
+            ? this.t(tone.lightPinned ? "tone_boundary" : "tone_between", ends())
+            : this.t("tone", { g: this.t(tone.group) });
+      if (typeof tone.confidence !== "number") return range;
+      const level = tone.confidence <= 0.4 ? "low" : tone.confidence >= 0.7 ? "high" : "moderate";
+      return `${range} ${this.t("confidence", { c: this.t(`confidence_${level}`) })}`;
     }
 
     /** Self-reported sun reaction, 0–8 points over two answers, to a type: stays on this device. */
