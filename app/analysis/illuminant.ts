@@ -114,7 +114,7 @@ export function isLightPinned(light: LightUncertainty): boolean {
 /**
  * Besides the light, the median colour itself varies a little between two copies of the same photo:
  * resizing the real demo crops to 800 or 640 px or re-encoding them at JPEG quality 75 moved it by at
- * most 0.41 L* and 0.63 b* (bench/tone-light.bench.ts, part D), hence ±0.5 L* and ±0.7 b*.
+ * most 0.21 L* and 0.63 b* (bench/tone-light.bench.ts, part D), hence ±0.5 L* and ±0.7 b*.
  */
 export const MEASUREMENT_DELTA_L = 0.5;
 export const MEASUREMENT_DELTA_B = 0.7;
