@@ -3,4 +3,4 @@
  * no identity, embedding, age, gender or emotion (P3). Defined beside the detector; re-exported
  * here so the pure modules (regions, quality) need nothing server-side at run time.
  */
-export type { DetectedFace, HeadRotation } from "./landmarks.server";
+export type { DetectedFace, FaceBox, HeadRotation } from "./landmarks.server";

@@ -54,6 +54,11 @@ export interface DetectedFace {
   /** 468 FaceMesh landmarks as [x, y, z] in pixels of the input image (z is relative depth). */
   mesh: [number, number, number][];
   rotation: HeadRotation | null;
+  /**
+   * How far the landmarks found in the photo and in its mirror image lie from their mean (RMS, pixels):
+   * how sure the mesh is of where the face is. Null when the face was found in only one of the two.
+   */
+  meshSpread: number | null;
 }
 
 export interface LandmarkPoolInfo {
@@ -151,6 +156,7 @@ interface RawFace {
   score: number;
   boxScore: number;
   faceScore: number;
+  meshSpread: number | null;
   mesh: [number, number, number][];
   rotation: HeadRotation | null;
 }
@@ -192,6 +198,7 @@ function toFace(raw: RawFace): DetectedFace {
     score: raw.score,
     boxScore: raw.boxScore,
     meshScore: raw.faceScore,
+    meshSpread: raw.meshSpread ?? null,
     mesh: raw.mesh,
     rotation: raw.rotation,
   };

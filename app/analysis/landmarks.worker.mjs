@@ -65,13 +65,51 @@ function serialise(error) {
 }
 
 const RAD_TO_DEG = 180 / Math.PI;
-/** @param {number} radians */
-const degrees = (radians) => Math.round(radians * RAD_TO_DEG * 100) / 100;
 /** @param {number} v */
 const round2 = (v) => Math.round(v * 100) / 100;
 
+/** sRGB grey of the letterbox around a non-square photo: mid-scale, what BlazeFace normalises to 0. */
+const LETTERBOX_GREY = 128;
+
+/**
+ * A face box from the letterboxed square back into the photo, clipped to it.
+ * @param {number[]} box [x, y, width, height] in the square
+ * @param {number} left @param {number} top offsets of the photo in the square
+ * @param {number} width @param {number} height the photo's size
+ */
+function unpadBox([x = 0, y = 0, w = 0, h = 0], left, top, width, height) {
+  const x0 = Math.max(0, x - left);
+  const y0 = Math.max(0, y - top);
+  const x1 = Math.min(width, x + w - left);
+  const y1 = Math.min(height, y + h - top);
+  return [x0, y0, Math.max(0, x1 - x0), Math.max(0, y1 - y0)].map(round2);
+}
+
 /** @type {any} */
 let human;
+/** @type {number[]} MIRROR[i]: the landmark that is landmark i's mirror image across the face's midline. */
+let MIRROR = [];
+
+/**
+ * Pairs each FaceMesh landmark with its mirror image, from the canonical face's texture coordinates
+ * (symmetric about u = 0.5): landmark i's partner is the one nearest to (1 − u, v); points on the
+ * midline are their own partners.
+ * @param {[number, number][]} uv
+ */
+function mirrorLandmarks(uv) {
+  return uv.map(([u, v]) => {
+    let best = 0;
+    let bestDistance = Infinity;
+    uv.forEach(([u2, v2], j) => {
+      const d = (u2 - (1 - u)) ** 2 + (v2 - v) ** 2;
+      if (d < bestDistance) {
+        best = j;
+        bestDistance = d;
+      }
+    });
+    return best;
+  });
+}
 /** @type {any} */
 let tf;
 
@@ -109,6 +147,7 @@ async function init() {
   });
   await human.load();
   tf = human.tf;
+  MIRROR = mirrorLandmarks(human.faceUVMap);
   const loaded = human.models.loaded();
   if (refused.length > 0) throw refused[0];
   for (const name of ["blazeface", "facemesh"]) {
@@ -128,6 +167,132 @@ async function init() {
   };
 }
 
+/**
+ * @typedef {{ box: number[], score: number, boxScore: number, faceScore: number, mesh: number[][],
+ *   rotation: { yaw: number, pitch: number, roll: number } | null, meshSpread?: number | null }} SquareFace
+ *   One face in the letterboxed square's pixels, angles in degrees.
+ */
+
+/** @param {any} face @returns {SquareFace} */
+function fromHuman(face) {
+  return {
+    box: /** @type {number[]} */ (face.box),
+    score: face.score,
+    boxScore: face.boxScore,
+    faceScore: face.faceScore,
+    mesh: /** @type {number[][]} */ (face.mesh).map((p) => [p[0], p[1], p[2] ?? 0]),
+    rotation: face.rotation
+      ? {
+          yaw: face.rotation.angle.yaw * RAD_TO_DEG,
+          pitch: face.rotation.angle.pitch * RAD_TO_DEG,
+          roll: face.rotation.angle.roll * RAD_TO_DEG,
+        }
+      : null,
+  };
+}
+
+/**
+ * A face found in the left–right mirrored square, mirrored back: the same face in the square's own
+ * pixels, its landmarks renumbered (the mesh's left eye in the mirror is the subject's right one).
+ * @param {SquareFace} face @param {number} side @returns {SquareFace}
+ */
+function unmirror(face, side) {
+  const [x = 0, y = 0, w = 0, h = 0] = face.box;
+  return {
+    ...face,
+    box: [side - x - w, y, w, h],
+    mesh:
+      face.mesh.length === MIRROR.length
+        ? MIRROR.map((j) => {
+            const p = face.mesh[j] ?? [0, 0, 0];
+            return [side - (p[0] ?? 0), p[1] ?? 0, p[2] ?? 0];
+          })
+        : [],
+    rotation: face.rotation ? { yaw: -face.rotation.yaw, pitch: face.rotation.pitch, roll: -face.rotation.roll } : null,
+  };
+}
+
+/** @param {number[]} a @param {number[]} b box [x, y, w, h] */
+function iou([ax = 0, ay = 0, aw = 0, ah = 0], [bx = 0, by = 0, bw = 0, bh = 0]) {
+  const w = Math.min(ax + aw, bx + bw) - Math.max(ax, bx);
+  const h = Math.min(ay + ah, by + bh) - Math.max(ay, by);
+  const inter = w > 0 && h > 0 ? w * h : 0;
+  return inter > 0 ? inter / (aw * ah + bw * bh - inter) : 0;
+}
+
+/** Boxes of the same face in the photo and in its mirror image overlap at least this much. */
+const SAME_FACE_IOU = 0.5;
+/** A face found in only one of the photo and its mirror image is kept when BlazeFace is this sure of it. */
+const ONE_SIDED_MIN_SCORE = 0.5;
+
+/** @param {number} a @param {number} b */
+const mean = (a, b) => (a + b) / 2;
+
+/**
+ * The photo's and the mirror image's findings for one face, averaged point by point.
+ * @param {SquareFace} a @param {SquareFace} b (already unmirrored) @returns {SquareFace}
+ */
+function average(a, b) {
+  const rotation =
+    a.rotation && b.rotation
+      ? {
+          yaw: mean(a.rotation.yaw, b.rotation.yaw),
+          pitch: mean(a.rotation.pitch, b.rotation.pitch),
+          roll: mean(a.rotation.roll, b.rotation.roll),
+        }
+      : (a.rotation ?? b.rotation);
+  let squares = 0;
+  for (let i = 0; i < a.mesh.length; i++) {
+    const p = a.mesh[i] ?? [0, 0];
+    const q = b.mesh[i] ?? p;
+    squares += ((p[0] ?? 0) - (q[0] ?? 0)) ** 2 + ((p[1] ?? 0) - (q[1] ?? 0)) ** 2;
+  }
+  return {
+    meshSpread: a.mesh.length === b.mesh.length && a.mesh.length > 0 ? Math.sqrt(squares / a.mesh.length) / 2 : null,
+    box: a.box.map((v, i) => mean(v, b.box[i] ?? v)),
+    score: mean(a.score, b.score),
+    boxScore: mean(a.boxScore, b.boxScore),
+    faceScore: mean(a.faceScore, b.faceScore),
+    mesh:
+      a.mesh.length === b.mesh.length ? a.mesh.map((p, i) => p.map((v, k) => mean(v, b.mesh[i]?.[k] ?? v))) : a.mesh,
+    rotation,
+  };
+}
+
+/**
+ * Faces of the photo and of its mirror image, merged: a face found in both is averaged, one found in
+ * only one of them is kept as found if the detector is fairly sure of it (a weak one-sided find is
+ * dropped). The detector and mesh models are not symmetric (a face and its
+ * mirror image get landmarks a pixel or two apart and head angles a few degrees apart, and a weak face
+ * may be found in one but not the other), so a photo and its mirror image got different verdicts;
+ * merged like this, both get the same faces.
+ * @param {SquareFace[]} direct @param {SquareFace[]} mirrored (already unmirrored) @returns {SquareFace[]}
+ */
+function merge(direct, mirrored) {
+  const unmatched = new Set(mirrored);
+  /** @type {SquareFace[]} */
+  const faces = [];
+  for (const a of direct) {
+    let best = null;
+    let bestIou = SAME_FACE_IOU;
+    for (const b of unmatched) {
+      const overlap = iou(a.box, b.box);
+      if (overlap >= bestIou) {
+        best = b;
+        bestIou = overlap;
+      }
+    }
+    if (best) {
+      unmatched.delete(best);
+      faces.push(average(a, best));
+    } else if (a.boxScore >= ONE_SIDED_MIN_SCORE) {
+      faces.push(a);
+    }
+  }
+  // A real face is found in both; a weak find in only one of them is the detector's noise.
+  return [...faces, ...[...unmatched].filter((f) => f.boxScore >= ONE_SIDED_MIN_SCORE)];
+}
+
 /** @param {{ width: number, height: number, data: ArrayBuffer }} msg */
 async function detect(msg) {
   const { width, height } = msg;
@@ -136,29 +301,52 @@ async function detect(msg) {
   }
   const pixels = new Uint8Array(msg.data);
   if (pixels.length !== width * height * 3) throw new TypeError("data must hold width × height × 3 RGB bytes");
-  // Int32Array made natively: tfjs converts a Uint8Array element by element (~40 ms at 1024 px).
-  const input = tf.tensor4d(new Int32Array(pixels), [1, height, width, 3], "int32");
-  try {
-    const result = await human.detect(input);
-    return result.face.map(
-      /** @param {any} face */ (face) => ({
-        box: /** @type {number[]} */ (face.box).map(round2),
-        score: round2(face.score),
-        boxScore: round2(face.boxScore),
-        faceScore: round2(face.faceScore),
-        mesh: /** @type {number[][]} */ (face.mesh).map((p) => [round2(p[0]), round2(p[1]), round2(p[2] ?? 0)]),
-        rotation: face.rotation
-          ? {
-              yaw: degrees(face.rotation.angle.yaw),
-              pitch: degrees(face.rotation.angle.pitch),
-              roll: degrees(face.rotation.angle.roll),
-            }
-          : null,
-      }),
-    );
-  } finally {
-    tf.dispose(input);
+  // BlazeFace squeezes whatever it is given into its square input (human's `detector.square` option,
+  // meant to prevent that, maps boxes back wrongly). A face in a 16:9 frame then reaches it 1.8× too
+  // narrow, in a 3:4 portrait 1.3× too narrow: boxes, keypoints and the roll used to straighten the
+  // face for FaceMesh all come out distorted, differently for each framing. So the photo is centred
+  // in a square of neutral grey first, and every coordinate is shifted back into the photo after.
+  const side = Math.max(width, height);
+  const left = Math.floor((side - width) / 2);
+  const top = Math.floor((side - height) / 2);
+  // Int32Arrays filled here: tfjs converts a Uint8Array element by element (~40 ms at 1024 px), and
+  // its wasm backend pads and reverses int32 tensors slowly (a reverse took 150–600 ms).
+  const square = new Int32Array(side * side * 3).fill(LETTERBOX_GREY);
+  const mirrored = new Int32Array(side * side * 3).fill(LETTERBOX_GREY);
+  for (let y = 0; y < height; y++) {
+    const from = y * width * 3;
+    const row = (y + top) * side * 3;
+    square.set(pixels.subarray(from, from + width * 3), row + left * 3);
+    for (let x = 0; x < width; x++) {
+      const src = from + x * 3;
+      const dst = row + (side - 1 - left - x) * 3;
+      mirrored[dst] = pixels[src] ?? 0;
+      mirrored[dst + 1] = pixels[src + 1] ?? 0;
+      mirrored[dst + 2] = pixels[src + 2] ?? 0;
+    }
   }
+  /** @param {Int32Array} data */
+  const facesIn = async (data) => {
+    const input = tf.tensor4d(data, [1, side, side, 3], "int32");
+    try {
+      return (await human.detect(input)).face.map(fromHuman);
+    } finally {
+      tf.dispose(input);
+    }
+  };
+  const direct = await facesIn(square);
+  const fromMirror = (await facesIn(mirrored)).map((f) => unmirror(f, side));
+  return merge(direct, fromMirror).map((face) => ({
+    box: unpadBox(face.box, left, top, width, height),
+    score: round2(face.score),
+    boxScore: round2(face.boxScore),
+    faceScore: round2(face.faceScore),
+    meshSpread: face.meshSpread == null ? null : round2(face.meshSpread),
+    mesh: face.mesh.map((p) => [round2((p[0] ?? 0) - left), round2((p[1] ?? 0) - top), round2(p[2] ?? 0)]),
+    rotation: face.rotation
+      ? { yaw: round2(face.rotation.yaw), pitch: round2(face.rotation.pitch), roll: round2(face.rotation.roll) }
+      : null,
+  }));
 }
 
 const ready = init().then(

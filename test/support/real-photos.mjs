@@ -240,6 +240,44 @@ export function resizeLongSide(image, longSide) {
 }
 
 /**
+ * Turns the picture in its plane by `degrees` (counter-clockwise) about its centre, as a tilted head
+ * or camera would, sampling bilinearly; corners that come from outside are the neutral border.
+ * @param {LinearImage} image @param {number} degrees @param {number} [grey] @returns {LinearImage}
+ */
+export function rotate(image, degrees, grey = NEUTRAL_BORDER) {
+  const { width, height } = image;
+  const t = (degrees * Math.PI) / 180;
+  const cos = Math.cos(t);
+  const sin = Math.sin(t);
+  const cx = (width - 1) / 2;
+  const cy = (height - 1) / 2;
+  const out = new Float32Array(image.data.length);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      // Where this output pixel comes from (the inverse rotation; y points down).
+      const sx = cx + (x - cx) * cos - (y - cy) * sin;
+      const sy = cy + (x - cx) * sin + (y - cy) * cos;
+      const o = (y * width + x) * 3;
+      const x0 = Math.floor(sx);
+      const y0 = Math.floor(sy);
+      if (x0 < 0 || y0 < 0 || x0 + 1 >= width || y0 + 1 >= height) {
+        out.fill(grey, o, o + 3);
+        continue;
+      }
+      const fx = sx - x0;
+      const fy = sy - y0;
+      for (let k = 0; k < 3; k++) {
+        const at = (/** @type {number} */ xx, /** @type {number} */ yy) => image.data[(yy * width + xx) * 3 + k] ?? 0;
+        out[o + k] =
+          (at(x0, y0) * (1 - fx) + at(x0 + 1, y0) * fx) * (1 - fy) +
+          (at(x0, y0 + 1) * (1 - fx) + at(x0 + 1, y0 + 1) * fx) * fy;
+      }
+    }
+  }
+  return { width, height, data: out };
+}
+
+/**
  * Exposure change in stops (−1 = half the light), clipping at white when encoded.
  * @param {LinearImage} image @param {number} stops @returns {LinearImage}
  */
