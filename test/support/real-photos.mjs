@@ -173,6 +173,29 @@ export function padToAspect(image, aspect, grey = NEUTRAL_BORDER) {
 }
 
 /**
+ * Moves the picture by whole pixels (`dx` to the right, `dy` down), as a face lands a little elsewhere
+ * in a second photo taken the same way; the strip uncovered at an edge repeats the edge's pixels.
+ * Whole pixels, so nothing is resampled: only where the face sits changes.
+ * @param {LinearImage} image @param {number} dx @param {number} dy @returns {LinearImage}
+ */
+export function shift(image, dx, dy) {
+  const { width, height } = image;
+  const out = new Float32Array(image.data.length);
+  for (let y = 0; y < height; y++) {
+    const sy = Math.min(height - 1, Math.max(0, y - Math.round(dy)));
+    for (let x = 0; x < width; x++) {
+      const sx = Math.min(width - 1, Math.max(0, x - Math.round(dx)));
+      const from = (sy * width + sx) * 3;
+      const to = (y * width + x) * 3;
+      out[to] = image.data[from] ?? 0;
+      out[to + 1] = image.data[from + 1] ?? 0;
+      out[to + 2] = image.data[from + 2] ?? 0;
+    }
+  }
+  return { width, height, data: out };
+}
+
+/**
  * One axis of a separable resampling with a triangle filter widened by the reduction factor, so a
  * shrink averages every source pixel (no aliasing) and an enlargement interpolates bilinearly.
  * @param {Float32Array} src @param {number} srcLen @param {number} dstLen @param {number} lines
