@@ -164,33 +164,56 @@ describe.each(DATABASE_KINDS)("compliance webhooks on %s", (kind) => {
 
     it("P10: each webhook id is recorded once, whether repeated inside the batch or recorded before it", async () => {
       await seedShop(database.client, SHOP);
-      await storeOfflineSession(database.client);
       await acceptDelivery(database, subjectDigest, redact("earlier", 1));
       const fresh = Array.from({ length: 30 }, (_, i) => redact(`burst-${i}`, 100 + i));
+      const repeats = [redact("burst-3", 103), redact("burst-3", 103), redact("earlier", 1)];
+      const outcomes = await acceptTogether([...fresh.slice(0, 10), ...repeats, ...fresh.slice(10)]);
+
+      const values = outcomes.map((o) => (o.status === "fulfilled" ? o.value.outcome : "refused"));
+      expect(values.filter((v) => v === "accepted")).toHaveLength(30);
+      expect(values.filter((v) => v === "duplicate")).toHaveLength(3);
+      const db = database.client;
+      expect(await db.webhookDelivery.count()).toBe(31);
+      expect(await db.privacyRequest.count()).toBe(31);
+      expect(await db.job.count({ where: { type: "compliance.customers_redact" } })).toBe(31);
+      expect(await db.auditEvent.count({ where: { action: "webhook.customers_redact.accepted" } })).toBe(31);
+
+      await runJobs(database);
+      expect(await db.job.count({ where: { status: "done" } })).toBe(31);
+      expect(await db.privacyRequest.count({ where: { status: "completed" } })).toBe(31);
+      expect(await db.auditEvent.count({ where: { action: "customer.redacted" } })).toBe(31);
+    });
+
+    it("P12: an app/uninstalled in a batch with other deliveries removes the sessions and starts the clock once", async () => {
+      await seedShop(database.client, SHOP);
+      await storeOfflineSession(database.client);
       const uninstall: Delivery = {
         webhookId: "uninstall",
         topic: "APP_UNINSTALLED",
         shop: SHOP,
         payload: payloads.appUninstalled(),
       };
-      const repeats = [redact("burst-3", 103), redact("burst-3", 103), redact("earlier", 1), uninstall];
-      const outcomes = await acceptTogether([...fresh.slice(0, 10), ...repeats, uninstall, ...fresh.slice(10)]);
-
-      const values = outcomes.map((o) => (o.status === "fulfilled" ? o.value.outcome : "refused"));
-      expect(values.filter((v) => v === "accepted")).toHaveLength(31);
-      expect(values.filter((v) => v === "duplicate")).toHaveLength(4);
+      // A shop the app has no row for yet gets one, with the usual defaults.
+      const newcomer: Delivery = { ...uninstall, webhookId: "uninstall-other", shop: OTHER_SHOP };
+      newcomer.payload = payloads.appUninstalled(OTHER_SHOP);
+      const outcomes = await acceptTogether([redact("a", 1), uninstall, redact("b", 2), uninstall, newcomer]);
+      expect(outcomes.map((o) => (o.status === "fulfilled" ? o.value.outcome : "refused"))).toEqual([
+        "accepted",
+        "accepted",
+        "accepted",
+        "duplicate",
+        "accepted",
+      ]);
+      const other = await database.client.shop.findUniqueOrThrow({ where: { shop: OTHER_SHOP } });
+      expect(other).toMatchObject({ imageRetentionDays: 90, minimumAge: 18 });
+      expect(other.uninstalledAt?.getTime()).toBe(other.installedAt.getTime());
       const db = database.client;
-      expect(await db.webhookDelivery.count()).toBe(32);
-      expect(await db.privacyRequest.count()).toBe(31);
-      expect(await db.job.count({ where: { type: "compliance.customers_redact" } })).toBe(31);
-      expect(await db.auditEvent.count({ where: { action: "webhook.customers_redact.accepted" } })).toBe(31);
       expect(await db.session.count({ where: { shop: SHOP } })).toBe(0);
-      expect(await db.auditEvent.count({ where: { action: "app.uninstalled" } })).toBe(1);
-
-      await runJobs(database);
-      expect(await db.job.count({ where: { status: "done" } })).toBe(31);
-      expect(await db.privacyRequest.count({ where: { status: "completed" } })).toBe(31);
-      expect(await db.auditEvent.count({ where: { action: "customer.redacted" } })).toBe(31);
+      const shop = await db.shop.findUniqueOrThrow({ where: { shop: SHOP } });
+      expect(shop.uninstalledAt).not.toBeNull();
+      expect(shop.dataDeletionDueAt?.getTime()).toBe((shop.uninstalledAt?.getTime() ?? 0) + 30 * 86_400_000);
+      expect(await db.auditEvent.count({ where: { action: "app.uninstalled", shop: SHOP } })).toBe(1);
+      expect(await db.job.count()).toBe(2);
     });
 
     it("P10: a delivery the database refuses fails alone; the others in its batch are recorded", async () => {

@@ -165,13 +165,6 @@ function prepare(digest: SubjectDigest, delivery: Delivery): Intake {
   };
 }
 
-/** Where each of a delivery's rows goes. */
-const WORK_TABLES = [
-  ["PrivacyRequest", "privacyRequest"],
-  ["Job", "job"],
-  ["AuditEvent", "audit"],
-] as const;
-
 /** app/uninstalled: sessions go now; the shop's data goes when shop/redact comes or the clock runs out. */
 function uninstallStatements(shop: string, now: Date): Statement[] {
   const dataDeletionDueAt = new Date(now.getTime() + UNINSTALL_DELETION_DAYS * DAY);
@@ -200,30 +193,31 @@ async function writeIntakes(writer: HotWriter, batch: readonly Intake[]): Promis
   const first = new Map<string, Intake>();
   for (const intake of batch) if (!first.has(intake.webhookId)) first.set(intake.webhookId, intake);
   const leaders = [...first.values()];
-  const deliveries = insertStatement(
-    "WebhookDelivery",
-    leaders.map((i) => ({
-      webhookId: i.webhookId,
-      shop: i.shop,
-      topic: i.topic,
-      jobId: i.work?.job.id ?? null,
-      receivedAt: i.receivedAt,
-    })),
-    ` ON CONFLICT ("webhookId") DO NOTHING RETURNING "webhookId"`,
+  const work = leaders.flatMap((i) => (i.work ? [{ key: i.webhookId, ...i.work }] : []));
+  const uninstalls = leaders.filter((i) => !i.work);
+  const recorded = await writer.insertNew(
+    {
+      table: "WebhookDelivery",
+      key: "webhookId",
+      rows: leaders.map((i) => ({
+        webhookId: i.webhookId,
+        shop: i.shop,
+        topic: i.topic,
+        jobId: i.work?.job.id ?? null,
+        receivedAt: i.receivedAt,
+      })),
+      followers: [
+        { table: "PrivacyRequest", rows: work.map((w) => ({ key: w.key, row: w.privacyRequest })) },
+        { table: "Job", rows: work.map((w) => ({ key: w.key, row: w.job })) },
+        { table: "AuditEvent", rows: work.map((w) => ({ key: w.key, row: w.audit })) },
+      ],
+    },
+    // Uninstall is rare: only a batch that holds one needs more than the guarded insert.
+    uninstalls.length === 0
+      ? undefined
+      : (fresh) =>
+          uninstalls.filter((i) => fresh.has(i.webhookId)).flatMap((i) => uninstallStatements(i.shop, i.receivedAt)),
   );
-  const recorded = await writer.write(deliveries, (rows) => {
-    const ids = new Set(rows.map((row) => String(row.webhookId)));
-    const fresh = leaders.filter((i) => ids.has(i.webhookId));
-    const work = fresh.flatMap((i) => (i.work ? [i.work] : []));
-    const statements: Statement[] = [];
-    // One multi-row INSERT per table for the whole batch.
-    for (const [table, key] of WORK_TABLES) {
-      const tableRows = work.map((w) => w[key]);
-      if (tableRows.length > 0) statements.push(insertStatement(table, tableRows));
-    }
-    for (const i of fresh) if (!i.work) statements.push(...uninstallStatements(i.shop, i.receivedAt));
-    return { statements, result: ids };
-  });
   return batch.map((i) =>
     first.get(i.webhookId) === i && recorded.has(i.webhookId)
       ? { outcome: "accepted", jobId: i.work ? String(i.work.job.id) : null }
