@@ -5,6 +5,7 @@ import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDatabase } from "../app/db/client.server";
 import { migrate } from "../app/db/migrate.server";
+import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from "./support/database";
 import { seedManyScansSqlite, seedShop } from "./support/seed";
 import { startServer, type RunningServer } from "./support/server";
 import { payloads, SHOP, signedWebhook, TEST_SECRET } from "./support/shopify";
@@ -97,4 +98,85 @@ describe("P10: a crash mid-way through a compliance job loses nothing", () => {
     expect(peek<{ n: number }>(`SELECT count(*) AS n FROM "WebhookDelivery"`).n).toBe(1);
     // Two server starts and a lease expiry: generous, since other suites share the two cores.
   }, 180_000);
+});
+
+/**
+ * P10 for the group commit (docs/decisions/0008-webhook-group-commit.md): deliveries arriving together
+ * are acknowledged only once the transaction holding them has committed, so killing the server in the
+ * middle of a burst loses none that was acknowledged. Shopify then delivers again what it got no answer
+ * for, and every delivery is processed exactly once.
+ */
+describe.each(DATABASE_KINDS)("P10: kill -9 in the middle of a webhook burst on %s", (kind) => {
+  let database: TestDatabase;
+  let server: RunningServer | undefined;
+  beforeAll(async () => {
+    database = await createTestDatabase(kind);
+    await seedShop(database.client, SHOP);
+  });
+  afterAll(async () => {
+    await server?.stop("SIGKILL");
+    await database.destroy();
+  });
+
+  const BURST = 300;
+  const deliveries = Array.from({ length: BURST }, (_, i) =>
+    signedWebhook("CUSTOMERS_REDACT", payloads.customerRedact(10_000 + i)),
+  );
+  const post = (s: RunningServer, w: ReturnType<typeof signedWebhook>) =>
+    fetch(`${s.baseUrl}/webhooks/customers/redact`, { method: "POST", headers: w.headers, body: w.body }).then(
+      async (r) => (await r.arrayBuffer(), r.status),
+      () => 0,
+    );
+  const env = () => ({ DATABASE_URL: database.url, SHOPIFY_API_SECRET: TEST_SECRET, JOB_POLL_INTERVAL_MS: "50" });
+
+  it("P10: every delivery acknowledged before the kill is recorded with its job; after the retries each runs once", async () => {
+    // The intake alone first: no job runs before the kill.
+    server = await startServer({ ...env(), JOBS_IN_PROCESS: "false" });
+    const running = server;
+    // Open loop, one delivery every 2 ms; the server is killed once 100 have been acknowledged.
+    const acknowledged: string[] = [];
+    let killed: Promise<unknown> | undefined;
+    const sent = deliveries.map(
+      (w, i) =>
+        new Promise<void>((resolve) =>
+          setTimeout(async () => {
+            if ((await post(running, w)) === 200) acknowledged.push(w.webhookId);
+            if (acknowledged.length >= 100) killed ??= running.stop("SIGKILL");
+            resolve();
+          }, i * 2),
+        ),
+    );
+    await Promise.all(sent);
+    await killed;
+    expect(acknowledged.length).toBeGreaterThanOrEqual(100);
+    expect(acknowledged.length).toBeLessThan(BURST);
+
+    const db = database.client;
+    const recorded = new Set(
+      (await db.webhookDelivery.findMany({ select: { webhookId: true } })).map((d) => d.webhookId),
+    );
+    expect(acknowledged.filter((id) => !recorded.has(id))).toEqual([]);
+    const jobs = await db.job.findMany({ where: { dedupeKey: { in: acknowledged.map((id) => `webhook:${id}`) } } });
+    expect(jobs).toHaveLength(acknowledged.length);
+
+    // Shopify delivers again whatever it has no 200 for (here: everything, to include repeats of acknowledged ones).
+    server = await startServer(env());
+    const statuses = [];
+    for (let i = 0; i < BURST; i += 50)
+      statuses.push(...(await Promise.all(deliveries.slice(i, i + 50).map((w) => post(server!, w)))));
+    expect(statuses.every((s) => s === 200)).toBe(true);
+    const finished = Date.now() + 120_000;
+    while ((await db.job.count({ where: { status: { not: "done" } } })) > 0) {
+      if (Date.now() > finished) throw new Error(`jobs did not finish:\n${server.output()}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await server.stop();
+
+    expect(await db.webhookDelivery.count()).toBe(BURST);
+    expect(await db.job.count({ where: { type: "compliance.customers_redact" } })).toBe(BURST);
+    expect(await db.privacyRequest.count({ where: { status: "completed" } })).toBe(BURST);
+    expect(await db.privacyRequest.count()).toBe(BURST);
+    // No job ran before the kill (no worker then), so each ran exactly once after it.
+    expect(await db.auditEvent.count({ where: { action: "customer.redacted" } })).toBe(BURST);
+  }, 240_000);
 });
