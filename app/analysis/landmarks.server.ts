@@ -55,10 +55,10 @@ export interface DetectedFace {
   mesh: [number, number, number][];
   rotation: HeadRotation | null;
   /**
-   * How far the landmarks found in the photo and in its mirror image lie from their mean (RMS, pixels):
-   * how sure the mesh is of where the face is. Null when the face was found in only one of the two.
+   * How far the landmarks read on the face and on its mirror image lie from their mean (RMS, pixels):
+   * how sure the mesh is of where the face is.
    */
-  meshSpread: number | null;
+  meshSpread: number;
 }
 
 export interface LandmarkPoolInfo {
@@ -156,7 +156,7 @@ interface RawFace {
   score: number;
   boxScore: number;
   faceScore: number;
-  meshSpread: number | null;
+  meshSpread: number;
   mesh: [number, number, number][];
   rotation: HeadRotation | null;
 }
@@ -198,7 +198,7 @@ function toFace(raw: RawFace): DetectedFace {
     score: raw.score,
     boxScore: raw.boxScore,
     meshScore: raw.faceScore,
-    meshSpread: raw.meshSpread ?? null,
+    meshSpread: raw.meshSpread,
     mesh: raw.mesh,
     rotation: raw.rotation,
   };

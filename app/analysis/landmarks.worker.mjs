@@ -68,20 +68,18 @@ const RAD_TO_DEG = 180 / Math.PI;
 /** @param {number} v */
 const round2 = (v) => Math.round(v * 100) / 100;
 
-/** sRGB grey of the letterbox around a non-square photo: mid-scale, what BlazeFace normalises to 0. */
-const LETTERBOX_GREY = 128;
+/** sRGB grey around a photo read in a square (and beyond its edges): mid-scale, what BlazeFace normalises to 0. */
+const OUTSIDE_GREY = 128;
 
 /**
- * A face box from the letterboxed square back into the photo, clipped to it.
- * @param {number[]} box [x, y, width, height] in the square
- * @param {number} left @param {number} top offsets of the photo in the square
- * @param {number} width @param {number} height the photo's size
+ * A face box clipped to the photo.
+ * @param {number[]} box [x, y, width, height] @param {number} width @param {number} height the photo's size
  */
-function unpadBox([x = 0, y = 0, w = 0, h = 0], left, top, width, height) {
-  const x0 = Math.max(0, x - left);
-  const y0 = Math.max(0, y - top);
-  const x1 = Math.min(width, x + w - left);
-  const y1 = Math.min(height, y + h - top);
+function clipBox([x = 0, y = 0, w = 0, h = 0], width, height) {
+  const x0 = Math.max(0, x);
+  const y0 = Math.max(0, y);
+  const x1 = Math.min(width, x + w);
+  const y1 = Math.min(height, y + h);
   return [x0, y0, Math.max(0, x1 - x0), Math.max(0, y1 - y0)].map(round2);
 }
 
@@ -154,10 +152,12 @@ async function init() {
     if (!loaded.includes(name)) throw new Error(`Face model "${name}" did not load from ${modelBasePath}`);
   }
   if (tf.getBackend() !== "wasm") throw new Error(`Expected the wasm backend, got ${tf.getBackend()}`);
-  // One blank frame sets up the detector's kernels and memory, so the first shopper's photo is not the slow one.
-  const blank = tf.zeros([1, 1024, 1024, 3], "int32");
+  // A blank frame and a blank mesh window set up the models' kernels and memory, so the first
+  // shopper's photo is not the slow one.
+  const blank = tf.zeros([1, DETECT_SIZE, DETECT_SIZE, 3], "float32");
   try {
-    await human.detect(blank);
+    await human.detect(blank, { face: { mesh: { enabled: false } } });
+    await readMesh(blank, { cx: 128, cy: 128, side: 128, ax: [1, 0], ay: [0, 1] });
   } finally {
     tf.dispose(blank);
   }
@@ -169,48 +169,9 @@ async function init() {
 
 /**
  * @typedef {{ box: number[], score: number, boxScore: number, faceScore: number, mesh: number[][],
- *   rotation: { yaw: number, pitch: number, roll: number } | null, meshSpread?: number | null }} SquareFace
- *   One face in the letterboxed square's pixels, angles in degrees.
+ *   rotation: { yaw: number, pitch: number, roll: number }, meshSpread: number }} Face
+ *   One face in the photo's pixels, angles in degrees.
  */
-
-/** @param {any} face @returns {SquareFace} */
-function fromHuman(face) {
-  return {
-    box: /** @type {number[]} */ (face.box),
-    score: face.score,
-    boxScore: face.boxScore,
-    faceScore: face.faceScore,
-    mesh: /** @type {number[][]} */ (face.mesh).map((p) => [p[0], p[1], p[2] ?? 0]),
-    rotation: face.rotation
-      ? {
-          yaw: face.rotation.angle.yaw * RAD_TO_DEG,
-          pitch: face.rotation.angle.pitch * RAD_TO_DEG,
-          roll: face.rotation.angle.roll * RAD_TO_DEG,
-        }
-      : null,
-  };
-}
-
-/**
- * A face found in the left–right mirrored square, mirrored back: the same face in the square's own
- * pixels, its landmarks renumbered (the mesh's left eye in the mirror is the subject's right one).
- * @param {SquareFace} face @param {number} side @returns {SquareFace}
- */
-function unmirror(face, side) {
-  const [x = 0, y = 0, w = 0, h = 0] = face.box;
-  return {
-    ...face,
-    box: [side - x - w, y, w, h],
-    mesh:
-      face.mesh.length === MIRROR.length
-        ? MIRROR.map((j) => {
-            const p = face.mesh[j] ?? [0, 0, 0];
-            return [side - (p[0] ?? 0), p[1] ?? 0, p[2] ?? 0];
-          })
-        : [],
-    rotation: face.rotation ? { yaw: -face.rotation.yaw, pitch: face.rotation.pitch, roll: -face.rotation.roll } : null,
-  };
-}
 
 /** @param {number[]} a @param {number[]} b box [x, y, w, h] */
 function iou([ax = 0, ay = 0, aw = 0, ah = 0], [bx = 0, by = 0, bw = 0, bh = 0]) {
@@ -220,61 +181,218 @@ function iou([ax = 0, ay = 0, aw = 0, ah = 0], [bx = 0, by = 0, bw = 0, bh = 0])
   return inter > 0 ? inter / (aw * ah + bw * bh - inter) : 0;
 }
 
-/** Boxes of the same face in the photo and in its mirror image overlap at least this much. */
-const SAME_FACE_IOU = 0.5;
-/** A face found in only one of the photo and its mirror image is kept when BlazeFace is this sure of it. */
-const ONE_SIDED_MIN_SCORE = 0.5;
-
 /** @param {number} a @param {number} b */
 const mean = (a, b) => (a + b) / 2;
 
+/** BlazeFace's own input size: the whole photo is read at this size to find the faces. */
+const DETECT_SIZE = 256;
 /**
- * The photo's and the mirror image's findings for one face, averaged point by point.
- * @param {SquareFace} a @param {SquareFace} b (already unmirrored) @returns {SquareFace}
+ * A FaceMesh window spans this many times the RMS distance of the mesh's points from their centre:
+ * 1.5× the face's extent (about 3.35× that distance on the demo faces), as MediaPipe crops a face.
  */
-function average(a, b) {
-  const rotation =
-    a.rotation && b.rotation
-      ? {
-          yaw: mean(a.rotation.yaw, b.rotation.yaw),
-          pitch: mean(a.rotation.pitch, b.rotation.pitch),
-          roll: mean(a.rotation.roll, b.rotation.roll),
-        }
-      : (a.rotation ?? b.rotation);
-  let squares = 0;
-  for (let i = 0; i < a.mesh.length; i++) {
-    const p = a.mesh[i] ?? [0, 0];
-    const q = b.mesh[i] ?? p;
-    squares += ((p[0] ?? 0) - (q[0] ?? 0)) ** 2 + ((p[1] ?? 0) - (q[1] ?? 0)) ** 2;
+const WINDOW_OF_SPREAD = 5;
+/** The face's extent, as a multiple of the RMS distance of its mesh points from their centre. */
+const EXTENT_OF_SPREAD = 3.35;
+/** Readings per face: the first in BlazeFace's box, then re-centred, re-sized and turned upright on the mesh. */
+const READINGS = 2;
+/** BlazeFace's score from which a face besides the surest one is read. */
+const FOUND_SCORE = 0.5;
+/** Two faces whose boxes overlap this much are one face found twice. */
+const SAME_FACE = 0.5;
+/** FaceMesh eye corners: the subject's left eye (the image's right in an unmirrored photo) and right eye. */
+const EYES = { left: [362, 263], right: [33, 133] };
+
+/**
+ * @typedef {{ cx: number, cy: number, side: number, ax: [number, number], ay: [number, number] }} Window
+ *   A square window on the photo: centre and side in pixels (pixel-edge coordinates), and its own
+ *   right and down directions (unit vectors), so it can be turned to hold the face upright.
+ */
+
+/**
+ * The affine map tf.image.transform needs to sample `win` at `size` × `size`: output pixel (u, v)
+ * reads the photo at (a0·u + a1·v + a2, b0·u + b1·v + b2), pixel centres at whole numbers. Mirrored,
+ * the window is read right to left.
+ * @param {Window} win @param {number} size @param {boolean} mirrored
+ */
+function affine(win, size, mirrored) {
+  const k = win.side / size;
+  const ax = mirrored ? [-win.ax[0], -win.ax[1]] : win.ax;
+  const { ay } = win;
+  const offset = 0.5 / size - 0.5;
+  return [
+    k * ax[0],
+    k * ay[0],
+    win.cx - 0.5 + win.side * (ax[0] + ay[0]) * offset,
+    k * ax[1],
+    k * ay[1],
+    win.cy - 0.5 + win.side * (ax[1] + ay[1]) * offset,
+    0,
+    0,
+  ];
+}
+
+/**
+ * FaceMesh on one window, read as it is and mirrored; the two readings averaged landmark by landmark
+ * (the mirror reading's left eye is the subject's right one: MIRROR renumbers).
+ * @param {any} photo float32 tensor [1, height, width, 3], 0–255
+ * @param {Window} win
+ * @returns {Promise<{ mesh: number[][], score: number, spread: number }>}
+ */
+async function readMesh(photo, win) {
+  const model = human.models.models.facemesh;
+  const size = model.inputs[0].shape?.[2] ?? 192;
+  // Both readings in one batch: the window as it is, and its mirror image (read right to left).
+  const input = tf.tidy(() => {
+    const window = tf.div(
+      tf.image.transform(photo, tf.tensor2d([affine(win, size, false)]), "bilinear", "constant", OUTSIDE_GREY, [
+        size,
+        size,
+      ]),
+      255,
+    );
+    return tf.concat([window, tf.reverse(window, 2)]);
+  });
+  const outputs = /** @type {any[]} */ (model.execute(input));
+  try {
+    const scores = await outputs.find((t) => t.shape[t.shape.length - 1] === 1).data();
+    const raw = await outputs.find((t) => t.shape[t.shape.length - 1] === 1404).data();
+    const k = win.side / size;
+    const count = raw.length / 6;
+    /** @param {number} n 0: as it is, 1: mirrored @param {number} i landmark */
+    const point = (n, i) => {
+      const at = (n * count + i) * 3;
+      const u = ((raw[at] ?? 0) / size - 0.5) * win.side * (n === 1 ? -1 : 1);
+      const v = ((raw[at + 1] ?? 0) / size - 0.5) * win.side;
+      return [win.cx + u * win.ax[0] + v * win.ay[0], win.cy + u * win.ax[1] + v * win.ay[1], (raw[at + 2] ?? 0) * k];
+    };
+    let squares = 0;
+    /** @type {number[][]} */
+    const mesh = [];
+    for (let i = 0; i < count; i++) {
+      const p = point(0, i);
+      const q = point(1, MIRROR[i] ?? i);
+      squares += ((p[0] ?? 0) - (q[0] ?? 0)) ** 2 + ((p[1] ?? 0) - (q[1] ?? 0)) ** 2;
+      mesh.push([mean(p[0] ?? 0, q[0] ?? 0), mean(p[1] ?? 0, q[1] ?? 0), mean(p[2] ?? 0, q[2] ?? 0)]);
+    }
+    return { mesh, score: mean(scores[0] ?? 0, scores[1] ?? 0), spread: Math.sqrt(squares / count) / 2 };
+  } finally {
+    tf.dispose([input, ...outputs]);
   }
+}
+
+/**
+ * The window for the next reading, from the mesh: centred on its mean point, upright along the line
+ * between the eyes, WINDOW_OF_SPREAD times the RMS distance of its points from the centre (1.5× the
+ * face's extent). Means, not extremes: a point or two moving does not move the window, so readings
+ * settle, and a photo and its mirror image end in mirror-image windows.
+ * @param {number[][]} mesh @returns {Window}
+ */
+function windowOn(mesh) {
+  const at = (/** @type {number} */ i, /** @type {number} */ k) => mesh[i]?.[k] ?? 0;
+  const eye = (/** @type {readonly number[]} */ corners, /** @type {number} */ k) =>
+    corners.reduce((sum, i) => sum + at(i, k), 0) / corners.length;
+  const dx = eye(EYES.left, 0) - eye(EYES.right, 0);
+  const dy = eye(EYES.left, 1) - eye(EYES.right, 1);
+  const length = Math.hypot(dx, dy) || 1;
+  /** @type {[number, number]} */
+  const ax = [dx / length, dy / length];
+  /** @type {[number, number]} */
+  const ay = [-ax[1], ax[0]];
+  const cx = mesh.reduce((sum, p) => sum + (p[0] ?? 0), 0) / mesh.length;
+  const cy = mesh.reduce((sum, p) => sum + (p[1] ?? 0), 0) / mesh.length;
+  const rms = Math.sqrt(
+    mesh.reduce((sum, p) => sum + ((p[0] ?? 0) - cx) ** 2 + ((p[1] ?? 0) - cy) ** 2, 0) / mesh.length,
+  );
+  return { cx, cy, side: WINDOW_OF_SPREAD * rms, ax, ay };
+}
+
+/**
+ * Head rotation from the mesh, as human computes it (src/face/angles.ts): axes through the top and
+ * bottom of the face (landmarks 10, 152) and its sides (234, 454), the depth in the mesh's own units.
+ * @param {number[][]} mesh @param {number} side the window's side @param {number} meshSize FaceMesh's input size
+ */
+function headRotation(mesh, side, meshSize) {
+  const size = side / 1.5;
+  const pt = (/** @type {number} */ i) => {
+    const p = mesh[i] ?? [0, 0, 0];
+    return [(p[0] ?? 0) / size, (p[1] ?? 0) / size, (p[2] ?? 0) / (side / meshSize) / meshSize];
+  };
+  const sub = (/** @type {number[]} */ a, /** @type {number[]} */ b) => a.map((v, k) => v - (b[k] ?? 0));
+  const norm = (/** @type {number[]} */ a) => {
+    const l = Math.hypot(...a) || 1;
+    return a.map((v) => v / l);
+  };
+  const cross = (/** @type {number[]} */ a, /** @type {number[]} */ b) => [
+    (a[1] ?? 0) * (b[2] ?? 0) - (a[2] ?? 0) * (b[1] ?? 0),
+    (a[2] ?? 0) * (b[0] ?? 0) - (a[0] ?? 0) * (b[2] ?? 0),
+    (a[0] ?? 0) * (b[1] ?? 0) - (a[1] ?? 0) * (b[0] ?? 0),
+  ];
+  const yAxis = norm(sub(pt(152), pt(10)));
+  const zAxis = norm(cross(norm(sub(pt(454), pt(234))), yAxis));
+  const xAxis = cross(yAxis, zAxis);
+  // The rotation matrix has rows xAxis, yAxis, zAxis; Euler angles as human takes them (YZX).
+  const [r00 = 0] = xAxis;
+  const [r10 = 0, r11 = 0, r12 = 0] = yAxis;
+  const [r20 = 0, r21 = 0, r22 = 0] = zAxis;
+  let pitch = 0;
+  let yaw;
+  let roll;
+  if (r10 >= 1) {
+    roll = -Math.PI / 2;
+    yaw = -Math.atan2(r21, r22);
+  } else if (r10 <= -1) {
+    roll = Math.PI / 2;
+    yaw = Math.atan2(r21, r22);
+  } else {
+    roll = -Math.atan2(r10, Math.hypot(r00, r20));
+    yaw = -Math.atan2(-r20, r00);
+    pitch = -Math.atan2(-r12, r11);
+  }
+  return { yaw: yaw * RAD_TO_DEG, pitch: pitch * RAD_TO_DEG, roll: roll * RAD_TO_DEG };
+}
+
+/**
+ * @typedef {{ box: number[], boxScore: number, nose: [number, number], mouth: [number, number] }} Find
+ *   A face BlazeFace found in the square it reads: its box (1.4× the face), score and two keypoints on
+ *   the face's midline, in the square's pixels.
+ */
+
+/** @param {any} face @returns {Find} */
+function toFind(face) {
+  const keypoints = /** @type {number[][]} */ (face.mesh);
   return {
-    meshSpread: a.mesh.length === b.mesh.length && a.mesh.length > 0 ? Math.sqrt(squares / a.mesh.length) / 2 : null,
-    box: a.box.map((v, i) => mean(v, b.box[i] ?? v)),
-    score: mean(a.score, b.score),
-    boxScore: mean(a.boxScore, b.boxScore),
-    faceScore: mean(a.faceScore, b.faceScore),
-    mesh:
-      a.mesh.length === b.mesh.length ? a.mesh.map((p, i) => p.map((v, k) => mean(v, b.mesh[i]?.[k] ?? v))) : a.mesh,
-    rotation,
+    box: /** @type {number[]} */ (face.boxRaw).map((v) => v * DETECT_SIZE),
+    boxScore: face.boxScore,
+    nose: [keypoints[2]?.[0] ?? 0, keypoints[2]?.[1] ?? 0],
+    mouth: [keypoints[3]?.[0] ?? 0, keypoints[3]?.[1] ?? 1],
+  };
+}
+
+/** A find in the mirrored square, mirrored back (nose and mouth lie on the midline). @param {Find} f @returns {Find} */
+function unmirrorFind(f) {
+  const [x = 0, y = 0, w = 0, h = 0] = f.box;
+  return {
+    box: [DETECT_SIZE - x - w, y, w, h],
+    boxScore: f.boxScore,
+    nose: [DETECT_SIZE - f.nose[0], f.nose[1]],
+    mouth: [DETECT_SIZE - f.mouth[0], f.mouth[1]],
   };
 }
 
 /**
- * Faces of the photo and of its mirror image, merged: a face found in both is averaged, one found in
- * only one of them is kept as found if the detector is fairly sure of it (a weak one-sided find is
- * dropped). The detector and mesh models are not symmetric (a face and its
- * mirror image get landmarks a pixel or two apart and head angles a few degrees apart, and a weak face
- * may be found in one but not the other), so a photo and its mirror image got different verdicts;
- * merged like this, both get the same faces.
- * @param {SquareFace[]} direct @param {SquareFace[]} mirrored (already unmirrored) @returns {SquareFace[]}
+ * BlazeFace's finds in the square and in its mirror image, merged: a face found in both is averaged,
+ * one found in only one of them kept as found. BlazeFace is not symmetric (its box for a face and for
+ * the face's mirror image differ by a few pixels), so the window FaceMesh first reads would differ
+ * between a photo and its mirror image; merged like this, the two get mirror-image windows.
+ * @param {Find[]} direct @param {Find[]} mirrored @returns {Find[]}
  */
-function merge(direct, mirrored) {
+function mergeFinds(direct, mirrored) {
   const unmatched = new Set(mirrored);
-  /** @type {SquareFace[]} */
-  const faces = [];
+  /** @type {Find[]} */
+  const finds = [];
   for (const a of direct) {
     let best = null;
-    let bestIou = SAME_FACE_IOU;
+    let bestIou = SAME_FACE;
     for (const b of unmatched) {
       const overlap = iou(a.box, b.box);
       if (overlap >= bestIou) {
@@ -282,18 +400,37 @@ function merge(direct, mirrored) {
         bestIou = overlap;
       }
     }
-    if (best) {
-      unmatched.delete(best);
-      faces.push(average(a, best));
-    } else if (a.boxScore >= ONE_SIDED_MIN_SCORE) {
-      faces.push(a);
+    if (!best) {
+      finds.push(a);
+      continue;
     }
+    unmatched.delete(best);
+    const b = best;
+    finds.push({
+      box: a.box.map((v, i) => mean(v, b.box[i] ?? v)),
+      boxScore: mean(a.boxScore, b.boxScore),
+      nose: [mean(a.nose[0], b.nose[0]), mean(a.nose[1], b.nose[1])],
+      mouth: [mean(a.mouth[0], b.mouth[0]), mean(a.mouth[1], b.mouth[1])],
+    });
   }
-  // A real face is found in both; a weak find in only one of them is the detector's noise.
-  return [...faces, ...[...unmatched].filter((f) => f.boxScore >= ONE_SIDED_MIN_SCORE)];
+  return [...finds, ...unmatched];
 }
 
-/** @param {{ width: number, height: number, data: ArrayBuffer }} msg */
+/**
+ * Finds the faces, then reads each one's landmarks in a window of its own, the same whatever the
+ * framing.
+ *
+ * BlazeFace reads the whole photo centred in a square of neutral grey at its own 256 px. (Given the
+ * photo itself, human squeezes it into that square: a face in a 16:9 frame reached the detector 1.8×
+ * too narrow, in a 3:4 portrait 1.3× too narrow, and its box, keypoints and the roll used to
+ * straighten the face came out distorted, differently for each framing; human's `detector.square`
+ * option, meant to prevent that, maps boxes back wrongly.) Then FaceMesh reads each face in a square
+ * window on it, turned upright, at its own 192 px; the window is first BlazeFace's box, then re-made
+ * from the mesh itself (centred on it, 1.5× its size, along its midline), so what FaceMesh sees no
+ * longer depends on how the photo was framed, resized or on BlazeFace's box. Every reading is also
+ * made on the window's mirror image and the two averaged, so a photo and its mirror image agree.
+ * @param {{ width: number, height: number, data: ArrayBuffer }} msg
+ */
 async function detect(msg) {
   const { width, height } = msg;
   if (!Number.isInteger(width) || !Number.isInteger(height) || width <= 0 || height <= 0) {
@@ -301,52 +438,98 @@ async function detect(msg) {
   }
   const pixels = new Uint8Array(msg.data);
   if (pixels.length !== width * height * 3) throw new TypeError("data must hold width × height × 3 RGB bytes");
-  // BlazeFace squeezes whatever it is given into its square input (human's `detector.square` option,
-  // meant to prevent that, maps boxes back wrongly). A face in a 16:9 frame then reaches it 1.8× too
-  // narrow, in a 3:4 portrait 1.3× too narrow: boxes, keypoints and the roll used to straighten the
-  // face for FaceMesh all come out distorted, differently for each framing. So the photo is centred
-  // in a square of neutral grey first, and every coordinate is shifted back into the photo after.
-  const side = Math.max(width, height);
-  const left = Math.floor((side - width) / 2);
-  const top = Math.floor((side - height) / 2);
-  // Int32Arrays filled here: tfjs converts a Uint8Array element by element (~40 ms at 1024 px), and
-  // its wasm backend pads and reverses int32 tensors slowly (a reverse took 150–600 ms).
-  const square = new Int32Array(side * side * 3).fill(LETTERBOX_GREY);
-  const mirrored = new Int32Array(side * side * 3).fill(LETTERBOX_GREY);
-  for (let y = 0; y < height; y++) {
-    const from = y * width * 3;
-    const row = (y + top) * side * 3;
-    square.set(pixels.subarray(from, from + width * 3), row + left * 3);
-    for (let x = 0; x < width; x++) {
-      const src = from + x * 3;
-      const dst = row + (side - 1 - left - x) * 3;
-      mirrored[dst] = pixels[src] ?? 0;
-      mirrored[dst + 1] = pixels[src + 1] ?? 0;
-      mirrored[dst + 2] = pixels[src + 2] ?? 0;
-    }
-  }
-  /** @param {Int32Array} data */
-  const facesIn = async (data) => {
-    const input = tf.tensor4d(data, [1, side, side, 3], "int32");
+  // Int32Array made natively: tfjs converts a Uint8Array element by element (~40 ms at 1024 px).
+  const photo = tf.tidy(() => tf.cast(tf.tensor4d(new Int32Array(pixels), [1, height, width, 3], "int32"), "float32"));
+  const meshSize = human.models.models.facemesh.inputs[0].shape?.[2] ?? 192;
+  try {
+    const side = Math.max(width, height);
+    const x0 = (width - side) / 2;
+    const y0 = (height - side) / 2;
+    const edge = side / DETECT_SIZE / 2;
+    const squareBox = [
+      (y0 + edge - 0.5) / Math.max(1, height - 1),
+      (x0 + edge - 0.5) / Math.max(1, width - 1),
+      (y0 + side - edge - 0.5) / Math.max(1, height - 1),
+      (x0 + side - edge - 0.5) / Math.max(1, width - 1),
+    ];
+    // The square as it is and mirrored (its corners swapped left for right).
+    const squares = tf.image.cropAndResize(
+      photo,
+      [squareBox, [squareBox[0], squareBox[3], squareBox[2], squareBox[1]]],
+      [0, 0],
+      [DETECT_SIZE, DETECT_SIZE],
+      "bilinear",
+      OUTSIDE_GREY,
+    );
+    const [asIs, flipped] = tf.split(squares, 2);
+    /** @type {Find[]} */
+    let found;
     try {
-      return (await human.detect(input)).face.map(fromHuman);
+      // human keeps any option passed to detect(): the mesh is off for these calls only.
+      const noMesh = { face: { mesh: { enabled: false } } };
+      const direct = (await human.detect(asIs, noMesh)).face.map(toFind);
+      const mirrored = (await human.detect(flipped, noMesh)).face.map(toFind).map(unmirrorFind);
+      found = mergeFinds(direct, mirrored);
     } finally {
-      tf.dispose(input);
+      tf.dispose([squares, asIs, flipped]);
     }
-  };
-  const direct = await facesIn(square);
-  const fromMirror = (await facesIn(mirrored)).map((f) => unmirror(f, side));
-  return merge(direct, fromMirror).map((face) => ({
-    box: unpadBox(face.box, left, top, width, height),
-    score: round2(face.score),
-    boxScore: round2(face.boxScore),
-    faceScore: round2(face.faceScore),
-    meshSpread: face.meshSpread == null ? null : round2(face.meshSpread),
-    mesh: face.mesh.map((p) => [round2((p[0] ?? 0) - left), round2((p[1] ?? 0) - top), round2(p[2] ?? 0)]),
-    rotation: face.rotation
-      ? { yaw: round2(face.rotation.yaw), pitch: round2(face.rotation.pitch), roll: round2(face.rotation.roll) }
-      : null,
-  }));
+    const k = side / DETECT_SIZE;
+    // The surest find is always read (the gates judge it); others only when BlazeFace is fairly sure:
+    // in a square frame it also reports scraps of hair or a half-face at 0.2–0.5.
+    const surest = Math.max(0, ...found.map((f) => f.boxScore));
+    /** @type {Face[]} */
+    const faces = [];
+    for (const candidate of found.filter((f) => f.boxScore >= FOUND_SCORE || f.boxScore === surest)) {
+      const [bx = 0, by = 0, bw = 0, bh = 0] = candidate.box;
+      const { nose, mouth } = candidate;
+      const length = Math.hypot(mouth[0] - nose[0], mouth[1] - nose[1]);
+      /** @type {[number, number]} */
+      const ay = length > 0 ? [(mouth[0] - nose[0]) / length, (mouth[1] - nose[1]) / length] : [0, 1];
+      /** @type {Window} */
+      let win = {
+        cx: x0 + (bx + bw / 2) * k,
+        cy: y0 + (by + bh / 2) * k,
+        side: Math.max(bw, bh) * k,
+        ax: [ay[1], -ay[0]],
+        ay,
+      };
+      let reading = await readMesh(photo, win);
+      for (let i = 1; i < READINGS; i++) {
+        win = windowOn(reading.mesh);
+        reading = await readMesh(photo, win);
+      }
+      const final = windowOn(reading.mesh);
+      const faceSize = (final.side / WINDOW_OF_SPREAD) * EXTENT_OF_SPREAD;
+      faces.push({
+        box: [final.cx - 0.7 * faceSize, final.cy - 0.7 * faceSize, 1.4 * faceSize, 1.4 * faceSize],
+        score: reading.score,
+        boxScore: candidate.boxScore,
+        faceScore: reading.score,
+        mesh: reading.mesh,
+        meshSpread: reading.spread,
+        rotation: headRotation(reading.mesh, win.side, meshSize),
+      });
+    }
+    // A face found twice (two boxes of BlazeFace's on one face) ends in one window: keep the surer find.
+    const distinct = faces
+      .sort((a, b) => b.boxScore - a.boxScore)
+      .filter((face, i, all) => all.slice(0, i).every((other) => iou(other.box, face.box) < SAME_FACE));
+    return distinct.map((face) => ({
+      box: clipBox(face.box, width, height),
+      score: round2(face.score),
+      boxScore: round2(face.boxScore),
+      faceScore: round2(face.faceScore),
+      meshSpread: round2(face.meshSpread),
+      mesh: face.mesh.map((p) => [round2(p[0] ?? 0), round2(p[1] ?? 0), round2(p[2] ?? 0)]),
+      rotation: {
+        yaw: round2(face.rotation.yaw),
+        pitch: round2(face.rotation.pitch),
+        roll: round2(face.rotation.roll),
+      },
+    }));
+  } finally {
+    tf.dispose(photo);
+  }
 }
 
 const ready = init().then(

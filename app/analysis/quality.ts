@@ -30,7 +30,7 @@ export type QualityReason =
 export const QUALITY_HINTS: Readonly<Record<QualityReason, string>> = {
   no_face: "We could not find a face. Face the camera in good light.",
   multiple_faces: "Only one face, please: make sure nobody else is in the picture.",
-  face_unclear: "The face is not clear enough. Hold still and check the lens is clean.",
+  face_unclear: "We could not see your whole face clearly. Face the camera, hold still, and check the lens is clean.",
   move_closer: "Move closer, so your face fills more of the frame.",
   face_camera: "Face the camera straight on, with your head level.",
   too_dark: "Too dark. Face a window or a lamp.",
