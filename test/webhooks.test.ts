@@ -371,6 +371,28 @@ describe.each(DATABASE_KINDS)("compliance webhooks on %s", (kind) => {
         "missing_headers",
       ],
       [
+        "signed, without a webhook id",
+        () => {
+          const w = valid();
+          delete w.headers["x-shopify-webhook-id"];
+          return toRequest(w);
+        },
+        400,
+        "missing_headers",
+      ],
+      [
+        "signed, with a signature that is not the body's digest in base64",
+        () => {
+          const w = valid();
+          return toRequest({
+            ...w,
+            headers: { ...w.headers, "x-shopify-hmac-sha256": `${w.headers["x-shopify-hmac-sha256"]}!` },
+          });
+        },
+        401,
+        "invalid_hmac",
+      ],
+      [
         "wrongly signed",
         () => toRequest(signedWebhook("CUSTOMERS_REDACT", payloads.customerRedact(7401), { secret: "not-the-secret" })),
         401,
