@@ -36,7 +36,7 @@ describe("quality gates: which face, and whether it can be measured", () => {
     ["a low-confidence face", [face({ score: 0.8 })], "face_unclear"],
     ["a tiny face", [face({ iod: 30 })], "move_closer"],
     ["a turned head", [face({ rotation: { yaw: 35, pitch: 0, roll: 0 } })], "face_camera"],
-    ["a tilted head", [face({ rotation: { yaw: 0, pitch: 0, roll: 40 } })], "face_camera"],
+    ["a head tilted onto its side", [face({ rotation: { yaw: 0, pitch: 0, roll: 70 } })], "face_camera"],
     [
       "a second person the detector is sure of",
       [face(), face({ cx: 200, score: 0.9, boxScore: 0.8 })],
@@ -47,6 +47,10 @@ describe("quality gates: which face, and whether it can be measured", () => {
     expect(verdict.ok).toBe(false);
     expect(verdict.reasons).toContain(reason);
     expect(verdict.hints.length).toBe(verdict.reasons.length);
+  });
+
+  it("measures a head tilted by 45°: the regions follow the mesh round", () => {
+    expect(chooseFace([face({ rotation: { yaw: 5, pitch: 5, roll: 45 } })]).verdict).toMatchObject({ ok: true });
   });
 
   it("ignores a faint second detection (a face on a poster behind the shopper)", () => {

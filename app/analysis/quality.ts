@@ -52,12 +52,15 @@ export const GATES = {
    * found twice (a box on the forehead and hair), not another person.
    */
   sameFaceOverlap: 0.5,
+  /** FaceMesh's own confidence in its landmarks: 1.0 on every frontal or three-quarter demo face. */
   minFaceScore: 0.9,
   /** Eyes at least this many pixels apart in the analysed (≤ 1024 px) image. */
   minInterOcularPx: 40,
+  /** Head turned or nodded: beyond these the mesh's angles themselves were not measured on real faces. */
   maxYawDeg: 30,
   maxPitchDeg: 25,
-  maxRollDeg: 35,
+  /** A tilted head: regions follow the mesh, and ITA° did not move with the tilt up to 90° (docs). */
+  maxRollDeg: 60,
   /** Median L* of the skin regions. */
   minSkinL: 25,
   /** Share of skin pixels with a channel at 255 (clipped, colour lost). */
