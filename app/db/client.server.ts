@@ -3,6 +3,7 @@ import { dirname, join } from "node:path";
 import { PrismaBetterSQLite3 } from "@prisma/adapter-better-sqlite3";
 import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaClient, type Prisma } from "@prisma/client";
+import { SqliteReads } from "./sqlite-reads.server";
 import { databaseKind, sqliteFile, type DatabaseKind } from "./url";
 
 export type Db = PrismaClient;
@@ -58,6 +59,12 @@ export function engineOf(db: Db): DatabaseKind {
   return kind;
 }
 
+/** SQLite only: the prepared read statements of raw.server.ts's hot path (sqlite-reads.server.ts). */
+const hotReads = new WeakMap<Db, SqliteReads>();
+export function sqliteReadsOf(db: Db): SqliteReads | undefined {
+  return hotReads.get(db);
+}
+
 export async function openDatabase(url: string, options: OpenOptions = {}): Promise<Database> {
   const database = await open(url, options);
   kinds.set(database.client, database.kind);
@@ -88,6 +95,8 @@ async function open(url: string, options: OpenOptions): Promise<Database> {
   await client.$queryRawUnsafe("PRAGMA foreign_keys = ON");
   await client.$queryRawUnsafe("PRAGMA synchronous = NORMAL");
   if (options.role === "web") await client.$queryRawUnsafe("PRAGMA wal_autocheckpoint = 20000");
+  const reads = new SqliteReads(sqliteFile(url));
+  hotReads.set(client, reads);
   return {
     kind,
     url,
@@ -98,6 +107,9 @@ async function open(url: string, options: OpenOptions): Promise<Database> {
       await client.$queryRawUnsafe("PRAGMA wal_checkpoint(PASSIVE)");
       await client.$queryRawUnsafe("PRAGMA wal_checkpoint(TRUNCATE)");
     },
-    close: () => client.$disconnect(),
+    close: () => {
+      reads.close();
+      return client.$disconnect();
+    },
   };
 }

@@ -1,4 +1,5 @@
-import { engineOf, type Database, type Db } from "./client.server";
+import { engineOf, sqliteReadsOf, type Database, type Db } from "./client.server";
+import { isSqliteBusy } from "./sqlite-reads.server";
 
 /**
  * Plain INSERT for the hot paths (webhook intake). Prisma 6's query compiler compiles every
@@ -42,8 +43,23 @@ function forEngine(db: Db, text: string): string {
   return text.replace(/\?/g, () => `$${++n}`);
 }
 
-export const selectRows = <T>(db: Db, text: string, ...values: unknown[]): Promise<T[]> =>
-  db.$queryRawUnsafe<T[]>(forEngine(db, text), ...values);
+/**
+ * On SQLite the statement is prepared once on a connection that only reads (sqlite-reads.server.ts),
+ * so it skips Prisma's per-call compile; on PostgreSQL, and should SQLite say it is busy, it runs
+ * through Prisma. Rows hold the driver's values: numbers, strings, Buffers, null (callers already
+ * accept number or bigint where the engines differ).
+ */
+export async function selectRows<T>(db: Db, text: string, ...values: unknown[]): Promise<T[]> {
+  const reads = sqliteReadsOf(db);
+  if (reads) {
+    try {
+      return reads.all<T>(text, values);
+    } catch (error) {
+      if (!isSqliteBusy(error)) throw error;
+    }
+  }
+  return db.$queryRawUnsafe<T[]>(forEngine(db, text), ...values);
+}
 
 export const executeRaw = (db: Db, text: string, ...values: unknown[]) =>
   db.$executeRawUnsafe(forEngine(db, text), ...values);

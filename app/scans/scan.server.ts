@@ -87,11 +87,10 @@ export async function runScan(
     consent.purposes.includes("model_training"),
     new Date(),
   );
-  if (!keep) {
-    await scanRow;
-  } else {
+  let written: Promise<unknown> = scanRow;
+  if (keep) {
     const sealed = keyring.seal(image.jpeg, imageContext(scanId));
-    await db.$transaction([
+    written = db.$transaction([
       scanRow,
       db.storedImage.create({
         data: {
@@ -107,6 +106,12 @@ export async function runScan(
       }),
     ]);
   }
+  // The products do not depend on the row: both are fetched while the other is in flight, and the
+  // answer waits for the row either way (a scan id is only returned once it exists).
+  const [, recommendations] = await Promise.all([
+    written,
+    result ? recommendationsFor(db, input.shop, profileFromResult(result)) : [],
+  ]);
 
   return {
     scanId,
@@ -114,7 +119,7 @@ export async function runScan(
     engine: outcome.engine,
     quality: { ok: outcome.quality.ok, reasons: outcome.quality.reasons, hints: outcome.quality.hints },
     result,
-    recommendations: result ? await recommendationsFor(db, input.shop, profileFromResult(result)) : [],
+    recommendations,
     image: keep ? { kept: true, encrypted: true, deleteAfter: deleteAfter.toISOString() } : { kept: false },
   };
 }
