@@ -5,7 +5,9 @@
 //      90 % through its range, each under neutral light, ±⅓ stop, 1 stop darker, ½ and 1 stop brighter,
 //      and warm and cool casts: per group, the refusal rate (and why), and the tone's error against the
 //      truth (point estimate, groups off, answers two or more groups off at a confidence above 0.4,
-//      whether the range holds the true ITA°, the confidence).
+//      whether the range holds the true ITA°, the confidence), as the engine answers and, on the same
+//      landmarks, with no card (the renderer's plain blue-grey backdrop can pass for a grey card, which
+//      the engine then corrects with).
 //   B. The real single-face crops of the face-api demo photos (test/support/real-photos.mjs, read from
 //      node_modules), as published and mirrored, padded, resized, ±light and cast: the refusal rate per
 //      group, the group being the one measured on the as-published crop with the gates set aside (no
@@ -13,9 +15,9 @@
 //   npx vite-node --config vitest.config.ts bench/engine-fairness.bench.ts      (about 5 minutes)
 import sharp from "sharp";
 import { itaGroupIndex, type ItaGroup, type LinearRgb } from "../app/analysis/colour";
-import type { AnalysisOutcome, AnalysisProvider } from "../app/analysis/engine";
+import type { AnalysisOutcome, AnalysisProvider, ReportedSkinTone } from "../app/analysis/engine";
 import { normaliseImage } from "../app/analysis/image.server";
-import { measureSkinTone, median, sampleRegions } from "../app/analysis/indices";
+import { measureSkinTone, median, sampleRegions, type SkinTone } from "../app/analysis/indices";
 import { createLandmarkPool } from "../app/analysis/landmarks.server";
 import { createLocalEngine } from "../app/analysis/local-engine.server";
 import { chooseFace } from "../app/analysis/quality";
@@ -65,6 +67,23 @@ interface Tried {
   truth: number;
   kind: string;
   outcome: AnalysisOutcome;
+  /** The tone on the same face's regions with no card at all (the engine may take the plain backdrop for one). */
+  noCard?: SkinTone;
+}
+
+const pool = createLandmarkPool({ size: 1 });
+await pool.ready();
+/** The tone of the face the gates would choose, measured with nothing known about the light. */
+async function toneWithoutCard(jpeg: Buffer): Promise<SkinTone | undefined> {
+  const photo = await normaliseImage(jpeg);
+  const { face } = chooseFace(await pool.detectFaces({ data: photo.raw, width: photo.width, height: photo.height }));
+  if (!face) return undefined;
+  const image = { data: photo.raw, width: photo.width, height: photo.height, channels: 3 };
+  try {
+    return measureSkinTone(sampleRegions(image, regionPoints(face, photo.width, photo.height)));
+  } catch {
+    return undefined; // too few skin pixels in a region
+  }
 }
 const tried: Tried[] = [];
 for (const group of ITA_GROUP_NAMES) {
@@ -81,7 +100,9 @@ for (const group of ITA_GROUP_NAMES) {
       const jpeg = await sharp(Buffer.from(face.data), { raw: { width: face.width, height: face.height, channels: 3 } })
         .jpeg({ quality: 92 })
         .toBuffer();
-      tried.push({ group, truth: itaInGroup(group, position), kind, outcome: await analyse(engine, jpeg) });
+      const outcome = await analyse(engine, jpeg);
+      const noCard = outcome.status === "accepted" ? await toneWithoutCard(jpeg) : undefined;
+      tried.push({ group, truth: itaInGroup(group, position), kind, outcome, ...(noCard ? { noCard } : {}) });
     }
   }
 }
@@ -103,38 +124,44 @@ for (const group of ITA_GROUP_NAMES) {
   );
 }
 
-console.log("\n  Tone error against the truth, accepted photos only:");
-console.log(
-  "  group        | neutral: |ΔITA°| median / largest, group right | all lights: |ΔITA°| median, groups off (mean), ≥2 off, …at confidence > 0.4, range holds truth, mean confidence",
-);
-for (const group of ITA_GROUP_NAMES) {
-  const accepted = tried.flatMap((t) =>
-    t.group === group && t.outcome.status === "accepted"
-      ? [{ ...t, tone: t.outcome.measurement.indices.skinTone }]
-      : [],
-  );
-  const neutral = accepted.filter((t) => t.kind === "neutral");
-  const error = (t: (typeof accepted)[number]) => Math.abs(t.tone.itaDegrees - t.truth);
-  const off = (t: (typeof accepted)[number]) => Math.abs(itaGroupIndex(t.tone.itaDegrees) - itaGroupIndex(t.truth));
-  const far = accepted.filter((t) => off(t) >= FAR_GROUPS);
-  const confidentlyFar = far.filter(
-    (t) => (t.tone.confidence ?? 1) > CONFIDENT || t.tone.fitzpatrick.confidence > CONFIDENT,
-  );
-  const holds = accepted.filter((t) => {
-    const [low, high] = t.tone.itaRange ?? [NaN, NaN];
-    return t.truth >= low && t.truth <= high;
-  });
+function toneTable(title: string, toneOf: (t: Tried) => ReportedSkinTone | undefined) {
+  console.log(`\n  Tone error against the truth, ${title}:`);
   console.log(
-    `  ${group.padEnd(12)} | ${f(median(neutral.map(error)))}° / ${f(Math.max(...neutral.map(error)))}°, ${neutral.filter((t) => off(t) === 0).length}/${neutral.length} | ${f(median(accepted.map(error)))}°, ${f(mean(accepted.map(off)), 2)}, ${far.length}, ${confidentlyFar.length}, ${holds.length}/${accepted.length}, ${f(mean(accepted.map((t) => t.tone.confidence ?? NaN)), 2)}`,
+    "  group        | neutral: |ΔITA°| median / largest, group right | all lights: |ΔITA°| median, groups off (mean), ≥2 off, …at confidence > 0.4, range holds truth, mean confidence | corrected by a card the engine found",
   );
+  for (const group of ITA_GROUP_NAMES) {
+    const accepted = tried.flatMap((t) => {
+      const tone = t.group === group ? toneOf(t) : undefined;
+      return tone ? [{ ...t, tone }] : [];
+    });
+    const neutral = accepted.filter((t) => t.kind === "neutral");
+    const error = (t: (typeof accepted)[number]) => Math.abs(t.tone.itaDegrees - t.truth);
+    const off = (t: (typeof accepted)[number]) => Math.abs(itaGroupIndex(t.tone.itaDegrees) - itaGroupIndex(t.truth));
+    const far = accepted.filter((t) => off(t) >= FAR_GROUPS);
+    const confidentlyFar = far.filter(
+      (t) => (t.tone.confidence ?? 1) > CONFIDENT || t.tone.fitzpatrick.confidence > CONFIDENT,
+    );
+    const holds = accepted.filter((t) => {
+      const [low, high] = t.tone.itaRange ?? [NaN, NaN];
+      return t.truth >= low && t.truth <= high;
+    });
+    console.log(
+      `  ${group.padEnd(12)} | ${f(median(neutral.map(error)))}° / ${f(Math.max(...neutral.map(error)))}°, ${neutral.filter((t) => off(t) === 0).length}/${neutral.length} | ${f(median(accepted.map(error)))}°, ${f(mean(accepted.map(off)), 2)}, ${far.length}, ${confidentlyFar.length}, ${holds.length}/${accepted.length}, ${f(mean(accepted.map((t) => t.tone.confidence ?? NaN)), 2)} | ${accepted.filter((t) => t.tone.light?.source === "found-card").length}/${accepted.length}`,
+    );
+  }
 }
+toneTable("as the engine answers (accepted photos)", (t) =>
+  t.outcome.status === "accepted" ? t.outcome.measurement.indices.skinTone : undefined,
+);
+toneTable(
+  "the same accepted photos with no card (the face's own landmarks and regions; the renderer's plain backdrop can pass for a grey card)",
+  (t) => t.noCard,
+);
 
 // ---------------------------------------------------------------------------------------------
 // B. Real demo crops
 // ---------------------------------------------------------------------------------------------
 
-const pool = createLandmarkPool({ size: 1 });
-await pool.ready();
 const crops = await realFaceCrops();
 const real: {
   id: string;
@@ -145,16 +172,8 @@ const real: {
 }[] = [];
 for (const crop of crops) {
   const jpeg = await toJpeg(crop.image);
-  const photo = await normaliseImage(jpeg);
   // The group with the gates set aside: the tone measured on the chosen face's regions, whatever the gates say.
-  const { face } = chooseFace(await pool.detectFaces({ data: photo.raw, width: photo.width, height: photo.height }));
-  const image = { data: photo.raw, width: photo.width, height: photo.height, channels: 3 };
-  let ita = NaN;
-  try {
-    if (face) ita = measureSkinTone(sampleRegions(image, regionPoints(face, photo.width, photo.height))).itaDegrees;
-  } catch {
-    ita = NaN; // too few skin pixels in a region: no group
-  }
+  const ita = (await toneWithoutCard(jpeg))?.itaDegrees ?? NaN;
   const variants: AnalysisOutcome[] = [];
   for (const transform of Object.values(TRANSFORMS))
     variants.push(await analyse(engine, await toJpeg(transform(crop.image))));
@@ -178,8 +197,11 @@ for (const group of [...ITA_GROUP_NAMES, "none" as const]) {
   if (rows.length === 0) continue;
   const all = rows.flatMap((r) => [r.published, ...r.variants]);
   const refused = all.filter((o) => o.status === "refused");
+  const found = all.filter(
+    (o) => o.status === "accepted" && o.measurement.indices.skinTone.light?.source === "found-card",
+  );
   console.log(
-    `  ${group.padEnd(33)} | ${String(rows.length).padEnd(5)} | ${pct(rows.filter((r) => r.published.status === "refused").length, rows.length).padEnd(20)} | ${pct(refused.length, all.length).padEnd(21)} | ${countReasons(refused)}`,
+    `  ${group.padEnd(33)} | ${String(rows.length).padEnd(5)} | ${pct(rows.filter((r) => r.published.status === "refused").length, rows.length).padEnd(20)} | ${pct(refused.length, all.length).padEnd(21)} | ${countReasons(refused)}; corrected by a found card ${found.length}/${all.length - refused.length} accepted`,
   );
 }
 const allReal = real.flatMap((r) => [r.published, ...r.variants]);
