@@ -69,11 +69,18 @@ for (let i = 0; i < 256; i++) {
   TO_LINEAR[i] = c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
 }
 
+/** Linear steps in the encoding table: fine enough that no 8-bit code is skipped near black. */
+const ENCODE_STEPS = 65535;
+/** @type {Uint8Array} linear (quantised to ENCODE_STEPS) → 8-bit sRGB code. */
+const TO_SRGB = new Uint8Array(ENCODE_STEPS + 1);
+for (let i = 0; i <= ENCODE_STEPS; i++) {
+  const c = i / ENCODE_STEPS;
+  TO_SRGB[i] = Math.round((c <= 0.0031308 ? 12.92 * c : 1.055 * c ** (1 / 2.4) - 0.055) * 255);
+}
+
 /** @param {number} v linear 0..1 (clipped) @returns {number} 8-bit sRGB code */
 function toSrgb8(v) {
-  const c = v <= 0 ? 0 : v >= 1 ? 1 : v;
-  const s = c <= 0.0031308 ? 12.92 * c : 1.055 * c ** (1 / 2.4) - 0.055;
-  return Math.round(s * 255);
+  return TO_SRGB[Math.round((v <= 0 ? 0 : v >= 1 ? 1 : v) * ENCODE_STEPS)] ?? 0;
 }
 
 /**
