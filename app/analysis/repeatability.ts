@@ -73,7 +73,7 @@ export const REPEATABILITY = {
     redness: measured("Δa* of the cheeks against the forehead (redness.deltaA), CIELAB a* units", 0.431),
     unevenness: measured("unevenness score before it is capped to 0–1 (`unevennessUncapped`)", 0.067),
     shine: measured("share of T-zone pixels that are highlights (shine.specularFraction), 0–1", 0.0175),
-    underEye: measured("ΔL* of the cheeks against under the eyes (underEyeDarkness.deltaL), L* units", 0.79),
+    underEye: measured("ΔL* of the cheeks against under the eyes (underEyeDarkness.deltaL), L* units", 0.77),
   } satisfies Record<RepeatabilityIndex, IndexRepeatability>,
 } as const;
 
