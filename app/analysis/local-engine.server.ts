@@ -15,7 +15,7 @@ import type { DetectedFace } from "./face";
 import {
   CARD_COLOUR_ONLY_LIGHT,
   CARD_LIGHT,
-  FOUND_CARD_LIGHT,
+  foundCardLight,
   type LightUncertainty,
   UNKNOWN_LIGHT,
 } from "./illuminant";
@@ -48,7 +48,7 @@ export async function createLocalEngine(options: LandmarkPoolOptions = {}): Prom
       const reflectance = input.reference?.reflectance;
       const gains = whiteBalanceGains(meanLinearRgbInRect(image, reference), reflectance);
       // What the card pins (app/analysis/illuminant.ts): exposure only with a known reflectance.
-      const light = !input.reference ? FOUND_CARD_LIGHT : reflectance ? CARD_LIGHT : CARD_COLOUR_ONLY_LIGHT;
+      const light = !input.reference ? foundCardLight(gains) : reflectance ? CARD_LIGHT : CARD_COLOUR_ONLY_LIGHT;
       return { gains, light };
     } catch (error) {
       if (!(error instanceof ReferencePatchError)) throw error;
