@@ -110,6 +110,8 @@ function mirrorLandmarks(uv) {
 }
 /** @type {any} */
 let tf;
+/** @type {(squares: any) => Promise<Find[][]>} BlazeFace on a batch of squares (see batchedFinder). */
+let findFaces;
 
 async function init() {
   const started = performance.now();
@@ -152,14 +154,16 @@ async function init() {
     if (!loaded.includes(name)) throw new Error(`Face model "${name}" did not load from ${modelBasePath}`);
   }
   if (tf.getBackend() !== "wasm") throw new Error(`Expected the wasm backend, got ${tf.getBackend()}`);
-  // A blank frame and a blank mesh window set up the models' kernels and memory, so the first
-  // shopper's photo is not the slow one.
-  const blank = tf.zeros([1, DETECT_SIZE, DETECT_SIZE, 3], "float32");
+  findFaces = batchedFinder();
+  // A blank pair of frames and a blank mesh window set up the models' kernels and memory, so the
+  // first shopper's photo is not the slow one.
+  const blank = tf.zeros([2, DETECT_SIZE, DETECT_SIZE, 3], "float32");
+  const blankPhoto = tf.zeros([1, DETECT_SIZE, DETECT_SIZE, 3], "float32");
   try {
-    await human.detect(blank, { face: { mesh: { enabled: false } } });
-    await readMesh(blank, { cx: 128, cy: 128, side: 128, ax: [1, 0], ay: [0, 1] });
+    await findFaces(blank);
+    await readMesh(blankPhoto, { cx: 128, cy: 128, side: 128, ax: [1, 0], ay: [0, 1] });
   } finally {
-    tf.dispose(blank);
+    tf.dispose([blank, blankPhoto]);
   }
   return {
     loadMs: Math.round(performance.now() - started),
@@ -357,14 +361,119 @@ function headRotation(mesh, side, meshSize) {
  *   the face's midline, in the square's pixels.
  */
 
-/** @param {any} face @returns {Find} */
-function toFind(face) {
-  const keypoints = /** @type {number[][]} */ (face.mesh);
-  return {
-    box: /** @type {number[]} */ (face.boxRaw).map((v) => v * DETECT_SIZE),
-    boxScore: face.boxScore,
-    nose: [keypoints[2]?.[0] ?? 0, keypoints[2]?.[1] ?? 0],
-    mouth: [keypoints[3]?.[0] ?? 0, keypoints[3]?.[1] ?? 1],
+/** Columns of BlazeFace's output per anchor: score logit, box centre and size (4), 6 keypoints (x, y). */
+const ANCHOR_COLUMNS = 17;
+
+/**
+ * BlazeFace run directly on a batch of squares (the square and its mirror image in one call), its
+ * output decoded as human's blazeface.getBoxes + facemesh.predict decode it with the mesh off: the
+ * same boxes (1.4× the face, squared, rounded), scores and keypoints, to the last bit (checked on the
+ * demo photos and their mirror images). human.detect reads one image per call and, besides, turns
+ * and crops every face for a mesh that is not run; called directly, the two squares share one pass
+ * through the model and nothing else is computed.
+ *
+ * The model's graph is fixed to a batch of one (its input and the four reshapes of its outputs say
+ * 1); they are loosened to any batch here. Each image in the batch is computed as if alone: the
+ * model's outputs for a batch of two equal those of two single calls.
+ * @returns {(squares: any) => Promise<Find[][]>} squares: float32 [n, 256, 256, 3], 0–255
+ */
+function batchedFinder() {
+  const model = human.models.models.blazeface;
+  const { executor } = model;
+  const placeholder = executor.graph.inputs[0];
+  const inputShape = /** @type {number[]} */ (placeholder.attrParams.shape.value);
+  if (inputShape[1] !== DETECT_SIZE || inputShape[2] !== DETECT_SIZE) {
+    throw new Error(`BlazeFace reads ${inputShape.join("×")}, not ${DETECT_SIZE} px`);
+  }
+  placeholder.attrParams.shape.value = [-1, ...inputShape.slice(1)];
+  for (const node of Object.values(executor.graph.nodes)) {
+    if (node.op !== "Reshape") continue;
+    const name = node.inputNames[1];
+    const [shape] = executor.weightMap[name];
+    const dims = Array.from(shape.dataSync());
+    if (dims[0] !== 1) throw new Error(`BlazeFace reshape ${name} is not per image: [${dims.join(", ")}]`);
+    executor.weightMap[name] = [tf.tensor1d([-1, ...dims.slice(1)], "int32")];
+    tf.dispose(shape);
+  }
+  // human's anchors (facemeshutil.generateAnchors): 16×16 cells × 2, then 8×8 cells × 6, at cell centres.
+  /** @type {[number, number][]} */
+  const anchors = [];
+  for (const [stride, perCell] of [
+    [DETECT_SIZE / 16, 2],
+    [DETECT_SIZE / 8, 6],
+  ]) {
+    const cells = Math.floor((DETECT_SIZE + stride - 1) / stride);
+    for (let y = 0; y < cells; y++)
+      for (let x = 0; x < cells; x++)
+        for (let n = 0; n < perCell; n++) anchors.push([stride * (x + 0.5), stride * (y + 0.5)]);
+  }
+  const anchorsT = tf.tensor2d(anchors);
+  const sizeT = tf.scalar(DETECT_SIZE, "int32");
+  const [c127, c1, c2] = [127.5, 1, 2].map((v) => tf.scalar(v, "float32"));
+  const { maxDetected, iouThreshold, minConfidence, scale } = human.config.face.detector;
+
+  return async (squares) => {
+    const normalised = tf.tidy(() => tf.sub(tf.div(squares, c127), c1));
+    const outputs = /** @type {any[]} */ (model.execute(normalised));
+    // Per image: the 896 anchors' rows, boxes [x0, y0, x1, y1] in the square's pixels and scores,
+    // computed with human's own operations (decodeBoxes), so the results match it exactly.
+    const images = tf.tidy(() => {
+      const sorted = [...outputs].sort((a, b) => a.size - b.size);
+      const rows = tf.concat([tf.concat([sorted[1], sorted[3]], 2), tf.concat([sorted[0], sorted[2]], 2)], 1);
+      return tf.split(rows, squares.shape[0]).map((/** @type {any} */ one) => {
+        const batch = tf.squeeze(one, [0]);
+        const centres = tf.div(tf.add(tf.slice(batch, [0, 1], [-1, 2]), anchorsT), sizeT);
+        const half = tf.div(tf.div(tf.slice(batch, [0, 3], [-1, 2]), sizeT), c2);
+        const boxes = tf.concat2d([tf.mul(tf.sub(centres, half), sizeT), tf.mul(tf.add(centres, half), sizeT)], 1);
+        const scores = tf.squeeze(tf.sigmoid(tf.slice(batch, [0, 0], [-1, 1])));
+        return { batch, boxes, scores };
+      });
+    });
+    tf.dispose([normalised, ...outputs]);
+    try {
+      /** @type {Find[][]} */
+      const result = [];
+      for (const { batch, boxes, scores } of images) {
+        const kept = await tf.image.nonMaxSuppressionAsync(boxes, scores, maxDetected, iouThreshold, minConfidence);
+        const [order, b, s, rows] = await Promise.all([kept.data(), boxes.data(), scores.data(), batch.data()]);
+        tf.dispose(kept);
+        /** @type {Find[]} */
+        const finds = [];
+        for (const i of order) {
+          const boxScore = Math.round(100 * (s[i] ?? 0)) / 100;
+          if (!((s[i] ?? 0) > minConfidence) || !(boxScore > minConfidence)) continue;
+          const [ax = 0, ay = 0] = anchors[i] ?? [];
+          /** @param {number} k @returns {[number, number]} keypoint k, in the square's pixels */
+          const keypoint = (k) => [
+            (rows[i * ANCHOR_COLUMNS + 5 + 2 * k] ?? 0) + ax,
+            (rows[i * ANCHOR_COLUMNS + 6 + 2 * k] ?? 0) + ay,
+          ];
+          const [sx = 0, sy = 0, ex = 0, ey = 0] = b.slice(i * 4, i * 4 + 4);
+          // human's enlargeBox (× scale about the centre), then squarifyBox (the longer side, rounded),
+          // step by step as human computes them, for the same rounding.
+          const cx = sx + (ex - sx) / 2;
+          const cy = sy + (ey - sy) / 2;
+          const halfWidth = (scale * Math.abs(ex - sx)) / 2;
+          const halfHeight = (scale * Math.abs(ey - sy)) / 2;
+          const [left, top, right, bottom] = [cx - halfWidth, cy - halfHeight, cx + halfWidth, cy + halfHeight];
+          const width = Math.abs(right - left);
+          const height = Math.abs(bottom - top);
+          const mx = left + (right - left) / 2;
+          const my = top + (bottom - top) / 2;
+          const halfSide = Math.max(width, height) / 2;
+          const x0 = Math.round(mx - halfSide);
+          const y0 = Math.round(my - halfSide);
+          const x1 = Math.round(mx + halfSide);
+          const y1 = Math.round(my + halfSide);
+          if (Math.round(width) <= 0 || Math.round(height) <= 0) continue;
+          finds.push({ box: [x0, y0, x1 - x0, y1 - y0], boxScore, nose: keypoint(2), mouth: keypoint(3) });
+        }
+        result.push(finds);
+      }
+      return result;
+    } finally {
+      for (const image of images) tf.dispose([image.batch, image.boxes, image.scores]);
+    }
   };
 }
 
@@ -462,17 +571,13 @@ async function detect(msg) {
       "bilinear",
       OUTSIDE_GREY,
     );
-    const [asIs, flipped] = tf.split(squares, 2);
     /** @type {Find[]} */
     let found;
     try {
-      // human keeps any option passed to detect(): the mesh is off for these calls only.
-      const noMesh = { face: { mesh: { enabled: false } } };
-      const direct = (await human.detect(asIs, noMesh)).face.map(toFind);
-      const mirrored = (await human.detect(flipped, noMesh)).face.map(toFind).map(unmirrorFind);
-      found = mergeFinds(direct, mirrored);
+      const [direct = [], mirrored = []] = await findFaces(squares);
+      found = mergeFinds(direct, mirrored.map(unmirrorFind));
     } finally {
-      tf.dispose([squares, asIs, flipped]);
+      tf.dispose(squares);
     }
     const k = side / DETECT_SIZE;
     // The surest find is always read (the gates judge it); others only when BlazeFace is fairly sure:
