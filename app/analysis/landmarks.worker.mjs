@@ -254,7 +254,8 @@ async function readMesh(photo, win) {
       ]),
       255,
     );
-    return tf.concat([window, tf.reverse(window, 2)]);
+    // flipLeftRight, not reverse: the same pixels, but the wasm backend reverses element by element (3 ms).
+    return tf.concat([window, tf.image.flipLeftRight(window)]);
   });
   const outputs = /** @type {any[]} */ (model.execute(input));
   try {
