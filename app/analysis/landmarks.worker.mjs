@@ -155,15 +155,21 @@ async function init() {
   }
   if (tf.getBackend() !== "wasm") throw new Error(`Expected the wasm backend, got ${tf.getBackend()}`);
   findFaces = batchedFinder();
-  // A blank pair of frames and a blank mesh window set up the models' kernels and memory, so the
-  // first shopper's photo is not the slow one.
-  const blank = tf.zeros([2, DETECT_SIZE, DETECT_SIZE, 3], "float32");
-  const blankPhoto = tf.zeros([1, DETECT_SIZE, DETECT_SIZE, 3], "float32");
-  try {
-    await findFaces(blank);
-    await readMesh(blankPhoto, { cx: 128, cy: 128, side: 128, ax: [1, 0], ay: [0, 1] });
-  } finally {
-    tf.dispose([blank, blankPhoto]);
+  // Warm-up, so the first shopper's photo is not the slow one (it took 60–70 ms longer than the next):
+  // a grey photo of the largest size the service sends goes through the whole detection, which grows
+  // the wasm heap to what a photo needs and compiles the JavaScript on the way; a face-sized window
+  // on it then runs FaceMesh, which the grey photo never reaches. Twice, as the second photo was
+  // still slower than the rest.
+  const side = WARM_UP_SIDE;
+  const grey = new Uint8Array(side * side * 3).fill(OUTSIDE_GREY);
+  for (let i = 0; i < 2; i++) {
+    await detect({ width: side, height: side, data: grey.buffer });
+    const photo = tf.fill([1, side, side, 3], OUTSIDE_GREY, "float32");
+    try {
+      await readMesh(photo, { cx: side / 2, cy: side / 2, side: side / 2, ax: [1, 0], ay: [0, 1] });
+    } finally {
+      tf.dispose(photo);
+    }
   }
   return {
     loadMs: Math.round(performance.now() - started),
@@ -188,6 +194,8 @@ function iou([ax = 0, ay = 0, aw = 0, ah = 0], [bx = 0, by = 0, bw = 0, bh = 0])
 /** @param {number} a @param {number} b */
 const mean = (a, b) => (a + b) / 2;
 
+/** The longest side of the photos the service sends (image.server.ts, ANALYSIS_MAX_SIDE): the warm-up's size. */
+const WARM_UP_SIDE = 1024;
 /** BlazeFace's own input size: the whole photo is read at this size to find the faces. */
 const DETECT_SIZE = 256;
 /**
