@@ -5,9 +5,7 @@
 //      90 % through its range, each under neutral light, ±⅓ stop, 1 stop darker, ½ and 1 stop brighter,
 //      and warm and cool casts: per group, the refusal rate (and why), and the tone's error against the
 //      truth (point estimate, groups off, answers two or more groups off at a confidence above 0.4,
-//      whether the range holds the true ITA°, the confidence), as the engine answers and, on the same
-//      landmarks, with no card (the renderer's plain blue-grey backdrop can pass for a grey card, which
-//      the engine then corrects with).
+//      whether the range holds the true ITA°, the confidence), as the engine answers.
 //   B. The real single-face crops of the face-api demo photos (test/support/real-photos.mjs, read from
 //      node_modules), as published and mirrored, padded, resized, ±light and cast: the refusal rate per
 //      group, the group being the one measured on the as-published crop with the gates set aside (no
@@ -67,14 +65,12 @@ interface Tried {
   truth: number;
   kind: string;
   outcome: AnalysisOutcome;
-  /** The tone on the same face's regions with no card at all (the engine may take the plain backdrop for one). */
-  noCard?: SkinTone;
 }
 
 const pool = createLandmarkPool({ size: 1 });
 await pool.ready();
-/** The tone of the face the gates would choose, measured with nothing known about the light. */
-async function toneWithoutCard(jpeg: Buffer): Promise<SkinTone | undefined> {
+/** The tone of the face the gates would choose, measured whatever the gates say (for grouping real faces). */
+async function toneWithGatesAside(jpeg: Buffer): Promise<SkinTone | undefined> {
   const photo = await normaliseImage(jpeg);
   const { face } = chooseFace(await pool.detectFaces({ data: photo.raw, width: photo.width, height: photo.height }));
   if (!face) return undefined;
@@ -101,8 +97,7 @@ for (const group of ITA_GROUP_NAMES) {
         .jpeg({ quality: 92 })
         .toBuffer();
       const outcome = await analyse(engine, jpeg);
-      const noCard = outcome.status === "accepted" ? await toneWithoutCard(jpeg) : undefined;
-      tried.push({ group, truth: itaInGroup(group, position), kind, outcome, ...(noCard ? { noCard } : {}) });
+      tried.push({ group, truth: itaInGroup(group, position), kind, outcome });
     }
   }
 }
@@ -127,7 +122,7 @@ for (const group of ITA_GROUP_NAMES) {
 function toneTable(title: string, toneOf: (t: Tried) => ReportedSkinTone | undefined) {
   console.log(`\n  Tone error against the truth, ${title}:`);
   console.log(
-    "  group        | neutral: |ΔITA°| median / largest, group right | all lights: |ΔITA°| median, groups off (mean), ≥2 off, …at confidence > 0.4, range holds truth, mean confidence | corrected by a card the engine found",
+    "  group        | neutral: |ΔITA°| median / largest, group right | all lights: |ΔITA°| median, groups off (mean), ≥2 off, …at confidence > 0.4, range holds truth, mean confidence",
   );
   for (const group of ITA_GROUP_NAMES) {
     const accepted = tried.flatMap((t) => {
@@ -146,16 +141,12 @@ function toneTable(title: string, toneOf: (t: Tried) => ReportedSkinTone | undef
       return t.truth >= low && t.truth <= high;
     });
     console.log(
-      `  ${group.padEnd(12)} | ${f(median(neutral.map(error)))}° / ${f(Math.max(...neutral.map(error)))}°, ${neutral.filter((t) => off(t) === 0).length}/${neutral.length} | ${f(median(accepted.map(error)))}°, ${f(mean(accepted.map(off)), 2)}, ${far.length}, ${confidentlyFar.length}, ${holds.length}/${accepted.length}, ${f(mean(accepted.map((t) => t.tone.confidence ?? NaN)), 2)} | ${accepted.filter((t) => t.tone.light?.source === "found-card").length}/${accepted.length}`,
+      `  ${group.padEnd(12)} | ${f(median(neutral.map(error)))}° / ${f(Math.max(...neutral.map(error)))}°, ${neutral.filter((t) => off(t) === 0).length}/${neutral.length} | ${f(median(accepted.map(error)))}°, ${f(mean(accepted.map(off)), 2)}, ${far.length}, ${confidentlyFar.length}, ${holds.length}/${accepted.length}, ${f(mean(accepted.map((t) => t.tone.confidence ?? NaN)), 2)}`,
     );
   }
 }
 toneTable("as the engine answers (accepted photos)", (t) =>
   t.outcome.status === "accepted" ? t.outcome.measurement.indices.skinTone : undefined,
-);
-toneTable(
-  "the same accepted photos with no card (the face's own landmarks and regions; the renderer's plain backdrop can pass for a grey card)",
-  (t) => t.noCard,
 );
 
 // ---------------------------------------------------------------------------------------------
@@ -173,7 +164,7 @@ const real: {
 for (const crop of crops) {
   const jpeg = await toJpeg(crop.image);
   // The group with the gates set aside: the tone measured on the chosen face's regions, whatever the gates say.
-  const ita = (await toneWithoutCard(jpeg))?.itaDegrees ?? NaN;
+  const ita = (await toneWithGatesAside(jpeg))?.itaDegrees ?? NaN;
   const variants: AnalysisOutcome[] = [];
   for (const transform of Object.values(TRANSFORMS))
     variants.push(await analyse(engine, await toJpeg(transform(crop.image))));
@@ -197,11 +188,8 @@ for (const group of [...ITA_GROUP_NAMES, "none" as const]) {
   if (rows.length === 0) continue;
   const all = rows.flatMap((r) => [r.published, ...r.variants]);
   const refused = all.filter((o) => o.status === "refused");
-  const found = all.filter(
-    (o) => o.status === "accepted" && o.measurement.indices.skinTone.light?.source === "found-card",
-  );
   console.log(
-    `  ${group.padEnd(33)} | ${String(rows.length).padEnd(5)} | ${pct(rows.filter((r) => r.published.status === "refused").length, rows.length).padEnd(20)} | ${pct(refused.length, all.length).padEnd(21)} | ${countReasons(refused)}; corrected by a found card ${found.length}/${all.length - refused.length} accepted`,
+    `  ${group.padEnd(33)} | ${String(rows.length).padEnd(5)} | ${pct(rows.filter((r) => r.published.status === "refused").length, rows.length).padEnd(20)} | ${pct(refused.length, all.length).padEnd(21)} | ${countReasons(refused)}`,
   );
 }
 const allReal = real.flatMap((r) => [r.published, ...r.variants]);

@@ -6,12 +6,8 @@
  */
 import { describe, expect, it } from "vitest";
 import {
-  applyGains,
   type ItaGroup,
-  itaDegrees,
   itaGroupIndex,
-  labToLinearRgb,
-  linearRgbToLab,
   type LinearRgb,
   meanLinearRgbInRect,
   type RgbImage,
@@ -23,8 +19,6 @@ import {
   castGains,
   confidenceWord,
   describeTone,
-  FOUND_CARD_LIGHT,
-  foundCardLight,
   SPANNING_MAX_CONFIDENCE,
   toneUnderLight,
   UNKNOWN_LIGHT,
@@ -198,8 +192,6 @@ describe("the range and its confidence", () => {
     expect(halfway.confidence).toBeGreaterThan(unknown.confidence);
     expect(pinned).toMatchObject({ group: "intermediate", groups: ["intermediate"], lightPinned: true });
     expect(unknown.groups.length).toBeGreaterThan(2);
-    // A card the engine found itself is not trusted to pin anything.
-    expect(toneUnderLight(lab, FOUND_CARD_LIGHT)).toMatchObject({ lightPinned: false, groups: unknown.groups });
   });
 
   it("a colour no skin has in daylight (bluish: b* below 5) is reported with low confidence whatever its range", () => {
@@ -248,29 +240,5 @@ describe("the range and its confidence", () => {
     expect(pinned.itaDegrees).toBe(unknown.itaDegrees);
     expect(pinned.light).toEqual(CARD_LIGHT);
     expect(unknown.light).toEqual(UNKNOWN_LIGHT);
-  });
-});
-
-describe("P18: a card the engine found by itself", () => {
-  // A blue-grey backdrop (a wall, a curtain) that looks neutral enough to be taken for a card.
-  const backdrop: LinearRgb = [0.13, 0.18, 0.28];
-  const gains = whiteBalanceGains(backdrop);
-
-  it.each(ITA_GROUP_NAMES.map((group) => [group] as const))(
-    "P18: %s skin: the range still holds the tone of the photo as taken when the 'card' was a tinted wall",
-    (group) => {
-      const truth = skinLabForIta(itaInGroup(group));
-      // What the engine measures after "correcting" with the backdrop.
-      const corrected = linearRgbToLab(applyGains(labToLinearRgb(truth), gains));
-      const tone = toneUnderLight(corrected, foundCardLight(gains));
-      const trueIta = itaDegrees(truth);
-      expect(trueIta).toBeGreaterThanOrEqual(tone.itaRange[0]);
-      expect(trueIta).toBeLessThanOrEqual(tone.itaRange[1]);
-      expect(tone.lightPinned).toBe(false);
-    },
-  );
-
-  it("a found card that corrects nothing adds nothing to the light's usual uncertainty", () => {
-    expect(foundCardLight(UNITY_GAINS)).toEqual(FOUND_CARD_LIGHT);
   });
 });

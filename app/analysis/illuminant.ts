@@ -41,8 +41,6 @@ export type LightSource =
   | "card"
   /** A neutral card given by the caller without its reflectance: colour known, exposure not. */
   | "card-colour-only"
-  /** A neutral-looking card found by the engine: colours were corrected with it, nothing is pinned. */
-  | "found-card"
   /** Nothing of known colour: neither exposure nor the colour of the light is known. */
   | "none";
 
@@ -96,24 +94,6 @@ export const CARD_COLOUR_ONLY_LIGHT: LightUncertainty = {
   exposureStops: UNPINNED_EXPOSURE_STOPS,
   castUnits: CARD_CAST_UNITS,
 };
-export const FOUND_CARD_LIGHT: LightUncertainty = {
-  source: "found-card",
-  exposureStops: UNPINNED_EXPOSURE_STOPS,
-  castUnits: UNPINNED_CAST_UNITS,
-};
-
-/**
- * A card the engine found by itself may be a tinted wall or backdrop: its correction is an estimate
- * nobody checked. The light's colour is then uncertain by the usual envelope plus the correction itself,
- * so the range still holds what the uncorrected photo would give. (Without this, a blue-grey backdrop
- * taken for a card put the true tone outside the range in 18 of 225 synthetic photos; docs "Fairness".)
- */
-export function foundCardLight(gains: ChannelGains): LightUncertainty {
-  const red = Math.abs(Math.log2(gains[0] / gains[1]) / CAST_UNIT.log2Red);
-  const blue = Math.abs(Math.log2(gains[2] / gains[1]) / CAST_UNIT.log2Blue);
-  return { ...FOUND_CARD_LIGHT, castUnits: UNPINNED_CAST_UNITS + Math.max(red, blue) };
-}
-
 /** The light is pinned when both its exposure and its colour are known to within a card's allowance. */
 export function isLightPinned(light: LightUncertainty): boolean {
   return light.exposureStops <= CARD_EXPOSURE_STOPS && light.castUnits <= CARD_CAST_UNITS;

@@ -122,19 +122,16 @@ describe("white balance from a grey card in the photo (real photo, real detector
     return sharp(withCard).jpeg({ quality: 95 }).toBuffer();
   }
 
-  it("finds a grey card held in the photo by itself and says the colours were corrected with it", async () => {
+  it("P18: a card in the photo that the caller does not name is not used: no correction, the light unknown", async () => {
     const plain = await engine.analyse(await input(await warmPhoto(false)));
     const withCard = await engine.analyse(await input(await warmPhoto(true)));
     if (plain.status !== "accepted" || withCard.status !== "accepted") {
       throw new Error(`expected both accepted: ${JSON.stringify([plain.quality.reasons, withCard.quality.reasons])}`);
     }
-    expect(plain.measurement.whiteBalance).toBe("none");
-    expect(withCard.measurement.whiteBalance).toBe("reference");
-    // A card found by the engine is not trusted to pin the light (its reflectance and neutrality are guesses).
-    expect(withCard.measurement.indices.skinTone).toMatchObject({
-      lightPinned: false,
-      light: { source: "found-card" },
-    });
+    // A neutral-looking patch may be a tinted wall; the engine does not guess (docs: "White balance").
+    expect(withCard.measurement.whiteBalance).toBe("none");
+    expect(withCard.measurement.indices.skinTone).toMatchObject({ lightPinned: false, light: { source: "none" } });
+    expect(withCard.measurement.indices.skinTone.itaRange).toEqual(plain.measurement.indices.skinTone.itaRange);
   });
 
   it("P18: a grey card given with its reflectance pins the light: the tone's range narrows and says so", async () => {

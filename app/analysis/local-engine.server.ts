@@ -11,15 +11,7 @@ import { RESULT_NOTES, type AnalysisInput, type AnalysisOutcome, type AnalysisPr
 import { analyseSkin, INDICES_VERSION, sampleRegions } from "./indices";
 import { createLandmarkPool, type LandmarkPoolOptions } from "./landmarks.server";
 import { checkLighting, chooseFace } from "./quality";
-import type { DetectedFace } from "./face";
-import {
-  CARD_COLOUR_ONLY_LIGHT,
-  CARD_LIGHT,
-  foundCardLight,
-  type LightUncertainty,
-  UNKNOWN_LIGHT,
-} from "./illuminant";
-import { findNeutralReference } from "./reference";
+import { CARD_COLOUR_ONLY_LIGHT, CARD_LIGHT, type LightUncertainty, UNKNOWN_LIGHT } from "./illuminant";
 import { regionPoints } from "./regions";
 
 /**
@@ -33,22 +25,22 @@ export async function createLocalEngine(options: LandmarkPoolOptions = {}): Prom
   await pool.ready();
 
   /**
-   * White balance from a grey or white card: where the caller says it is, else where one is found
-   * beside the face (conservatively: no card is better than a wrong one). The reflectance is known
-   * only when the caller gives it; a found card corrects colour, not exposure.
+   * White balance from a grey or white card, where the caller says it is. The engine does not look for
+   * one itself: on the synthetic faces a plain backdrop passed for a card and made the answer worse
+   * (docs/analysis-engine.md, "White balance with a grey card"), and no real photo with a card has been
+   * measured. Only a card with its reflectance pins exposure as well as colour.
    */
   function gainsFor(
     image: RgbImage,
     input: AnalysisInput,
-    face: DetectedFace,
   ): { gains: ChannelGains; light: LightUncertainty; note?: string } {
-    const reference = input.reference ?? findNeutralReference(image, { exclude: face.box }) ?? undefined;
+    const reference = input.reference;
     if (!reference) return { gains: UNITY_GAINS, light: UNKNOWN_LIGHT };
     try {
-      const reflectance = input.reference?.reflectance;
+      const { reflectance } = reference;
       const gains = whiteBalanceGains(meanLinearRgbInRect(image, reference), reflectance);
       // What the card pins (app/analysis/illuminant.ts): exposure only with a known reflectance.
-      const light = !input.reference ? foundCardLight(gains) : reflectance ? CARD_LIGHT : CARD_COLOUR_ONLY_LIGHT;
+      const light = reflectance ? CARD_LIGHT : CARD_COLOUR_ONLY_LIGHT;
       return { gains, light };
     } catch (error) {
       if (!(error instanceof ReferencePatchError)) throw error;
@@ -78,7 +70,7 @@ export async function createLocalEngine(options: LandmarkPoolOptions = {}): Prom
       });
       if (!chosen.face || !chosen.verdict.ok) return refused(chosen.verdict);
 
-      const { gains, light: lightKnown, note } = gainsFor(image, input, chosen.face);
+      const { gains, light: lightKnown, note } = gainsFor(image, input);
       const points = regionPoints(chosen.face, image.width, image.height);
       const samples = sampleRegions(image, points, gains);
       const light = checkLighting(image, points, samples);

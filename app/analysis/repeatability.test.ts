@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { meanLinearRgbInRect, UNITY_GAINS, whiteBalanceGains } from "./colour";
 import type { EngineInfo } from "./engine";
-import { CARD_LIGHT, FOUND_CARD_LIGHT, type LightUncertainty, UNKNOWN_LIGHT } from "./illuminant";
+import { CARD_COLOUR_ONLY_LIGHT, CARD_LIGHT, type LightUncertainty, UNKNOWN_LIGHT } from "./illuminant";
 import { analyseSkin, sampleRegions } from "./indices";
 import { checkLighting } from "./quality";
 import {
@@ -22,12 +22,12 @@ const MEASURED_ENGINE: EngineInfo = { ...REPEATABILITY.engine };
 
 /**
  * A scan of a synthetic face as the local engine would store it: its indices and the quality gates'
- * measurements. `card`: none, a card found in the photo (colour corrected, light not pinned), or one
+ * measurements. `card`: none, a card given without its reflectance (colour corrected, light not pinned), or one
  * given with its reflectance (light pinned).
  */
 function scan(
   options: Partial<SyntheticFaceOptions> = {},
-  { card = "none", engine = MEASURED_ENGINE }: { card?: "none" | "found" | "given"; engine?: EngineInfo } = {},
+  { card = "none", engine = MEASURED_ENGINE }: { card?: "none" | "colour-only" | "given"; engine?: EngineInfo } = {},
 ): Capture {
   const face = renderSyntheticFace({
     width: 160,
@@ -40,7 +40,8 @@ function scan(
   const gains = patch
     ? whiteBalanceGains(meanLinearRgbInRect(face, patch, 2), card === "given" ? patch.reflectance : undefined)
     : UNITY_GAINS;
-  const light: LightUncertainty = card === "given" ? CARD_LIGHT : card === "found" ? FOUND_CARD_LIGHT : UNKNOWN_LIGHT;
+  const light: LightUncertainty =
+    card === "given" ? CARD_LIGHT : card === "colour-only" ? CARD_COLOUR_ONLY_LIGHT : UNKNOWN_LIGHT;
   const samples = sampleRegions(face, face.regions, gains);
   const quality = checkLighting(face, face.regions, samples);
   return {
@@ -161,7 +162,7 @@ describe("P19: which scans may be compared", () => {
   });
 
   it("P19: the tone is left out when a card pinned the light in only one of them", () => {
-    const result = comparableCaptures(scan({}, { card: "given" }), scan({}, { card: "found" }));
+    const result = comparableCaptures(scan({}, { card: "given" }), scan({}, { card: "colour-only" }));
     expect(result).toMatchObject({
       comparable: true,
       indices: ["redness", "unevenness", "shine", "underEye"],
@@ -172,7 +173,7 @@ describe("P19: which scans may be compared", () => {
   it("does not depend on the order of the two scans", () => {
     const pairs: [Capture, Capture][] = [
       [scan(), scan({ exposureStops: -1 })],
-      [scan({}, { card: "given" }), scan({}, { card: "found" })],
+      [scan({}, { card: "given" }), scan({}, { card: "colour-only" })],
       [scan({ seed: 3 }), scan({ seed: 4 })],
     ];
     for (const [a, b] of pairs) expect(comparableCaptures(a, b)).toEqual(comparableCaptures(b, a));
