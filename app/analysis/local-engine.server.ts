@@ -18,7 +18,11 @@ import { regionPoints } from "./regions";
  * The built-in engine: landmarks (worker threads) → quality gates → skin regions → CIELAB indices,
  * all on this server, with no network. It keeps nothing: the photo is gone when `analyse` returns.
  */
-export const LOCAL_ENGINE = { name: "scanshield-local", version: `1.0.0+${INDICES_VERSION}` } as const;
+/**
+ * 1.1.0 (issue 11): landmarks read the same whatever the framing, gates that measure the light, the tone
+ * as a range, no card guessed from the photo. Scans of different versions are never compared (P19).
+ */
+export const LOCAL_ENGINE = { name: "scanshield-local", version: `1.1.0+${INDICES_VERSION}` } as const;
 
 export async function createLocalEngine(options: LandmarkPoolOptions = {}): Promise<AnalysisProvider> {
   const pool = createLandmarkPool(options);

@@ -56,7 +56,7 @@ export const REPEATABILITY = {
    * The engine the figures were measured on. Another engine (a remote API) is not covered; a later
    * version of this one is, as long as test/engine-repeatability.test.ts still passes on it.
    */
-  engine: { name: "scanshield-local", version: "1.0.0+indices-2" } satisfies EngineInfo,
+  engine: { name: "scanshield-local", version: "1.1.0+indices-2" } satisfies EngineInfo,
   measuredOn: "2026-11-29",
   command: "npx vite-node --config vitest.config.ts bench/engine-repeatability.bench.ts",
   /** What a re-capture could differ by (test/support/recaptures.ts). */
