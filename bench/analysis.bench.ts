@@ -2,7 +2,9 @@
 // for a 1 MP and a 12 MP JPEG (the full pipeline: normaliseImage + engine.analyse) with decode+normalise
 // alone as the same-run baseline; photos per second with a 2-thread landmark pool, with a 1-thread pool
 // as the same-run baseline; peak resident memory.
-// Targets (issue #3, 2 cores): < 150 ms/photo steady state, ≥ 8 photos/s with two workers, < 400 MB resident.
+// Targets (issue 11, item 6; 2 cores): the widget's 1024 px photo < 80 ms median through the whole pipeline,
+// a 12 MP photo < 150 ms, ≥ 10 photos/s with two worker threads, the service < 400 MB resident (that last
+// one measured by bench/analysis-service-memory.mjs: this harness holds every queued photo itself).
 //   npx vite-node --config vitest.config.ts bench/analysis.bench.ts
 //
 // Inputs are made in memory from a face-api demo photo (read from node_modules, never copied into the
@@ -15,13 +17,17 @@ import type { AnalysisInput, AnalysisOutcome, AnalysisProvider } from "../app/an
 import { MAX_IMAGE_BYTES, normaliseImage } from "../app/analysis/image.server";
 import { createLocalEngine } from "../app/analysis/local-engine.server";
 
-const TARGET_MS_PER_PHOTO = 150;
-const TARGET_PHOTOS_PER_SECOND = 8;
+/**
+ * Median ms per photo, full pipeline, single stream: the widget's photo (1024 px long side; a 1 MP photo is
+ * brought down to that size) and a 12 MP phone photo.
+ */
+const TARGET_MS_PER_PHOTO = { "1024 px": 80, "1 MP": 80, "12 MP": 150 } as const;
+const TARGET_PHOTOS_PER_SECOND = 10;
 const TARGET_RSS_MB = 400;
 
 const WARM_UP = 3;
 /** Bounded loops: each timed series stops at this many photos or this many milliseconds, whichever first. */
-const SINGLE_STREAM = { "1 MP": 30, "12 MP": 15 } as const;
+const SINGLE_STREAM = { "1024 px": 30, "1 MP": 30, "12 MP": 15 } as const;
 const SERIES_CAP_MS = 12_000;
 const CONCURRENT_PHOTOS = 40;
 
@@ -67,10 +73,19 @@ async function faceCrop(): Promise<Buffer> {
     .toBuffer();
 }
 
-/** The crop upscaled to about `megapixels`, as a phone camera JPEG would arrive. */
-async function upscaled(crop: Buffer, megapixels: number): Promise<{ bytes: Buffer; width: number; height: number }> {
+/**
+ * The crop scaled to about `megapixels` (as a phone camera JPEG would arrive) or, given `longSide`, to
+ * that long side (as the widget sends it: 1024 px).
+ */
+async function upscaled(
+  crop: Buffer,
+  megapixels: number,
+  longSide?: number,
+): Promise<{ bytes: Buffer; width: number; height: number }> {
   const meta = await sharp(crop).metadata();
-  const scale = Math.sqrt((megapixels * 1e6) / ((meta.width ?? 1) * (meta.height ?? 1)));
+  const scale = longSide
+    ? longSide / Math.max(meta.width ?? 1, meta.height ?? 1)
+    : Math.sqrt((megapixels * 1e6) / ((meta.width ?? 1) * (meta.height ?? 1)));
   const width = Math.round((meta.width ?? 1) * scale);
   const height = Math.round((meta.height ?? 1) * scale);
   const bytes = await sharp(crop).resize(width, height, { kernel: "lanczos3" }).jpeg({ quality: 90 }).toBuffer();
@@ -98,20 +113,32 @@ interface Series {
   n: number;
   median: number;
   p90: number;
+  /**
+   * CPU ms per photo, all of the process's threads (the landmark worker's included): on a shared host
+   * the wall-clock figures move with other people's load, this one far less.
+   */
+  cpu: number;
 }
 
 /** Runs `work` sequentially up to `count` times (capped at SERIES_CAP_MS) after a warm-up. */
 async function series(count: number, work: () => Promise<unknown>): Promise<Series> {
   for (let i = 0; i < WARM_UP; i++) await work();
   const times: number[] = [];
+  const cpuStart = process.cpuUsage();
   const started = performance.now();
   for (let i = 0; i < count && performance.now() - started < SERIES_CAP_MS; i++) {
     const t = performance.now();
     await work();
     times.push(performance.now() - t);
   }
+  const cpu = process.cpuUsage(cpuStart);
   times.sort((a, b) => a - b);
-  return { n: times.length, median: percentile(times, 0.5), p90: percentile(times, 0.9) };
+  return {
+    n: times.length,
+    median: percentile(times, 0.5),
+    p90: percentile(times, 0.9),
+    cpu: (cpu.user + cpu.system) / 1000 / times.length,
+  };
 }
 
 /** Sends `count` photos at once (each normalised then analysed) and returns photos per second. */
@@ -135,7 +162,11 @@ const describeOutcome = (o: AnalysisOutcome) =>
 
 const runStarted = performance.now();
 const crop = await faceCrop();
-const photos = { "1 MP": await upscaled(crop, 1), "12 MP": await upscaled(crop, 12) };
+const photos = {
+  "1024 px": await upscaled(crop, 0, 1024),
+  "1 MP": await upscaled(crop, 1),
+  "12 MP": await upscaled(crop, 12),
+};
 const baseRss = process.memoryUsage().rss;
 console.log("Analysis engine bench (local engine: sharp + @vladmandic/human on tfjs-wasm, worker threads)");
 for (const [name, p] of Object.entries(photos)) {
@@ -148,15 +179,15 @@ let t = performance.now();
 const single = await createLocalEngine({ size: 1 });
 const loadMs = performance.now() - t;
 t = performance.now();
-const first = await single.analyse(await input(photos["1 MP"].bytes));
+const first = await single.analyse(await input(photos["1024 px"].bytes));
 const firstMs = performance.now() - t;
 console.log("\nStart-up (1 worker thread)");
 console.log(`  model load (createLocalEngine)     ${fmt(loadMs)}`);
-console.log(`  first photo (1 MP, full pipeline)  ${fmt(firstMs)}   → ${describeOutcome(first)}`);
+console.log(`  first photo (1024 px, full pipeline) ${fmt(firstMs)}   → ${describeOutcome(first)}`);
 
 phase("single stream, 1 worker thread");
 console.log(
-  `\nSingle stream, ms per photo (median / p90), after ${WARM_UP} warm-up photos; target < ${TARGET_MS_PER_PHOTO} ms`,
+  `\nSingle stream, ms per photo (median / p90), after ${WARM_UP} warm-up photos; target (median) beside each`,
 );
 for (const [name, count] of Object.entries(SINGLE_STREAM) as [keyof typeof photos, number][]) {
   const { bytes } = photos[name];
@@ -164,13 +195,15 @@ for (const [name, count] of Object.entries(SINGLE_STREAM) as [keyof typeof photo
   const baseline = await series(count, () => normaliseImage(bytes));
   const engineOnly = await series(count, () => single.analyse(prepared));
   const full = await series(count, async () => single.analyse(await input(bytes)));
-  console.log(`  ${name}`);
-  console.log(`    decode+normalise only (baseline)  ${fmt(baseline.median)} / ${fmt(baseline.p90)}   n=${baseline.n}`);
+  console.log(`  ${name} (target < ${TARGET_MS_PER_PHOTO[name]} ms)`);
   console.log(
-    `    engine.analyse only               ${fmt(engineOnly.median)} / ${fmt(engineOnly.p90)}   n=${engineOnly.n}`,
+    `    decode+normalise only (baseline)  ${fmt(baseline.median)} / ${fmt(baseline.p90)}   n=${baseline.n}   CPU ${fmt(baseline.cpu)}`,
   );
   console.log(
-    `    full pipeline                     ${fmt(full.median)} / ${fmt(full.p90)}   n=${full.n}   ${verdict(full.median < TARGET_MS_PER_PHOTO)}`,
+    `    engine.analyse only               ${fmt(engineOnly.median)} / ${fmt(engineOnly.p90)}   n=${engineOnly.n}   CPU ${fmt(engineOnly.cpu)}`,
+  );
+  console.log(
+    `    full pipeline                     ${fmt(full.median)} / ${fmt(full.p90)}   n=${full.n}   CPU ${fmt(full.cpu)}   ${verdict(full.median < TARGET_MS_PER_PHOTO[name])}`,
   );
 }
 await single.close();
@@ -182,11 +215,11 @@ console.log(
 for (const size of [1, 2]) {
   phase(`throughput, ${size} worker thread${size > 1 ? "s" : ""}`);
   const engine = await createLocalEngine({ size });
-  for (const name of ["1 MP", "12 MP"] as const) {
+  for (const name of ["1024 px", "12 MP"] as const) {
     const rate = await throughput(engine, photos[name].bytes, CONCURRENT_PHOTOS);
     const note = size === 2 ? `   ${verdict(rate >= TARGET_PHOTOS_PER_SECOND)}` : "   (baseline)";
     console.log(
-      `  ${size} worker thread${size > 1 ? "s" : " "}, ${name.padEnd(5)}  ${rate.toFixed(1).padStart(5)} photos/s${note}`,
+      `  ${size} worker thread${size > 1 ? "s" : " "}, ${name.padEnd(7)}  ${rate.toFixed(1).padStart(5)} photos/s${note}`,
     );
   }
   await engine.close();
@@ -195,7 +228,9 @@ for (const size of [1, 2]) {
 clearInterval(sampler);
 peakRss = Math.max(peakRss, process.memoryUsage().rss);
 const maxRss = process.resourceUsage().maxRSS * 1024; // reported in kilobytes
-console.log(`\nMemory; target < ${TARGET_RSS_MB} MB resident`);
+console.log(
+  `\nMemory of this harness (the service's own: bench/analysis-service-memory.mjs); target < ${TARGET_RSS_MB} MB`,
+);
 console.log(
   `  peak RSS sampled every 10 ms       ${mb(peakRss).padStart(5)} MB   ${verdict(peakRss < TARGET_RSS_MB * 1024 * 1024)}`,
 );
