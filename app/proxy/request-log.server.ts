@@ -12,7 +12,17 @@ import { describeError, logger } from "../logger.server";
 const FLUSH_EVERY_MS = 1_000;
 const FLUSH_AT_ROWS = 200;
 /** Path segments that name a route; anything else in a path is an id and is logged as ":id". */
-const ROUTE_WORDS = new Set(["notice", "consents", "withdraw", "scans", "my-data", "requests", "recommendations"]);
+const ROUTE_WORDS = new Set([
+  "notice",
+  "consents",
+  "withdraw",
+  "scans",
+  "photo",
+  "progress",
+  "my-data",
+  "requests",
+  "recommendations",
+]);
 
 export function routePattern(pathname: string): string {
   const segments = pathname.split("/").filter(Boolean);
