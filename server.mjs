@@ -184,6 +184,8 @@ async function main() {
     const address = running.server.address();
     const port = typeof address === "object" && address ? address.port : config.PORT;
     console.log(`ScanShield listening on http://${config.HOST}:${port}`);
+    // The built-in engine's models load now, not on the first shopper's scan (when no analysis API is set).
+    void runtime.preloadAnalysis?.();
   }
 
   if (running.stopping) return;

@@ -5,7 +5,8 @@ import { migrate } from "./db/migrate.server";
 import { env } from "./env.server";
 import { jobHandlers, periodicJobs } from "./jobs/handlers.server";
 import { startWorker } from "./jobs/worker.server";
-import { logger } from "./logger.server";
+import { analysisProvider } from "./analysis/provider.server";
+import { describeError, logger } from "./logger.server";
 import { buildTrainingExport } from "./privacy/training-export.server";
 import { DEMO_CATALOGUE } from "./recommendations/demo-catalogue";
 import { saveProduct } from "./recommendations/recommend.server";
@@ -20,6 +21,22 @@ export const runtime = {
     const applied = await migrate(env().DATABASE_URL);
     if (applied.length > 0) logger.info("database migrated", { applied: applied.join(",") });
     return applied;
+  },
+
+  /**
+   * With no analysis API configured, the built-in engine's thread starts and loads its models (and warms
+   * up) now, not on the first shopper's scan. Not awaited by the server: it listens meanwhile, and a scan
+   * that arrives first waits for the same load. A failure is logged; the next scan tries again.
+   */
+  preloadAnalysis: async (): Promise<void> => {
+    if (env().ANALYSIS_API_URL) return;
+    const started = performance.now();
+    try {
+      await analysisProvider();
+      logger.info("analysis engine loaded", { ms: Math.round(performance.now() - started) });
+    } catch (error) {
+      logger.error("analysis engine failed to load", { error: describeError(error) });
+    }
   },
 
   startBackgroundWork: async (): Promise<{ stop(): Promise<void> }> => {
