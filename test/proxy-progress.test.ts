@@ -1,9 +1,10 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { PROOF_CHECKS_PER_NETWORK_PER_HOUR } from "../app/abuse/limits";
 import { REPEATABILITY } from "../app/analysis/repeatability";
 import { subjectDigest } from "../app/consent/consent.server";
 import { imageContext } from "../app/crypto/contexts";
 import { appKeyring } from "../app/crypto/keyring.server";
+import { resetEnvForTests } from "../app/env.server";
 import { PEER_ADDRESS_HEADER } from "../app/http/client-address";
 import { flushRequestLog } from "../app/proxy/request-log.server";
 import { loader as requestDetail } from "../app/routes/app.requests.$id";
@@ -399,10 +400,28 @@ describe.each(DATABASE_KINDS)("P19: before/after tracking through the app proxy 
     const adminCall = await adminRequest(`/proxy/scans/${id}/photo`);
     expect((await photoLoader({ request: adminCall, params: { id }, context: {} })).status).toBe(400);
 
-    const served = await photo(id, as(me));
-    expect(served.status).toBe(200);
-    await served.arrayBuffer();
-    await flushRequestLog();
+    // Everything written to stdout/stderr while the photo is served, at the most verbose log level.
+    const lines: string[] = [];
+    const capture = (chunk: string | Uint8Array) => (lines.push(Buffer.from(chunk).toString("latin1")), true);
+    const out = vi.spyOn(process.stdout, "write").mockImplementation(capture);
+    const err = vi.spyOn(process.stderr, "write").mockImplementation(capture);
+    const level = process.env.LOG_LEVEL;
+    process.env.LOG_LEVEL = "debug";
+    resetEnvForTests();
+    try {
+      const served = await photo(id, as(me));
+      expect(served.status).toBe(200);
+      expect(new Uint8Array(await served.arrayBuffer())).toEqual(PHOTO);
+      await flushRequestLog();
+    } finally {
+      process.env.LOG_LEVEL = level;
+      resetEnvForTests();
+      out.mockRestore();
+      err.mockRestore();
+    }
+    const output = lines.join("");
+    for (const form of [base64, Buffer.from(PHOTO).toString("hex"), Buffer.from(PHOTO).toString("latin1")])
+      expect(output).not.toContain(form);
     const logged = await db.requestLog.findMany({ where: { route: { contains: "photo" } } });
     expect(logged.length).toBeGreaterThan(0);
     expect(new Set(logged.map((row) => row.route))).toEqual(new Set(["/proxy/scans/:id/photo"]));
