@@ -1,8 +1,12 @@
-import { describe, expect, it, vi } from "vitest";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { PROOF_CHECKS_PER_NETWORK_PER_HOUR } from "../app/abuse/limits";
 import { REPEATABILITY } from "../app/analysis/repeatability";
 import { subjectDigest } from "../app/consent/consent.server";
 import { imageContext } from "../app/crypto/contexts";
+import { openDatabase } from "../app/db/client.server";
 import { appKeyring } from "../app/crypto/keyring.server";
 import { resetEnvForTests } from "../app/env.server";
 import { PEER_ADDRESS_HEADER } from "../app/http/client-address";
@@ -15,7 +19,8 @@ import { DATABASE_KINDS } from "./support/database";
 import { useDatabase } from "./support/lifecycle";
 import { seedShop, seedSubject } from "./support/seed";
 import { newSubjectSecret, storefront } from "./support/shopper";
-import { appProxyUrl, OTHER_SHOP, SHOP, storeOfflineSession } from "./support/shopify";
+import { startServer, type RunningServer } from "./support/server";
+import { appProxyUrl, OTHER_SHOP, SHOP, storeOfflineSession, TEST_SECRET } from "./support/shopify";
 
 /**
  * Issue 12, item 5 (P19): before/after tracking through the real, signed proxy routes. Scan rows are
@@ -427,4 +432,98 @@ describe.each(DATABASE_KINDS)("P19: before/after tracking through the app proxy 
     expect(new Set(logged.map((row) => row.route))).toEqual(new Set(["/proxy/scans/:id/photo"]));
     expect(JSON.stringify(logged)).not.toContain(id);
   });
+});
+
+/**
+ * The same two endpoints through the real server (server.mjs over the build): Remix resolves
+ * /proxy/scans/{id}/photo to its own route under /proxy/scans/{id}, and the photo leaves as bytes.
+ */
+describe("P19: progress and the kept photo through the real server", () => {
+  let server: RunningServer;
+  let dir: string;
+  let databaseUrl: string;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), "scanshield-progress-"));
+    databaseUrl = `file:${join(dir, "app.db")}`;
+    server = await startServer({
+      DATABASE_URL: databaseUrl,
+      SHOPIFY_API_SECRET: TEST_SECRET,
+      JOBS_IN_PROCESS: "false",
+      LOG_LEVEL: "debug",
+    });
+  }, 90_000);
+  afterAll(async () => {
+    await server?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("P19: GET /progress and GET /scans/{id}/photo answer the subject; DELETE on the photo is 405", async () => {
+    const keyring = appKeyring();
+    const secret = newSubjectSecret();
+    const db = await openDatabase(databaseUrl);
+    let scanId: string;
+    try {
+      const notice = await seedShop(db.client, SHOP);
+      const me = await seedSubject(db.client, keyring, {
+        shop: SHOP,
+        noticeId: notice.id,
+        scans: 0,
+        anonymousId: subjectDigest(SHOP, secret),
+      });
+      const row = stored();
+      const scan = await db.client.scan.create({
+        data: {
+          shop: SHOP,
+          subjectId: me.subjectId,
+          consentId: me.consentId,
+          status: "accepted",
+          provider: ENGINE.name,
+          engineVersion: ENGINE.version,
+          ...row,
+        },
+      });
+      scanId = scan.id;
+      const sealed = keyring.seal(PHOTO, imageContext(scan.id));
+      await db.client.storedImage.create({
+        data: {
+          shop: SHOP,
+          scanId: scan.id,
+          subjectId: me.subjectId,
+          keyId: sealed.keyId,
+          ciphertext: new Uint8Array(sealed.envelope),
+          mimeType: "image/jpeg",
+          byteLength: PHOTO.byteLength,
+          expiresAt: new Date(Date.now() + 10 * DAY),
+        },
+      });
+    } finally {
+      await db.close();
+    }
+    const url = (path: string) => appProxyUrl(path).replace("https://scanshield.test", server.baseUrl);
+    const proof = { "x-subject-id": secret };
+
+    const progress = await fetch(url("/progress"), { headers: proof });
+    expect(progress.status).toBe(200);
+    const body = await progress.json();
+    expect(body.scans).toEqual([expect.objectContaining({ scanId, photoKept: true })]);
+
+    const own = await fetch(url(`/scans/${scanId}/photo`), { headers: proof });
+    expect(own.status).toBe(200);
+    expect(own.headers.get("content-type")).toBe("image/jpeg");
+    expect(own.headers.get("cache-control")).toBe("no-store");
+    expect(new Uint8Array(await own.arrayBuffer())).toEqual(PHOTO);
+
+    const stranger = await fetch(url(`/scans/${scanId}/photo`), { headers: { "x-subject-id": newSubjectSecret() } });
+    expect(stranger.status).toBe(404);
+    const deleting = await fetch(url(`/scans/${scanId}/photo`), { method: "DELETE", headers: proof });
+    expect(deleting.status).toBe(405);
+    expect((await deleting.json()).error.code).toBe("method_not_allowed");
+    // The scan itself is still there: the DELETE did not fall through to /scans/{id}.
+    expect((await fetch(url(`/scans/${scanId}`), { headers: proof })).status).toBe(200);
+
+    const output = server.output();
+    for (const form of [Buffer.from(PHOTO).toString("base64"), Buffer.from(PHOTO).toString("hex"), secret])
+      expect(output).not.toContain(form);
+  }, 60_000);
 });
