@@ -10,6 +10,7 @@ import { openDatabase } from "../app/db/client.server";
 import { appKeyring } from "../app/crypto/keyring.server";
 import { resetEnvForTests } from "../app/env.server";
 import { PEER_ADDRESS_HEADER } from "../app/http/client-address";
+import { buildCustomerExport, PHOTO_FOR_SHOPPER_ONLY } from "../app/privacy/export.server";
 import { flushRequestLog } from "../app/proxy/request-log.server";
 import { loader as requestDetail } from "../app/routes/app.requests.$id";
 import { loader as progressLoader } from "../app/routes/proxy.progress";
@@ -315,6 +316,23 @@ describe.each(DATABASE_KINDS)("P19: before/after tracking through the app proxy 
       [kept, true],
     ]);
     expect(listed[0]).toMatchObject({ photoDeleteAfter: null });
+  });
+
+  it("P19: a photo past its delete-after date is in no export, the shopper's or the merchant's; a kept one only in the shopper's", async () => {
+    const me = await shopper();
+    const expired = await scan(me, 100, {}, { photoExpiresInDays: -1 });
+    const kept = await scan(me, 2, {}, { photoExpiresInDays: 1 });
+    const base64 = Buffer.from(PHOTO).toString("base64");
+    const images = (doc: Awaited<ReturnType<typeof buildCustomerExport>>) =>
+      Object.fromEntries(doc.subjects.flatMap((s) => s.scans.map((x) => [x.id, x.image])));
+    const owner = { subjectId: me.subjectId };
+    const forShopper = images(await buildCustomerExport(database.client, keyring, me.shop, owner, "shopper"));
+    expect(forShopper[expired]).toBeNull();
+    expect(forShopper[kept]).toMatchObject({ base64 });
+    const forMerchant = await buildCustomerExport(database.client, keyring, me.shop, owner, "merchant");
+    expect(images(forMerchant)[expired]).toBeNull();
+    expect(images(forMerchant)[kept]).toMatchObject({ note: PHOTO_FOR_SHOPPER_ONLY });
+    expect(JSON.stringify(forMerchant)).not.toContain(base64);
   });
 
   it("P19: a logged-in customer needs no secret; a customer the app has never seen has no progress", async () => {

@@ -9,6 +9,7 @@ import { appKeyring } from "../app/crypto/keyring.server";
 import { migrationsFor } from "../app/db/migrate.server";
 import { resetEnvForTests } from "../app/env.server";
 import { flushRequestLog } from "../app/proxy/request-log.server";
+import { PHOTO_FOR_SHOPPER_ONLY } from "../app/privacy/export.server";
 import { loader as consentSearch } from "../app/routes/app.consents";
 import { loader as consentExport } from "../app/routes/app.consents.export";
 import { loader as downloadExport } from "../app/routes/app.exports.$id";
@@ -205,7 +206,9 @@ describe.each(DATABASE_KINDS)("an anonymous shopper's proof on %s", (kind) => {
       const { exportId } = await done.json();
       const file = await call(downloadExport, await adminRequest(`/app/exports/${exportId}`), { id: exportId });
       surfaces.export = await file.text();
-      expect(surfaces.export).toContain(PHOTO_BASE64);
+      // P19: the merchant's export says the photo is kept, and never holds it.
+      expect(surfaces.export).toContain(PHOTO_FOR_SHOPPER_ONLY);
+      expect(surfaces.export).not.toContain(PHOTO_BASE64);
       await flushRequestLog();
     } finally {
       process.env.LOG_LEVEL = level;

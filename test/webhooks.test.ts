@@ -2,7 +2,7 @@ import { describe, expect, it, vi } from "vitest";
 import { appKeyring } from "../app/crypto/keyring.server";
 import { resetEnvForTests } from "../app/env.server";
 import { acceptDelivery, type Delivery } from "../app/privacy/compliance.server";
-import { readExport } from "../app/privacy/export.server";
+import { PHOTO_FOR_SHOPPER_ONLY, readExport } from "../app/privacy/export.server";
 import { onShopInstalled } from "../app/privacy/shop-lifecycle.server";
 import { receiveWebhook, subjectDigest } from "../app/webhooks/receive.server";
 import { DATABASE_KINDS } from "./support/database";
@@ -63,9 +63,12 @@ describe.each(DATABASE_KINDS)("compliance webhooks on %s", (kind) => {
     expect(document?.subjects).toHaveLength(1);
     expect(document?.subjects[0]?.consents[0]?.receipt).toBe(priya.receipt);
     expect(document?.subjects[0]?.scans.map((s) => s.id).sort()).toEqual([...priya.scanIds].sort());
-    expect(document?.subjects[0]?.scans[0]?.image?.base64).toBe(
-      Buffer.from([0xff, 0xd8, 0xff, 1, 2, 3]).toString("base64"),
-    );
+    // P19: the merchant's copy says a photo is kept, and never holds the photo itself.
+    expect(document?.subjects[0]?.scans[0]?.image).toMatchObject({
+      mimeType: "image/jpeg",
+      note: PHOTO_FOR_SHOPPER_ONLY,
+    });
+    expect(JSON.stringify(document)).not.toContain(Buffer.from([0xff, 0xd8, 0xff, 1, 2, 3]).toString("base64"));
     expect(JSON.stringify(document)).not.toContain("someone-else");
     // The export is the merchant's: another shop cannot read it.
     expect(await readExport(database.client, keyring, OTHER_SHOP, stored.id)).toBeNull();

@@ -153,7 +153,7 @@ export async function requestDetail(db: Db, keyring: Keyring, shop: string, id: 
     ? await db.subject.findFirst({ where: { id: row.subjectId, shop }, select: { id: true, customerId: true } })
     : null;
   const data = subject
-    ? await buildCustomerExport(db, keyring, shop, { subjectId: subject.id }).then((doc) => {
+    ? await buildCustomerExport(db, keyring, shop, { subjectId: subject.id }, "merchant").then((doc) => {
         const s = doc.subjects[0];
         return {
           customerId: subject.customerId,
@@ -255,7 +255,7 @@ export async function answerRequest(db: Db, keyring: Keyring, shop: string, id: 
   switch (action.intent) {
     case "export": {
       if (!row.subjectId) throw new FormError({ form: "The app holds no data about this person to export." });
-      const document = await buildCustomerExport(db, keyring, shop, { subjectId: row.subjectId });
+      const document = await buildCustomerExport(db, keyring, shop, { subjectId: row.subjectId }, "merchant");
       const exportId = randomUUID();
       const sealed = keyring.seal(JSON.stringify(document), exportContext(exportId));
       await db.$transaction([

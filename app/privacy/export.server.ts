@@ -15,7 +15,24 @@ const parse = (text: string | null): unknown => (text === null ? null : JSON.par
 /** Whose data: a Shopify customer (all their subjects), or one subject (an anonymous shopper). */
 export type ExportOwner = { customerId: string } | { subjectId: string };
 
-export async function buildCustomerExport(db: Db, keyring: Keyring, shop: string, owner: ExportOwner) {
+/**
+ * Who reads the export. A kept photo goes to the shopper alone (P19): the merchant's copy (the rights
+ * inbox, Shopify's customers/data_request) says a photo is kept and until when, and that the shopper
+ * can download it from the skin scan on the store. A photo past its deletion date is in neither.
+ */
+export type ExportAudience = "shopper" | "merchant";
+
+export const PHOTO_FOR_SHOPPER_ONLY =
+  "The photo itself is shown only to the shopper: they can download it from the skin scan on the store.";
+
+export async function buildCustomerExport(
+  db: Db,
+  keyring: Keyring,
+  shop: string,
+  owner: ExportOwner,
+  audience: ExportAudience,
+  now = new Date(),
+) {
   const subjects = await db.subject.findMany({
     where: "customerId" in owner ? { shop, customerId: owner.customerId } : { shop, id: owner.subjectId },
     include: {
@@ -53,13 +70,16 @@ export async function buildCustomerExport(db: Db, keyring: Keyring, shop: string
         quality: parse(s.quality),
         result: parse(s.result),
         trainingOptIn: s.trainingOptIn,
-        image: s.image
-          ? {
-              mimeType: s.image.mimeType,
-              expiresAt: s.image.expiresAt.toISOString(),
-              base64: keyring.open(s.image.ciphertext, imageContext(s.id)).toString("base64"),
-            }
-          : null,
+        image:
+          s.image && s.image.expiresAt > now
+            ? {
+                mimeType: s.image.mimeType,
+                expiresAt: s.image.expiresAt.toISOString(),
+                ...(audience === "shopper"
+                  ? { base64: keyring.open(s.image.ciphertext, imageContext(s.id)).toString("base64") }
+                  : { note: PHOTO_FOR_SHOPPER_ONLY }),
+              }
+            : null,
       })),
       requests: subject.requests.map((r) => ({
         id: r.id,
@@ -85,7 +105,7 @@ export async function fulfilDataRequest(
   keyring: Keyring,
   input: { shop: string; customerId: string; subjectDigest: string; privacyRequestId: string },
 ): Promise<{ exportId: string; subjects: number; scans: number }> {
-  const document = await buildCustomerExport(db, keyring, input.shop, { customerId: input.customerId });
+  const document = await buildCustomerExport(db, keyring, input.shop, { customerId: input.customerId }, "merchant");
   const exportId = randomUUID();
   const sealed = keyring.seal(JSON.stringify(document), exportContext(exportId));
   const firstSubject = document.subjects[0]?.subjectId ?? null;

@@ -51,6 +51,7 @@ export async function myData(db: Db, keyring: Keyring, shopper: Shopper, proof: 
     keyring,
     shopper.shop,
     shopper.customerId ? { customerId: shopper.customerId } : { subjectId: subjectId ?? "" },
+    "shopper",
   );
   const subjects = document.subjects;
   const consents = subjects.flatMap((s) => s.consents);
