@@ -36,17 +36,6 @@ export function groupCommit<I, R>(options: GroupCommitOptions<I, R>): GroupCommi
   let armed = false;
   let writing = false;
 
-  async function one(waiting: Waiting<I, R>): Promise<unknown> {
-    try {
-      const [result] = await commit([waiting.item]);
-      waiting.resolve(result as R);
-      return undefined;
-    } catch (error) {
-      waiting.reject(error);
-      return error;
-    }
-  }
-
   async function write(batch: Waiting<I, R>[]): Promise<void> {
     let results: readonly R[];
     try {
@@ -57,11 +46,17 @@ export function groupCommit<I, R>(options: GroupCommitOptions<I, R>): GroupCommi
         return;
       }
       // Something in the batch was refused: find it by writing each item alone.
-      for (let i = 0; i < batch.length; i++) {
-        const failure = await one(batch[i]!);
-        if (failure !== undefined && !isRowError(failure)) {
-          for (const w of batch.slice(i + 1)) w.reject(failure);
-          return;
+      for (const [i, w] of batch.entries()) {
+        try {
+          const [result] = await commit([w.item]);
+          w.resolve(result as R);
+        } catch (failure) {
+          w.reject(failure);
+          if (!isRowError(failure)) {
+            // The database itself is failing now: the rest would only wait to fail the same way.
+            for (const rest of batch.slice(i + 1)) rest.reject(failure);
+            return;
+          }
         }
       }
       return;
