@@ -69,6 +69,7 @@ function send(base, request) {
   });
 }
 
+const cpuAtStart = process.cpuUsage();
 const results = [];
 const repeats = [];
 const acknowledged = new Set();
@@ -128,6 +129,8 @@ process.stdout.write(
     // How late the client itself sent (a starved client understates the load it meant to offer).
     sendLagP99: q(lag, 0.99),
     sendLagMax: lag.at(-1),
+    // The client's own CPU per request: it shares the two cores with the server.
+    clientCpuPerRequest: (({ user, system }) => (user + system) / 1000 / results.length)(process.cpuUsage(cpuAtStart)),
     repeats: repeats.length,
     repeatsNon200: repeats.filter((r) => r.status !== 200).length,
     acknowledged: acknowledged.size,

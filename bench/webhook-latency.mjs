@@ -53,7 +53,7 @@ async function measure(postgresUrl, worker) {
 
 const row = (name, route, x) =>
   [name, route, fmt(x.p50), fmt(x.p90), fmt(x.p99), fmt(x.max), x.non200, fmt(x.achievedRps, 0)]
-    .concat([fmt(x.cpuPerRequest, 2), fmt(x.sendLagP99)])
+    .concat([fmt(x.cpuPerRequest, 2), fmt(x.clientCpuPerRequest, 2), fmt(x.sendLagP99)])
     .join("\t");
 
 let cluster;
@@ -70,8 +70,10 @@ try {
       .map((l) => l.toFixed(2))
       .join(" ")}`,
   );
-  console.log("ms; rate = answers/s; cpu = server CPU ms per request; lag = the load client's own send lag p99");
-  console.log("scenario / run\troute\tp50\tp90\tp99\tmax\tnon200\trate\tcpu\tlag");
+  console.log(
+    "ms; rate = answers/s; cpu = server (client) CPU ms per request; lag = the load client's own send lag p99",
+  );
+  console.log("scenario / run\troute\tp50\tp90\tp99\tmax\tnon200\trate\tcpu\tclient\tlag");
   for (const [name, worker] of [
     ["worker off: acknowledgement only", false],
     ["worker on: draining the same flood", true],

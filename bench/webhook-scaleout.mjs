@@ -108,14 +108,16 @@ try {
       .map((l) => l.toFixed(2))
       .join(" ")}`,
   );
-  console.log("route\tp50\tp90\tp99\tmax (ms)\tnon200\trate (answers/s)\tapp CPU ms/request\tclient lag p99");
+  console.log(
+    "route\tp50\tp90\tp99\tmax (ms)\tnon200\trate (answers/s)\tapp CPU ms/request\tclient CPU\tclient lag p99",
+  );
   for (const [route, x, c] of [
     ["GET /healthz (baseline)", baseline, baselineCpu],
     ["POST /webhooks/customers/redact", webhook, webhookCpu],
   ]) {
     console.log(
       [route, fmt(x.p50), fmt(x.p90), fmt(x.p99), fmt(x.max), x.non200, fmt(x.achievedRps, 0), fmt(c, 2)]
-        .concat(fmt(x.sendLagP99))
+        .concat(fmt(x.clientCpuPerRequest, 2), fmt(x.sendLagP99))
         .join("\t"),
     );
   }
