@@ -170,6 +170,14 @@ export async function checkStep(page: Page, name: string): Promise<void> {
 }
 
 /** Waits for an element to be shown (playwright-core has no expect matchers of its own). */
+/** The shopper starts the scan, confirms their age and agrees to the analysis purpose only (no opt-ins). */
+export async function agreeToScan(widget: Locator): Promise<void> {
+  await widget.getByRole("button", { name: "Start skin scan" }).click();
+  await widget.getByLabel("Yes, I am 18 or older").check();
+  await widget.getByLabel("Analyse my photo now to show my skin results").check();
+  await widget.getByRole("button", { name: "Agree and continue" }).click();
+}
+
 export const shown = (locator: Locator, timeout = 15_000) => locator.waitFor({ state: "visible", timeout });
 /** expect.poll with room for a busy two-core machine (its default gives up after one second). */
 export const eventually = <T>(read: () => T | Promise<T>) => expect.poll(read, { timeout: 20_000, interval: 100 });

@@ -2,7 +2,17 @@ import type { Locator } from "playwright-core";
 import { afterAll, beforeAll, describe, it } from "vitest";
 import { openDatabase } from "../../app/db/client.server";
 import { SHOP } from "../support/shopify";
-import { checkStep, eventually, newShopper, shown, startStack, statusOf, text, type Stack } from "./harness";
+import {
+  agreeToScan,
+  checkStep,
+  eventually,
+  newShopper,
+  shown,
+  type Stack,
+  startStack,
+  statusOf,
+  text,
+} from "./harness";
 
 /**
  * P15 in the widget: a shopper who meets a rate limit reads how long to wait in minutes or hours
@@ -35,10 +45,7 @@ describe("storefront widget: a rate limit (Chromium)", () => {
     const page = await newShopper(stack);
     await page.goto(stack.storeUrl);
     const widget = page.locator("skin-scan");
-    await widget.getByRole("button", { name: "Start skin scan" }).click();
-    await widget.getByLabel("Yes, I am 18 or older").check();
-    await widget.getByLabel("Analyse my photo now to show my skin results").check();
-    await widget.getByRole("button", { name: "Agree and continue" }).click();
+    await agreeToScan(widget);
     return {
       widget,
       status: () => text(statusOf(page)),

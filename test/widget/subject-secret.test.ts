@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { newShopper, proxyApi, shown, startStack, widgetState, type Stack } from "./harness";
+import { agreeToScan, newShopper, proxyApi, shown, type Stack, startStack, widgetState } from "./harness";
 
 /**
  * The widget's side of ADR 0006 in real Chromium: the anonymous shopper's proof is a subject secret of
@@ -29,10 +29,7 @@ describe("storefront widget: the subject secret (Chromium)", () => {
     page.on("request", (r) => r.url().includes("/apps/skin-scan/consents") && sent.push(r.postData() ?? ""));
     page.on("response", (r) => r.url().includes("/apps/skin-scan/") && answers.push(r.text().catch(() => "")));
     const widget = page.locator("skin-scan");
-    await widget.getByRole("button", { name: "Start skin scan" }).click();
-    await widget.getByLabel("Yes, I am 18 or older").check();
-    await widget.getByLabel("Analyse my photo now to show my skin results").check();
-    await widget.getByRole("button", { name: "Agree and continue" }).click();
+    await agreeToScan(widget);
     await shown(widget.getByRole("heading", { name: "Your photo", exact: true }));
     const body = JSON.parse(sent.at(-1) ?? "{}") as { subjectId?: string };
     return { subjectId: body.subjectId ?? "", answers: await Promise.all(answers) };

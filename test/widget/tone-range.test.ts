@@ -3,6 +3,7 @@ import { join } from "node:path";
 import type { Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
+  agreeToScan,
   checkStep,
   eventually,
   newShopper,
@@ -10,10 +11,10 @@ import {
   proxyApi,
   selfie,
   shown,
+  type Stack,
   startStack,
   text,
   widgetState,
-  type Stack,
 } from "./harness";
 
 /**
@@ -67,10 +68,7 @@ describe("storefront widget: the tone as a range with its confidence, in words (
     const page = await newShopper(stack);
     await page.goto(stack.storeUrl);
     const widget = page.locator("skin-scan");
-    await widget.getByRole("button", { name: "Start skin scan" }).click();
-    await widget.getByLabel("Yes, I am 18 or older").check();
-    await widget.getByLabel("Analyse my photo now to show my skin results").check();
-    await widget.getByRole("button", { name: "Agree and continue" }).click();
+    await agreeToScan(widget);
     await shown(widget.getByRole("heading", { name: "Your photo", exact: true }));
     await widget.locator("[data-file]").setInputFiles({ name: "me.jpg", mimeType: "image/jpeg", buffer: photo });
     await shown(widget.getByRole("heading", { name: "Your results", exact: true }), 30_000);

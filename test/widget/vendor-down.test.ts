@@ -1,6 +1,17 @@
 import { afterAll, beforeAll, describe, it } from "vitest";
 import { freePort } from "../support/server";
-import { checkStep, eventually, newShopper, selfie, shown, startStack, statusOf, text, type Stack } from "./harness";
+import {
+  agreeToScan,
+  checkStep,
+  eventually,
+  newShopper,
+  selfie,
+  shown,
+  type Stack,
+  startStack,
+  statusOf,
+  text,
+} from "./harness";
 
 /**
  * The analysis API is down (nothing listens at its address): the shopper is told, in plain words, that
@@ -24,10 +35,7 @@ describe("storefront widget: analysis API down (Chromium)", () => {
     const page = await newShopper(stack);
     await page.goto(stack.storeUrl);
     const widget = page.locator("skin-scan");
-    await widget.getByRole("button", { name: "Start skin scan" }).click();
-    await widget.getByLabel("Yes, I am 18 or older").check();
-    await widget.getByLabel("Analyse my photo now to show my skin results").check();
-    await widget.getByRole("button", { name: "Agree and continue" }).click();
+    await agreeToScan(widget);
     await shown(widget.getByRole("heading", { name: "Your photo", exact: true }));
 
     await widget.locator("[data-file]").setInputFiles({ name: "me.jpg", mimeType: "image/jpeg", buffer: photo });
