@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { z } from "zod";
 import { pseudonymise } from "../crypto/keyring.server";
 import type { Db } from "../db/client.server";
+import { isUniqueViolation } from "../db/errors";
 import { selectRows } from "../db/raw.server";
 import { DomainError } from "../domain-error";
 import { PURPOSES, REQUIRED_PURPOSE } from "./default-notice";
@@ -65,22 +66,34 @@ export interface Shopper {
  */
 async function subjectFor(db: Db, shopper: Shopper, secret: string | undefined): Promise<string> {
   if (shopper.customerId) {
-    const s = await db.subject.upsert({
-      where: { shop_customerId: { shop: shopper.shop, customerId: shopper.customerId } },
-      create: { shop: shopper.shop, customerId: shopper.customerId },
-      update: {},
-    });
-    return s.id;
+    return findOrCreateSubject(db, { shop: shopper.shop, customerId: shopper.customerId });
   }
   if (!secret)
     throw new ConsentError(400, "subject_required", "subjectId is required for a shopper who is not logged in.");
-  const anonymousId = subjectDigest(shopper.shop, secret);
-  const s = await db.subject.upsert({
-    where: { shop_anonymousId: { shop: shopper.shop, anonymousId } },
-    create: { shop: shopper.shop, anonymousId },
-    update: {},
-  });
-  return s.id;
+  return findOrCreateSubject(db, { shop: shopper.shop, anonymousId: subjectDigest(shopper.shop, secret) });
+}
+
+/**
+ * The subject's id, made on first use. Not Prisma's upsert: on SQLite it is a transaction that reads and
+ * then writes, and in WAL mode a write by another connection in between fails it at once with
+ * "database is locked" (no busy wait for a read lock that must become a write lock). Single statements
+ * wait for the lock as they should; two shoppers creating the same subject at once meet the unique index.
+ */
+async function findOrCreateSubject(
+  db: Db,
+  key: { shop: string; customerId: string } | { shop: string; anonymousId: string },
+): Promise<string> {
+  const find = () => db.subject.findFirst({ where: key, select: { id: true } });
+  const found = await find();
+  if (found) return found.id;
+  try {
+    return (await db.subject.create({ data: key, select: { id: true } })).id;
+  } catch (error) {
+    if (!isUniqueViolation(error)) throw error;
+    const raced = await find();
+    if (!raced) throw error;
+    return raced.id;
+  }
 }
 
 export async function grantConsent(db: Db, shopper: Shopper, input: ConsentInput, hint: string | null) {
