@@ -75,6 +75,8 @@ function followerStatements(insert: GuardedInsert, fresh: ReadonlySet<string>): 
 
 /** How long a transaction keeps trying while another connection holds SQLite's write lock (as Prisma's 10 s). */
 const BUSY_GIVE_UP_MS = 10_000;
+/** The WAL (in 4 KiB pages, ~400 MB) past which this connection folds it itself, for want of a worker. */
+const WAL_PAGES_WITHOUT_WORKER = 100_000;
 /** Prepared statements kept per connection: the SQL differs only by the number of rows in a batch. */
 const PREPARED_MAX = 256;
 
@@ -94,8 +96,10 @@ function sqliteWriter(url: string): HotWriter {
   sqlite.pragma("synchronous = NORMAL");
   sqlite.pragma("secure_delete = ON");
   sqlite.pragma("foreign_keys = ON");
-  // Like the web process's Prisma connection: checkpoints are the worker's job.
-  sqlite.pragma("wal_autocheckpoint = 20000");
+  // Checkpoints are the worker's job (it folds the WAL every 1,000 pages). A checkpoint here would
+  // run inside a transaction's synchronous call, stalling every request (~40 ms each 20,000 pages
+  // at 500 deliveries/s, measured), so this connection only bounds the WAL if no worker runs at all.
+  sqlite.pragma(`wal_autocheckpoint = ${WAL_PAGES_WITHOUT_WORKER}`);
 
   const prepared = new Map<string, SQLite.Statement>();
   const prepare = (sql: string) => {
