@@ -53,7 +53,10 @@ export async function remoteDeletionWrites(db: DbOrTx, keyring: Keyring, shop: s
           apiKeyKeyId: sealed?.keyId ?? null,
           apiKeyCiphertext: sealed ? new Uint8Array(sealed.envelope) : null,
         },
-        update: {},
+        // Not `{}`: Prisma emulates an upsert with an empty update as a read then a write, which SQLite
+        // in WAL mode fails at once ("database is locked") when another connection wrote in between;
+        // a non-empty update is one INSERT … ON CONFLICT. Re-queuing keeps the first sealed key.
+        update: { apiUrl: ref.remoteApiUrl },
       }),
     );
   }
