@@ -101,7 +101,7 @@ afterAll(async () => {
 });
 
 describe("face landmarks on real photos", () => {
-  it("finds every face in the face-api demo photos, with plausible boxes, meshes and rotations", async () => {
+  it("P3: finds every face in the face-api demo photos, with plausible boxes, meshes and rotations, and returns geometry only (no template, age, gender or emotion)", async () => {
     expect(PHOTOS).toEqual(Object.keys(EXPECTED_FACES));
     const timings: string[] = [];
     for (const image of photos) {
