@@ -1,4 +1,4 @@
-// The scale-out the README describes, under a webhook burst: two app processes (JOBS_IN_PROCESS=false)
+// The scale-out docs/configuration.md describes ("One instance or several"), under a webhook burst: two app processes (JOBS_IN_PROCESS=false)
 // and one separate worker (`node server.mjs --worker-only`) on one PostgreSQL database, an open-loop
 // load split round-robin across both app processes, with a share of deliveries repeated to the other
 // process (as Shopify retries). Then it checks that every delivery id was recorded and processed
