@@ -147,6 +147,22 @@ describe("P1, P2: a scan through the app proxy (SQLite, real local engine)", () 
     );
   });
 
+  it("the answer outlines where the skin was measured (six boxes on the photo, 0–1) and the stored scan does not keep them", async () => {
+    const body = await (await scan((await consent(["skin_analysis"])).scanToken, new Uint8Array(photo))).json();
+    expect(body.status).toBe("accepted");
+    expect(body.zones.map((z: { name: string }) => z.name).sort()).toEqual(
+      ["forehead", "leftCheek", "leftUnderEye", "nose", "rightCheek", "rightUnderEye"].sort(),
+    );
+    for (const z of body.zones as { x: number; y: number; w: number; h: number }[]) {
+      expect(z.w).toBeGreaterThan(0);
+      expect(z.h).toBeGreaterThan(0);
+      expect(z.x + z.w).toBeLessThanOrEqual(1);
+      expect(z.y + z.h).toBeLessThanOrEqual(1);
+    }
+    const row = await database.client.scan.findUniqueOrThrow({ where: { id: body.scanId } });
+    expect(JSON.stringify(row)).not.toContain("leftUnderEye");
+  });
+
   it("P6: no scan without a valid token, and none under a withdrawn consent", async () => {
     expect((await scan(null, new Uint8Array(photo))).status).toBe(401);
     expect((await scan("forged.token", new Uint8Array(photo))).status).toBe(401);

@@ -1,6 +1,7 @@
 import type { FitzpatrickEstimate, PixelRect } from "./colour";
 import type { SkinIndices, SkinTone } from "./indices";
 import type { QualityVerdict } from "./quality";
+import type { Zone } from "./regions";
 
 /**
  * The one contract every analysis provider meets: the built-in local engine and a remote analysis
@@ -46,7 +47,15 @@ export interface Measurement {
 }
 
 export type AnalysisOutcome =
-  | { status: "accepted"; analysisId: string; engine: EngineInfo; quality: QualityVerdict; measurement: Measurement }
+  | {
+      status: "accepted";
+      analysisId: string;
+      engine: EngineInfo;
+      quality: QualityVerdict;
+      measurement: Measurement;
+      /** Where the regions were measured, for the shopper's screen only (never stored); the local engine's. */
+      zones?: Zone[];
+    }
   | { status: "refused"; analysisId: string; engine: EngineInfo; quality: QualityVerdict };
 
 export interface AnalysisProvider {

@@ -12,7 +12,7 @@ import { analyseSkin, INDICES_VERSION, sampleRegions } from "./indices";
 import { createLandmarkPool, type LandmarkPoolOptions } from "./landmarks.server";
 import { checkLighting, chooseFace } from "./quality";
 import { CARD_COLOUR_ONLY_LIGHT, CARD_LIGHT, type LightUncertainty, UNKNOWN_LIGHT } from "./illuminant";
-import { regionPoints } from "./regions";
+import { regionPoints, zoneBoxes } from "./regions";
 
 /**
  * The built-in engine: landmarks (worker threads) → quality gates → skin regions → CIELAB indices,
@@ -90,6 +90,7 @@ export async function createLocalEngine(options: LandmarkPoolOptions = {}): Prom
           whiteBalance: gains === UNITY_GAINS ? "none" : "reference",
           notes: note ? [...RESULT_NOTES, note] : [...RESULT_NOTES],
         },
+        zones: zoneBoxes(chosen.face, image.width, image.height),
       };
     },
     // Nothing is kept, so there is nothing to delete.

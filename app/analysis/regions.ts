@@ -69,3 +69,30 @@ export function regionPoints(face: DetectedFace, width: number, height: number):
   }
   return out;
 }
+
+/** Where one region was measured: a box normalised to the analysed photo (0–1 from its top-left corner). */
+export interface Zone {
+  name: RegionName;
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+}
+
+const share = (v: number, size: number) => Math.round(Math.min(1, Math.max(0, v / size)) * 1000) / 1000;
+
+/**
+ * The measured regions as boxes the widget outlines on the shopper's own photo. Coarse on purpose (six
+ * boxes, three decimals): enough to show where the colour was read, far from a face template (P3). They
+ * go back with the scan's answer only and are never stored.
+ */
+export function zoneBoxes(face: DetectedFace, width: number, height: number): Zone[] {
+  const iod = interOcularDistance(face);
+  return (Object.entries(REGION_SPECS) as [RegionName, RegionSpec][]).map(([name, spec]) => {
+    const c = meanPoint(face, spec.landmarks);
+    const r = Math.max(1, spec.radius * iod);
+    const x = share(c.x - r, width);
+    const y = share(c.y - r, height);
+    return { name, x, y, w: share(c.x + r, width) - x, h: share(c.y + r, height) - y };
+  });
+}

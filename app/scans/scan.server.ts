@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { rateLimits, type RateLimits } from "../abuse/rate-limits.server";
 import type { AnalysisProvider } from "../analysis/engine";
+import type { Zone } from "../analysis/regions";
 import { normaliseForUpload, normaliseImage } from "../analysis/image.server";
 import { consentForScan } from "../consent/consent.server";
 import { imageContext } from "../crypto/contexts";
@@ -26,6 +27,8 @@ export interface ScanOutcome {
   result: unknown;
   /** Products chosen by the shop's rules from this result; empty for a refused photo. */
   recommendations: Recommendation[];
+  /** Where the skin was measured, as boxes on the photo (0–1), for the widget to outline; never stored. */
+  zones: Zone[];
   /** What happened to the photo, in words the widget can show. */
   image: { kept: false } | { kept: true; encrypted: true; deleteAfter: string };
 }
@@ -120,6 +123,7 @@ export async function runScan(
     quality: { ok: outcome.quality.ok, reasons: outcome.quality.reasons, hints: outcome.quality.hints },
     result,
     recommendations,
+    zones: (accepted && outcome.zones) || [],
     image: keep ? { kept: true, encrypted: true, deleteAfter: deleteAfter.toISOString() } : { kept: false },
   };
 }
