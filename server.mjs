@@ -5,6 +5,7 @@
 //   node server.mjs --worker-only   migrate, run background work, no HTTP
 //   node server.mjs --migrate-only  migrate and exit
 //   node server.mjs --rotate-keys   re-encrypt stored secrets under the active key and exit
+//   node server.mjs --audit-verify  check every shop's audit chain; exit 1 naming the first broken link (P21)
 //   node server.mjs --seed-demo     give the local preview's shop (PREVIEW_SHOP) a demo catalogue
 //   node server.mjs --export-training  print the anonymised, opted-in results as JSON (P13)
 import { fork } from "node:child_process";
@@ -29,7 +30,14 @@ function fail(error) {
 }
 
 function modeFrom(args) {
-  const modes = ["--worker-only", "--migrate-only", "--rotate-keys", "--seed-demo", "--export-training"];
+  const modes = [
+    "--worker-only",
+    "--migrate-only",
+    "--rotate-keys",
+    "--audit-verify",
+    "--seed-demo",
+    "--export-training",
+  ];
   const unknown = args.filter((arg) => !modes.includes(arg));
   const chosen = args.filter((arg) => modes.includes(arg));
   if (unknown.length > 0 || chosen.length > 1) {
@@ -168,6 +176,19 @@ async function main() {
 
   await migrate(runtime);
   if (mode === "--migrate-only") process.exit(0);
+  if (mode === "--audit-verify") {
+    // P21: one line per shop; the first broken link is named by position and event id, and fails the run.
+    const results = await runtime.verifyAudit();
+    for (const r of results) {
+      if (r.intact) console.log(`${r.shop}: intact, ${r.events} events`);
+      else {
+        const id = r.broken.eventId ? ` (event ${r.broken.eventId})` : "";
+        console.log(`${r.shop}: BROKEN at position ${r.broken.position}${id}: ${r.broken.reason}: ${r.broken.message}`);
+      }
+    }
+    if (results.length === 0) console.log("Audit trail: no events yet.");
+    process.exit(results.every((r) => r.intact) ? 0 : 1);
+  }
   if (mode === "--seed-demo") {
     const seeded = await runtime.seedDemo();
     console.log(`Demo catalogue: ${seeded.products} products for ${seeded.shop}`);

@@ -148,3 +148,137 @@ async function append(tx: Exclude<DbOrTx, Db>, event: AuditEventInput): Promise<
   await tx.auditTrailEvent.create({ data: { ...stored, hash } });
   await tx.auditChainHead.update({ where: { shop: event.shop }, data: { headHash: hash } });
 }
+
+/** Why a link is broken: the first one found names the chain's state. */
+export type BrokenReason =
+  /** The stored hash is not the hash of the row's contents: the row was edited. */
+  | "hash_mismatch"
+  /** The row's prevHash is not the hash of the event before it: an event was replaced or inserted. */
+  | "prev_hash_mismatch"
+  /** Positions jump: the event(s) before this one are gone. */
+  | "missing_predecessor"
+  /** The head counts more events than there are: the newest ones are gone. */
+  | "missing_tail"
+  /** The head's hash is not the last event's: the end of the chain was replaced. */
+  | "head_mismatch";
+
+export interface ChainVerification {
+  shop: string;
+  /** Events read. */
+  events: number;
+  /** Events the head says the chain holds. */
+  length: number;
+  intact: boolean;
+  /** The first broken link: its position (and the event's id when the row exists) and why. */
+  broken?: { position: number; eventId: string | null; reason: BrokenReason; message: string };
+}
+
+const VERIFY_BATCH = 2_000;
+
+const MESSAGES: Record<BrokenReason, (position: number) => string> = {
+  hash_mismatch: (p) => `event ${p} was altered: its contents no longer match its hash`,
+  prev_hash_mismatch: (p) => `event ${p} does not follow event ${p - 1}: its previous-hash differs`,
+  missing_predecessor: (p) => `the event before position ${p} is missing`,
+  missing_tail: (p) => `events from position ${p} on are missing`,
+  head_mismatch: (p) => `the chain's end (event ${p}) is not the one recorded in its head`,
+};
+
+/**
+ * Walks one shop's chain from the first event, in position order and bounded batches, recomputing
+ * every hash and link; stops at the first broken link.
+ */
+export async function verifyAuditChain(db: Db, shop: string): Promise<ChainVerification> {
+  const head = await db.auditChainHead.findUnique({ where: { shop } });
+  const length = head?.length ?? 0;
+  let expected = 1;
+  let prevHash = GENESIS_HASH;
+  let events = 0;
+  const broken = (position: number, eventId: string | null, reason: BrokenReason): ChainVerification => ({
+    shop,
+    events,
+    length,
+    intact: false,
+    broken: { position, eventId, reason, message: MESSAGES[reason](position) },
+  });
+  for (;;) {
+    const rows = await db.auditTrailEvent.findMany({
+      where: { shop, position: { gte: expected } },
+      orderBy: { position: "asc" },
+      take: VERIFY_BATCH,
+    });
+    for (const row of rows) {
+      events += 1;
+      if (row.position !== expected) return broken(row.position, row.id, "missing_predecessor");
+      if (row.prevHash !== prevHash) return broken(row.position, row.id, "prev_hash_mismatch");
+      if (auditEventHash(row) !== row.hash) return broken(row.position, row.id, "hash_mismatch");
+      prevHash = row.hash;
+      expected += 1;
+    }
+    if (rows.length < VERIFY_BATCH) break;
+  }
+  if (expected - 1 < length) return broken(expected, null, "missing_tail");
+  if (head && length > 0 && head.headHash !== prevHash) return broken(length, null, "head_mismatch");
+  return { shop, events, length, intact: true };
+}
+
+/** Verifies a shop's chain and records the outcome on its head (what the admin card shows). */
+export async function verifyAndRecord(db: Db, shop: string): Promise<ChainVerification> {
+  const result = await verifyAuditChain(db, shop);
+  // The head row exists once anything was appended; a shop with no events has nothing to record.
+  await db.auditChainHead.updateMany({
+    where: { shop },
+    data: {
+      verifiedAt: new Date(),
+      verifiedLength: result.events,
+      brokenAt: result.broken?.position ?? null,
+      brokenReason: result.broken?.reason ?? null,
+    },
+  });
+  return result;
+}
+
+/**
+ * Every shop's chain (npm run audit:verify). A shop whose events exist without a head row is
+ * verified too: removing the head must not hide a chain.
+ */
+export async function verifyAllAuditChains(db: Db): Promise<ChainVerification[]> {
+  const heads = await db.auditChainHead.findMany({ select: { shop: true } });
+  const withEvents = await db.auditTrailEvent.findMany({ distinct: ["shop"], select: { shop: true } });
+  const shops = [...new Set([...heads, ...withEvents].map((s) => s.shop))].sort();
+  const results: ChainVerification[] = [];
+  for (const shop of shops) results.push(await verifyAndRecord(db, shop));
+  return results;
+}
+
+/** The admin card's view of the shop's chain: its length and the last verification. */
+export interface AuditChainState {
+  events: number;
+  headHash: string | null;
+  verifiedAt: string | null;
+  verifiedLength: number | null;
+  brokenAt: number | null;
+  brokenReason: string | null;
+}
+
+export async function auditChainState(db: Db, shop: string): Promise<AuditChainState> {
+  const head = await db.auditChainHead.findUnique({ where: { shop } });
+  return {
+    events: head?.length ?? 0,
+    headHash: head?.headHash ?? null,
+    verifiedAt: head?.verifiedAt?.toISOString() ?? null,
+    verifiedLength: head?.verifiedLength ?? null,
+    brokenAt: head?.brokenAt ?? null,
+    brokenReason: head?.brokenReason ?? null,
+  };
+}
+
+/**
+ * Key rotation re-seals every shop's secrets in one run, so each installed shop's chain records it,
+ * with the run's totals (rows re-sealed per table), never a value.
+ */
+export async function recordKeyRotation(db: Db, counts: Record<string, number>): Promise<number> {
+  const shops = await db.shop.findMany({ where: { uninstalledAt: null }, select: { shop: true } });
+  const detail: AuditDetail = Object.fromEntries(Object.entries(counts).map(([table, n]) => [`resealed${table}`, n]));
+  for (const { shop } of shops) await recordAuditEvent(db, { shop, action: "keys.rotated", detail });
+  return shops.length;
+}

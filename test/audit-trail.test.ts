@@ -1,0 +1,213 @@
+import { execFile } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  AuditInputError,
+  GENESIS_HASH,
+  recordAuditEvent,
+  verifyAndRecord,
+  verifyAuditChain,
+  auditChainState,
+  type AuditAction,
+} from "../app/privacy/audit-trail.server";
+import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from "./support/database";
+
+/** Appends from another OS process, with its own connection (test/support/audit-append-child.ts). */
+async function appendFromChild(url: string, shop: string, count: number, tag: string): Promise<void> {
+  await promisify(execFile)(
+    "node_modules/.bin/jiti",
+    ["test/support/audit-append-child.ts", url, shop, String(count), tag],
+    { env: { ...process.env, LOG_LEVEL: "silent" }, timeout: 60_000 },
+  );
+}
+
+/** The trail is append-only even for tests, so every case writes to a shop of its own. */
+const newShop = () => `audit-${randomBytes(4).toString("hex")}.myshopify.com`;
+
+describe.each(DATABASE_KINDS)("audit trail on %s", (kind) => {
+  let database: TestDatabase;
+  beforeAll(async () => {
+    database = await createTestDatabase(kind);
+  });
+  afterAll(() => database.destroy());
+
+  /** Runs raw SQL with the append-only triggers out of the way, as someone with the database's keys could. */
+  async function tamper(sql: string, ...values: unknown[]): Promise<void> {
+    const db = database.client;
+    const text =
+      kind === "postgresql"
+        ? sql.replace(
+            /\?/g,
+            (() => {
+              let n = 0;
+              return () => `$${++n}`;
+            })(),
+          )
+        : sql;
+    if (kind === "sqlite") {
+      await db.$executeRawUnsafe(`DROP TRIGGER "AuditTrailEvent_no_update"`);
+      await db.$executeRawUnsafe(`DROP TRIGGER "AuditTrailEvent_no_delete"`);
+      await db.$executeRawUnsafe(text, ...values);
+      await db.$executeRawUnsafe(
+        `CREATE TRIGGER "AuditTrailEvent_no_update" BEFORE UPDATE ON "AuditTrailEvent" BEGIN SELECT RAISE(ABORT, 'AuditTrailEvent is append-only'); END`,
+      );
+      await db.$executeRawUnsafe(
+        `CREATE TRIGGER "AuditTrailEvent_no_delete" BEFORE DELETE ON "AuditTrailEvent" BEGIN SELECT RAISE(ABORT, 'AuditTrailEvent is append-only'); END`,
+      );
+    } else {
+      await db.$executeRawUnsafe(`ALTER TABLE "AuditTrailEvent" DISABLE TRIGGER "AuditTrailEvent_no_update"`);
+      await db.$executeRawUnsafe(text, ...values);
+      await db.$executeRawUnsafe(`ALTER TABLE "AuditTrailEvent" ENABLE TRIGGER "AuditTrailEvent_no_update"`);
+    }
+  }
+
+  const ACTIONS: AuditAction[] = [
+    "consent.given",
+    "consent.withdrawn",
+    "erasure",
+    "export",
+    "settings.changed",
+    "notice.published",
+    "incident.recorded",
+    "keys.rotated",
+  ];
+
+  async function chainOf(shop: string, n = ACTIONS.length) {
+    for (let i = 0; i < n; i++) {
+      await recordAuditEvent(database.client, {
+        shop,
+        action: ACTIONS[i % ACTIONS.length]!,
+        subject: `c${i}subject`,
+        detail: { n: i },
+      });
+    }
+    return database.client.auditTrailEvent.findMany({ where: { shop }, orderBy: { position: "asc" } });
+  }
+
+  it("P21: each event holds the hash of the one before it, from the genesis value on", async () => {
+    const shop = newShop();
+    const events = await chainOf(shop);
+    expect(events.map((e) => e.position)).toEqual(ACTIONS.map((_, i) => i + 1));
+    expect(events.map((e) => e.action)).toEqual(ACTIONS);
+    expect(events[0]!.prevHash).toBe(GENESIS_HASH);
+    for (let i = 1; i < events.length; i++) expect(events[i]!.prevHash).toBe(events[i - 1]!.hash);
+    expect(await verifyAuditChain(database.client, shop)).toMatchObject({ intact: true, events: ACTIONS.length });
+  });
+
+  it("P21: an event joins the caller's transaction and goes when the action rolls back", async () => {
+    const shop = newShop();
+    await recordAuditEvent(database.client, { shop, action: "consent.given" });
+    await expect(
+      database.client.$transaction(async (tx) => {
+        await recordAuditEvent(tx, { shop, action: "settings.changed" });
+        throw new Error("the action failed");
+      }),
+    ).rejects.toThrow("the action failed");
+    expect(await database.client.auditTrailEvent.count({ where: { shop } })).toBe(1);
+    expect(await verifyAuditChain(database.client, shop)).toMatchObject({ intact: true, events: 1, length: 1 });
+  });
+
+  it("P21: the app itself cannot rewrite or delete an event (database triggers)", async () => {
+    const shop = newShop();
+    const [event] = await chainOf(shop, 1);
+    await expect(
+      database.client.auditTrailEvent.update({ where: { id: event!.id }, data: { action: "export" } }),
+    ).rejects.toThrow();
+    await expect(database.client.auditTrailEvent.delete({ where: { id: event!.id } })).rejects.toThrow();
+    await expect(database.client.auditTrailEvent.deleteMany({ where: { shop } })).rejects.toThrow();
+    expect(await database.client.auditTrailEvent.count({ where: { shop } })).toBe(1);
+  });
+
+  it("P21: concurrent appends from several processes and connections never fork the chain", async () => {
+    const shop = newShop();
+    const PER_WRITER = 15;
+    // Two other processes (like the web server and the worker) and this one, all appending at once.
+    const children = ["a", "b"].map((tag) => appendFromChild(database.url, shop, PER_WRITER, tag));
+    const here = Array.from({ length: PER_WRITER }, (_, i) =>
+      recordAuditEvent(database.client, { shop, action: "consent.given", subject: `herex${i}` }),
+    );
+    await Promise.all([...children, ...here]);
+    const total = 3 * PER_WRITER;
+    const events = await database.client.auditTrailEvent.findMany({ where: { shop }, orderBy: { position: "asc" } });
+    expect(events.map((e) => e.position)).toEqual(Array.from({ length: total }, (_, i) => i + 1));
+    // No two events claim the same predecessor: a fork would.
+    expect(new Set(events.map((e) => e.prevHash)).size).toBe(total);
+    expect(new Set(events.map((e) => e.subject?.split("x")[0])).size).toBe(3);
+    expect(await verifyAuditChain(database.client, shop)).toMatchObject({ intact: true, events: total, length: total });
+  });
+
+  it("P21: an edited row is detected at its own position, named by id", async () => {
+    const shop = newShop();
+    const events = await chainOf(shop);
+    const victim = events[3]!;
+    await tamper(`UPDATE "AuditTrailEvent" SET "detail" = ? WHERE "id" = ?`, '{"n":99}', victim.id);
+    const result = await verifyAndRecord(database.client, shop);
+    expect(result).toMatchObject({
+      intact: false,
+      broken: { position: 4, eventId: victim.id, reason: "hash_mismatch" },
+    });
+    expect(await auditChainState(database.client, shop)).toMatchObject({
+      events: ACTIONS.length,
+      brokenAt: 4,
+      brokenReason: "hash_mismatch",
+      verifiedLength: 4,
+    });
+  });
+
+  it("P21: an edited row whose hash was recomputed breaks the link to the next event", async () => {
+    const shop = newShop();
+    const events = await chainOf(shop);
+    await tamper(`UPDATE "AuditTrailEvent" SET "hash" = ? WHERE "id" = ?`, "f".repeat(64), events[4]!.id);
+    const result = await verifyAuditChain(database.client, shop);
+    // Position 5's own hash no longer matches its contents: it is the first broken link.
+    expect(result.broken).toMatchObject({ position: 5, reason: "hash_mismatch" });
+  });
+
+  it("P21: a deleted middle row is detected at the event that lost its predecessor", async () => {
+    const shop = newShop();
+    const events = await chainOf(shop);
+    await tamper(`DELETE FROM "AuditTrailEvent" WHERE "id" = ?`, events[2]!.id);
+    const result = await verifyAuditChain(database.client, shop);
+    expect(result.broken).toMatchObject({ position: 4, eventId: events[3]!.id, reason: "missing_predecessor" });
+    expect(result.broken?.message).toBe("the event before position 4 is missing");
+  });
+
+  it("P21: a row replaced by a self-consistent forgery is detected at the link after it", async () => {
+    const shop = newShop();
+    const events = await chainOf(shop);
+    const { auditEventHash } = await import("../app/privacy/audit-trail.server");
+    const forged = { ...events[1]!, detail: '{"n":42}' };
+    await tamper(
+      `UPDATE "AuditTrailEvent" SET "detail" = ?, "hash" = ? WHERE "id" = ?`,
+      forged.detail,
+      auditEventHash(forged),
+      forged.id,
+    );
+    const result = await verifyAuditChain(database.client, shop);
+    expect(result.broken).toMatchObject({ position: 3, eventId: events[2]!.id, reason: "prev_hash_mismatch" });
+  });
+
+  it("P21: the newest events deleted are detected against the chain's head", async () => {
+    const shop = newShop();
+    const events = await chainOf(shop);
+    await tamper(`DELETE FROM "AuditTrailEvent" WHERE "shop" = ? AND "position" >= ?`, shop, 7);
+    const result = await verifyAuditChain(database.client, shop);
+    expect(result.broken).toMatchObject({ position: 7, eventId: null, reason: "missing_tail" });
+    expect(events).toHaveLength(ACTIONS.length);
+  });
+
+  it.each([
+    ["an email", { subject: "jane@example.com" }],
+    ["a customer id", { subject: "7390123456789" }],
+    ["an email in the detail", { detail: { contact: "jane@example.com" } }],
+    ["a phone number in the detail", { detail: { phone: "+91 98765 43210".replace(/ /g, "") } }],
+    ["an IP address in the detail", { detail: { from: "203.0.113.7" } }],
+  ])("P21: %s is refused before anything is written", async (_label, extra) => {
+    const shop = newShop();
+    await expect(recordAuditEvent(database.client, { shop, action: "erasure", ...extra })).rejects.toThrow(
+      AuditInputError,
+    );
+    expect(await database.client.auditTrailEvent.count({ where: { shop } })).toBe(0);
+  });
+});
