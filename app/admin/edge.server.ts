@@ -18,15 +18,17 @@ import { FormError } from "./form";
 export interface AdminContext {
   shop: string;
   admin: Awaited<ReturnType<typeof authenticate.admin>>["admin"];
+  /** The library's billing helpers; the Plan page reads the active plan with `billing.check`. */
+  billing: Awaited<ReturnType<typeof authenticate.admin>>["billing"];
   database: Database;
   db: Db;
   keyring: Keyring;
 }
 
 export async function adminContext(request: Request): Promise<AdminContext> {
-  const { session, admin } = await authenticate.admin(request);
+  const { session, admin, billing } = await authenticate.admin(request);
   const db = await database();
-  return { shop: session.shop, admin, database: db, db: db.client, keyring: appKeyring() };
+  return { shop: session.shop, admin, billing, database: db, db: db.client, keyring: appKeyring() };
 }
 
 /** An admin action: authenticate, then the work; its typed errors become answers (a form's: 400 per field). */

@@ -1,6 +1,7 @@
 import type { ActionFunctionArgs } from "@remix-run/node";
 import { providerForShop } from "../analysis/shop-provider.server";
 import { ImageTooLargeError, MAX_IMAGE_BYTES } from "../analysis/image.server";
+import { withinScanQuota } from "../billing/quota.server";
 import { appKeyring } from "../crypto/keyring.server";
 import { errorResponse, readBodyLimited } from "../http/responses";
 import { handleProxy, onlyMethods } from "../proxy/edge.server";
@@ -12,13 +13,16 @@ export const action = ({ request }: ActionFunctionArgs) =>
     if (request.method !== "POST") return errorResponse(405, "method_not_allowed", "Use POST.");
     const token = request.headers.get("x-scan-token");
     if (!token) return errorResponse(401, "token_missing", "A scan token from a consent is required.");
-    const bytes = await readBodyLimited(request, MAX_IMAGE_BYTES, (limit) => new ImageTooLargeError(limit));
-    const keyring = appKeyring();
-    const outcome = await runScan(db, await providerForShop(db, keyring, shop), keyring, {
-      shop,
-      token,
-      bytes,
-      networkHint: network,
+    // P20: at the monthly allowance the scan pauses (402) before the photo is read.
+    const outcome = await withinScanQuota(db, shop, async () => {
+      const bytes = await readBodyLimited(request, MAX_IMAGE_BYTES, (limit) => new ImageTooLargeError(limit));
+      const keyring = appKeyring();
+      return runScan(db, await providerForShop(db, keyring, shop), keyring, {
+        shop,
+        token,
+        bytes,
+        networkHint: network,
+      });
     });
     return Response.json(outcome, { status: 201 });
   });
