@@ -81,6 +81,8 @@ export async function clearAll(database: Pick<TestDatabase, "client">): Promise<
     db.product.deleteMany(),
     db.recommendationRule.deleteMany(),
     db.dailyStat.deleteMany(),
+    db.shopPlan.deleteMany(),
+    db.scanUsage.deleteMany(),
     db.shopErasure.deleteMany(),
   ]);
 }
