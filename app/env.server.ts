@@ -14,6 +14,7 @@ const boolean = z
   .enum(["true", "false", "1", "0"], { message: 'must be "true" or "false"' })
   .transform((v) => v === "true" || v === "1");
 const positiveInt = z.coerce.number().int().positive();
+const isLoopbackUrl = (url: string) => ["127.0.0.1", "[::1]", "localhost"].includes(new URL(url).hostname);
 
 const schema = z
   .object({
@@ -53,6 +54,12 @@ const schema = z
      * TLS-terminating reverse proxy `npm start` runs behind; 0 trusts no header at all.
      */
     TRUSTED_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(2),
+    /**
+     * Development only: `/dev/admin` signs PREVIEW_SHOP into the merchant admin with a session token
+     * this app signs itself, so the admin can be seen on 127.0.0.1 without Shopify (docs/admin.md,
+     * "The local admin"). Refused in production and with an app URL that is not on this machine.
+     */
+    LOCAL_ADMIN: boolean.default("false"),
     /** The made-up shop of the local storefront preview; `--seed-demo` gives it a demo catalogue. */
     PREVIEW_SHOP: z
       .string()
@@ -68,6 +75,19 @@ const schema = z
         code: "custom",
         path: ["HTTP_HEADERS_TIMEOUT_MS"],
         message: "must not exceed HTTP_REQUEST_TIMEOUT_MS",
+      });
+    }
+    if (v.LOCAL_ADMIN && v.NODE_ENV === "production") {
+      ctx.addIssue({
+        code: "custom",
+        path: ["LOCAL_ADMIN"],
+        message: "must not be set in production: the local admin signs a shop in without Shopify",
+      });
+    } else if (v.LOCAL_ADMIN && !isLoopbackUrl(v.SHOPIFY_APP_URL)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["LOCAL_ADMIN"],
+        message: "is only for a machine's own copy: SHOPIFY_APP_URL must be http://127.0.0.1, [::1] or localhost",
       });
     }
     if (v.NODE_ENV !== "production") return;

@@ -5,6 +5,7 @@ import polarisStyles from "@shopify/polaris/build/esm/styles.css?url";
 import { AppProvider } from "@shopify/shopify-app-remix/react";
 import { boundary } from "@shopify/shopify-app-remix/server";
 import { env } from "../env.server";
+import { appBridgeScript } from "../local-admin/local-admin.server";
 import { authenticate } from "../shopify.server";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: polarisStyles }];
@@ -14,13 +15,14 @@ export const meta: MetaFunction = () => [{ title: "ScanShield" }];
 export const loader = async ({ request }: LoaderFunctionArgs) => {
   await authenticate.admin(request);
   // The API key is public (App Bridge needs it in the page); the secret never leaves the server.
-  return { apiKey: env().SHOPIFY_API_KEY };
+  // App Bridge comes from Shopify's CDN, except in the local admin (development only), which has its stand-in.
+  return { apiKey: env().SHOPIFY_API_KEY, appBridgeUrl: appBridgeScript() };
 };
 
 export default function App() {
-  const { apiKey } = useLoaderData<typeof loader>();
+  const { apiKey, appBridgeUrl } = useLoaderData<typeof loader>();
   return (
-    <AppProvider isEmbeddedApp apiKey={apiKey}>
+    <AppProvider isEmbeddedApp apiKey={apiKey} __APP_BRIDGE_URL={appBridgeUrl}>
       <NavMenu>
         <Link to="/app" rel="home">
           Dashboard

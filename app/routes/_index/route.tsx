@@ -1,6 +1,7 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { redirect } from "@remix-run/node";
 import { Form } from "@remix-run/react";
+import { localAdminEntry } from "../../local-admin/local-admin.server";
 
 export const meta: MetaFunction = () => [{ title: "ScanShield" }];
 
@@ -8,6 +9,9 @@ export const loader = async ({ request }: LoaderFunctionArgs) => {
   // Shopify opens the app URL with ?shop=…&host=…: send those visits into the embedded app.
   const url = new URL(request.url);
   if (url.searchParams.get("shop")) throw redirect(`/app?${url.searchParams.toString()}`);
+  // The local admin (development only): 127.0.0.1:3000 opens the admin of the preview shop.
+  const local = localAdminEntry();
+  if (local) throw redirect(local);
   return null;
 };
 

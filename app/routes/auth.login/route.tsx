@@ -1,10 +1,11 @@
 import { useState } from "react";
-import { json, type ActionFunctionArgs, type LinksFunction, type LoaderFunctionArgs } from "@remix-run/node";
+import { json, redirect, type ActionFunctionArgs, type LinksFunction, type LoaderFunctionArgs } from "@remix-run/node";
 import { Form, useActionData, useLoaderData } from "@remix-run/react";
 import { Button, Card, FormLayout, Page, Text, TextField } from "@shopify/polaris";
 import polarisStyles from "@shopify/polaris/build/esm/styles.css?url";
 import { AppProvider } from "@shopify/shopify-app-remix/react";
 import { env } from "../../env.server";
+import { localAdminEntry } from "../../local-admin/local-admin.server";
 import { login } from "../../shopify.server";
 import { loginErrorMessage } from "./error.server";
 import { loginForm } from "./form.server";
@@ -12,10 +13,13 @@ import { loginForm } from "./form.server";
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: polarisStyles }];
 
 // login() throws a redirect into Shopify's install/auth flow when the shop domain is valid.
-export const loader = async ({ request }: LoaderFunctionArgs) => ({
-  errors: loginErrorMessage(await login(request)),
-  apiKey: env().SHOPIFY_API_KEY,
-});
+export const loader = async ({ request }: LoaderFunctionArgs) => {
+  // The local admin (development only) has no Shopify to log in to: an admin page opened without the
+  // admin's parameters lands here, and goes back in through /dev/admin.
+  const local = localAdminEntry();
+  if (local && !new URL(request.url).searchParams.get("shop")) throw redirect(local);
+  return { errors: loginErrorMessage(await login(request)), apiKey: env().SHOPIFY_API_KEY };
+};
 
 // A form that cannot be read is the same page with a message on the field and a 4xx, never a 500.
 export const action = async ({ request }: ActionFunctionArgs) => {
