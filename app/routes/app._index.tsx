@@ -4,13 +4,17 @@ import { Badge, Banner, BlockStack, Card, EmptyState, InlineGrid, Layout, Page, 
 import { PERIODS } from "../admin/constants";
 import { dashboard, periodQuery } from "../admin/dashboard.server";
 import { adminContext } from "../admin/edge.server";
+import { QuotaBanner } from "../admin/quota-banner";
 import { Bars, DailyColumns, formatDate, Loading, percent } from "../admin/ui";
+import { planSummary } from "../billing/plan.server";
 
 /** GET /app: how scans and consents are going over a period (issue 6). */
 export const loader = async ({ request }: LoaderFunctionArgs) => {
   const { shop, database } = await adminContext(request);
   const { days } = periodQuery.parse(Object.fromEntries(new URL(request.url).searchParams));
-  return dashboard(database, shop, days);
+  // The plan as stored (no call to Shopify here): the usage banner from 80 % (P20).
+  const [figures, quota] = await Promise.all([dashboard(database, shop, days), planSummary(database.client, shop)]);
+  return { ...figures, quota };
 };
 
 const REASON_LABELS: Record<string, string> = {
@@ -58,6 +62,7 @@ export default function Dashboard() {
         subtitle={`${formatDate(`${data.period.from}T00:00:00Z`)} – ${formatDate(`${data.period.to}T00:00:00Z`)} (UTC)`}
       >
         <Layout>
+          <QuotaBanner quota={data.quota} action={{ content: "See plan and usage", url: "/app/plan" }} />
           {requests.overdue > 0 ? (
             <Layout.Section>
               <Banner
