@@ -108,6 +108,8 @@ const ID_LIST_LIMIT = 900;
  * (ON DELETE CASCADE).
  */
 const SHOP_TABLES = [
+  "IncidentSubject",
+  "Incident",
   "StoredImage",
   "Scan",
   "ConsentRecord",

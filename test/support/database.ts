@@ -70,6 +70,8 @@ export async function clearAll(database: Pick<TestDatabase, "client">): Promise<
   await db.$transaction([
     db.dataExport.deleteMany(),
     db.privacyRequest.deleteMany(),
+    // Incidents cascade to their affected sets.
+    db.incident.deleteMany(),
     db.noticeVersion.deleteMany(),
     db.remoteDeletion.deleteMany(),
     db.webhookDelivery.deleteMany(),
