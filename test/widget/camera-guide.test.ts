@@ -1,0 +1,183 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import type { Server } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Browser, Page } from "playwright-core";
+import sharp from "sharp";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startPreview } from "../../scripts/preview/server.mjs";
+import { launchChromium } from "../support/chromium";
+import { checkStep, eventually, focused, selfie, text } from "./harness";
+
+/**
+ * The camera guide (extensions/skin-scan/assets/skin-scan-camera.js, issue 12 item 1): Chromium's fake
+ * camera plays clips made from a face photo (well lit, too dark, too bright, lit from one side, the face
+ * small in a corner, no face) and the guide must say so, on the device, before any photo is taken. The
+ * asset is served by the local storefront preview and opened through its contract,
+ * `ScanShieldCamera.open(container, { locale, reducedMotion })`, on the preview's store page.
+ */
+const W = 480;
+const H = 640;
+
+type Frame = (rgb: Buffer) => Buffer;
+
+/** A Y4M clip (a few identical frames) of the selfie on grey, after `edit` changes its RGB pixels. */
+type Layout = "framed" | "corner" | "small" | "near" | "none";
+
+/** The selfie on grey, placed as `layout` says: in the oval, small in a corner or the middle, too near, or absent. */
+async function clip(dir: string, name: string, edit: Frame, layout: Layout = "framed") {
+  const grey = { r: 128, g: 128, b: 128 };
+  const photo = await sharp(await selfie())
+    .resize(W, H, { fit: "contain", background: grey })
+    .png()
+    .toBuffer();
+  const canvas = () => sharp({ create: { width: W, height: H, channels: 3, background: grey } });
+  const small = (w: number, h: number) => sharp(photo).resize(w, h).toBuffer();
+  /** The photo enlarged `z` times around its face (at about 215, 230 in the contained frame). */
+  const zoom = (z: number, cx: number, cy: number) => {
+    const [w, h] = [Math.round(W / z), Math.round(H / z)];
+    return sharp(photo)
+      .extract({ left: Math.round(cx - w / 2), top: Math.round(cy - h / 2), width: w, height: h })
+      .resize(W, H);
+  };
+  const placed =
+    layout === "none"
+      ? canvas()
+      : layout === "corner"
+        ? canvas().composite([{ input: await small(140, 187), left: 10, top: 10 }])
+        : layout === "small"
+          ? canvas().composite([{ input: await small(170, 227), left: (W - 170) / 2, top: 190 }])
+          : layout === "near"
+            ? zoom(4, 215, 210)
+            : zoom(1.7, 215, 250);
+  const image = sharp(await placed.png().toBuffer());
+  const rgb = edit(await image.removeAlpha().raw().toBuffer());
+  const y = Buffer.alloc(W * H);
+  const u = Buffer.alloc((W / 2) * (H / 2));
+  const v = Buffer.alloc((W / 2) * (H / 2));
+  for (let row = 0; row < H; row++) {
+    for (let col = 0; col < W; col++) {
+      const i = (row * W + col) * 3;
+      const [r, g, b] = [rgb[i] ?? 0, rgb[i + 1] ?? 0, rgb[i + 2] ?? 0];
+      y[row * W + col] = Math.round(0.299 * r + 0.587 * g + 0.114 * b);
+      if (row % 2 === 0 && col % 2 === 0) {
+        const j = (row / 2) * (W / 2) + col / 2;
+        u[j] = Math.round(128 - 0.168736 * r - 0.331264 * g + 0.5 * b);
+        v[j] = Math.round(128 + 0.5 * r - 0.418688 * g - 0.081312 * b);
+      }
+    }
+  }
+  const frame = Buffer.concat([Buffer.from("FRAME\n"), y, u, v]);
+  const file = join(dir, `${name}.y4m`);
+  writeFileSync(file, Buffer.concat([Buffer.from(`YUV4MPEG2 W${W} H${H} F10:1 Ip A1:1 C420jpeg\n`), frame, frame]));
+  return file;
+}
+
+const clamp = (v: number) => Math.max(0, Math.min(255, Math.round(v)));
+const scale =
+  (k: number): Frame =>
+  (rgb) =>
+    Buffer.from(rgb.map((v) => clamp(v * k)));
+/** Light from one side: the left half of the frame at a quarter of its brightness. */
+const sideLit: Frame = (rgb) => Buffer.from(rgb.map((v, i) => (Math.floor(i / 3) % W < W / 2 ? clamp(v * 0.25) : v)));
+
+interface Opened {
+  page: Page;
+  requests: string[];
+}
+
+describe("camera guide: live, on-device hints about light and position (Chromium, fake camera)", () => {
+  let dir: string;
+  let preview: Server;
+  let storeUrl: string;
+  const browsers: Browser[] = [];
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), "scanshield-camera-"));
+    // The preview serves the block's assets; the app is not needed: nothing is sent before the shutter.
+    const started = await startPreview({
+      host: "127.0.0.1",
+      port: 0,
+      appUrl: "http://127.0.0.1:9",
+      secret: "unused",
+      shop: "camera.myshopify.com",
+    });
+    preview = started.server;
+    storeUrl = started.url;
+  }, 60_000);
+  afterAll(async () => {
+    for (const browser of browsers) await browser.close();
+    await new Promise((resolve) => preview?.close(resolve));
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** The store page in a browser whose camera plays `video`, with the guide opened in a container. */
+  async function openGuide(
+    video: string,
+    options: { locale?: string; viewport?: { width: number; height: number }; reducedMotion?: boolean } = {},
+  ): Promise<Opened> {
+    const browser = await launchChromium([
+      "--use-fake-ui-for-media-stream",
+      "--use-fake-device-for-media-stream",
+      `--use-file-for-fake-video-capture=${video}`,
+    ]);
+    browsers.push(browser);
+    const context = await browser.newContext({
+      viewport: options.viewport ?? { width: 390, height: 844 },
+      reducedMotion: options.reducedMotion ? "reduce" : "no-preference",
+    });
+    await context.grantPermissions(["camera"]);
+    const page = await context.newPage();
+    const requests: string[] = [];
+    await page.goto(`${storeUrl}/?block=0${options.locale ? `&locale=${options.locale}` : ""}`);
+    await page.addScriptTag({ url: "/assets/skin-scan-camera.js" });
+    page.on("request", (r) => requests.push(r.url()));
+    await page.evaluate(
+      ({ locale, reducedMotion }) => {
+        const box = document.createElement("section");
+        box.className = "ss";
+        box.setAttribute("aria-label", "Camera");
+        document.querySelector("main")?.append(box);
+        const w = window as unknown as {
+          ScanShieldCamera: { open: (c: Element, o: object) => Promise<Blob | null> };
+          photo?: Promise<{ type: string; size: number; width: number; height: number } | null>;
+        };
+        w.photo = w.ScanShieldCamera.open(box, { locale, reducedMotion }).then(async (blob) => {
+          if (!blob) return null;
+          const bitmap = await createImageBitmap(blob);
+          return { type: blob.type, size: blob.size, width: bitmap.width, height: bitmap.height };
+        });
+      },
+      { locale: options.locale ?? "en", reducedMotion: options.reducedMotion ?? false },
+    );
+    return { page, requests };
+  }
+
+  const hint = (page: Page) => text(page.locator(".ssc-hint"));
+
+  it.each([
+    [
+      "well lit, in the oval",
+      "good",
+      scale(1),
+      "framed",
+      "Good light and position. Take the photo when you are ready.",
+    ],
+    ["too dark", "dark", scale(0.2), "framed", "Too dark. Face a window or a lamp."],
+    ["too bright", "bright", scale(2.6), "framed", "Too bright. Move out of direct sunlight or away from the lamp."],
+    ["lit from one side", "side", sideLit, "framed", "One side of your face is in shadow. Turn to face the light."],
+    ["small, in a corner", "corner", scale(1), "corner", "Move your face to the middle of the oval."],
+    ["small, in the middle", "far", scale(1), "small", "Move a little closer."],
+    ["filling the frame", "near", scale(1), "near", "Move back a little."],
+    ["no face at all", "empty", scale(1), "none", "Fit your face inside the oval."],
+  ] as const)(
+    "a face %s gets its hint, and nothing leaves the device",
+    async (_, name, edit, layout, expected) => {
+      const { page, requests } = await openGuide(await clip(dir, name, edit, layout));
+      await eventually(() => hint(page)).toBe(expected);
+      expect(requests).toEqual([]);
+      await page.context().close();
+    },
+    60_000,
+  );
+});
