@@ -81,6 +81,13 @@ const scale =
 /** Light from one side: the left half of the frame at a quarter of its brightness. */
 const sideLit: Frame = (rgb) => Buffer.from(rgb.map((v, i) => (Math.floor(i / 3) % W < W / 2 ? clamp(v * 0.25) : v)));
 
+interface Photo {
+  type: string;
+  size: number;
+  width: number;
+  height: number;
+}
+
 interface Opened {
   page: Page;
   requests: string[];
@@ -114,12 +121,18 @@ describe("camera guide: live, on-device hints about light and position (Chromium
   /** The store page in a browser whose camera plays `video`, with the guide opened in a container. */
   async function openGuide(
     video: string,
-    options: { locale?: string; viewport?: { width: number; height: number }; reducedMotion?: boolean } = {},
+    options: {
+      locale?: string;
+      viewport?: { width: number; height: number };
+      reducedMotion?: boolean;
+      initScript?: () => void;
+    } = {},
   ): Promise<Opened> {
+    // An empty `video` is Chromium's own fake camera: a moving test pattern at the size asked for (1280×720).
     const browser = await launchChromium([
       "--use-fake-ui-for-media-stream",
       "--use-fake-device-for-media-stream",
-      `--use-file-for-fake-video-capture=${video}`,
+      ...(video ? [`--use-file-for-fake-video-capture=${video}`] : []),
     ]);
     browsers.push(browser);
     const context = await browser.newContext({
@@ -128,8 +141,11 @@ describe("camera guide: live, on-device hints about light and position (Chromium
     });
     await context.grantPermissions(["camera"]);
     const page = await context.newPage();
+    if (options.initScript) await page.addInitScript(options.initScript);
     const requests: string[] = [];
     await page.goto(`${storeUrl}/?block=0${options.locale ? `&locale=${options.locale}` : ""}`);
+    // The block's stylesheet (as on a page with the block) and the lazy camera asset, as skin-scan.js loads it.
+    await page.addStyleTag({ url: "/assets/skin-scan.css" });
     await page.addScriptTag({ url: "/assets/skin-scan-camera.js" });
     page.on("request", (r) => requests.push(r.url()));
     await page.evaluate(
@@ -137,12 +153,14 @@ describe("camera guide: live, on-device hints about light and position (Chromium
         const box = document.createElement("section");
         box.className = "ss";
         box.setAttribute("aria-label", "Camera");
+        box.innerHTML = '<button type="button" class="ss-btn" id="opener">Use my camera</button>';
         document.querySelector("main")?.append(box);
         const w = window as unknown as {
           ScanShieldCamera: { open: (c: Element, o: object) => Promise<Blob | null> };
-          photo?: Promise<{ type: string; size: number; width: number; height: number } | null>;
+          photo?: Promise<Photo | null>;
         };
         w.photo = w.ScanShieldCamera.open(box, { locale, reducedMotion }).then(async (blob) => {
+          (document.getElementById("opener") as HTMLElement).focus();
           if (!blob) return null;
           const bitmap = await createImageBitmap(blob);
           return { type: blob.type, size: blob.size, width: bitmap.width, height: bitmap.height };
@@ -176,8 +194,132 @@ describe("camera guide: live, on-device hints about light and position (Chromium
       const { page, requests } = await openGuide(await clip(dir, name, edit, layout));
       await eventually(() => hint(page)).toBe(expected);
       expect(requests).toEqual([]);
-      await page.context().close();
+      await page.context().browser()?.close();
     },
     60_000,
   );
+
+  const photo = (page: Page) => page.evaluate(() => (window as unknown as { photo: Promise<Photo | null> }).photo);
+  /** The camera tracks still live in the page: every MediaStream the guide's video holds or held. */
+  const liveTracks = (page: Page) =>
+    page.evaluate(() => {
+      const video = document.querySelector(".ssc video") as HTMLVideoElement | null;
+      const stream = video?.srcObject as MediaStream | null;
+      return stream ? stream.getTracks().filter((t) => t.readyState === "live").length : 0;
+    });
+  const trackOf = (page: Page) =>
+    page.evaluateHandle(
+      () => ((document.querySelector(".ssc video") as HTMLVideoElement).srcObject as MediaStream).getTracks()[0],
+    );
+
+  it.each([
+    [
+      "en",
+      "phone",
+      { width: 390, height: 844 },
+      "Take photo",
+      "Good light and position. Take the photo when you are ready.",
+    ],
+    [
+      "en",
+      "desktop",
+      { width: 1440, height: 900 },
+      "Take photo",
+      "Good light and position. Take the photo when you are ready.",
+    ],
+    ["hi", "phone", { width: 390, height: 844 }, "फ़ोटो लें", "रोशनी और स्थिति ठीक है। तैयार हों तो फ़ोटो लें।"],
+    ["hi", "desktop", { width: 1440, height: 900 }, "फ़ोटो लें", "रोशनी और स्थिति ठीक है। तैयार हों तो फ़ोटो लें।"],
+  ] as const)(
+    "%s at %s size: keyboard only, the shutter has focus, Enter takes a JPEG photo and the camera stops; axe-clean",
+    async (locale, size, viewport, snap, ok) => {
+      const { page, requests } = await openGuide(await clip(dir, "good", scale(1)), { locale, viewport });
+      const shutter = page.getByRole("button", { name: snap, exact: true });
+      await eventually(() => focused(shutter)).toBe(true);
+      await eventually(() => hint(page)).toBe(ok);
+      expect(await liveTracks(page)).toBe(1);
+      await checkStep(page, `camera-guide-${locale}-${size}`);
+      const track = await trackOf(page);
+      await page.keyboard.press("Enter");
+      expect(await photo(page)).toMatchObject({ type: "image/jpeg", width: 480, height: 640 });
+      expect(await track.evaluate((t) => (t as MediaStreamTrack).readyState)).toBe("ended");
+      // The view is gone and focus is back with the caller; nothing was sent anywhere.
+      expect(await page.locator(".ssc").count()).toBe(0);
+      expect(await focused(page.locator("#opener"))).toBe(true);
+      expect(requests).toEqual([]);
+      await page.context().browser()?.close();
+    },
+    60_000,
+  );
+
+  it("a 1280×720 camera gives a photo 1024 px on its long side", async () => {
+    const { page } = await openGuide("", { viewport: { width: 1440, height: 900 } });
+    await eventually(() =>
+      page.evaluate(() => (document.querySelector(".ssc video") as HTMLVideoElement).videoWidth),
+    ).toBe(1280);
+    await page.getByRole("button", { name: "Take photo" }).click();
+    expect(await photo(page)).toMatchObject({ type: "image/jpeg", width: 1024, height: 576 });
+    await page.context().browser()?.close();
+  }, 60_000);
+
+  it("Escape or Cancel stops the camera and resolves with no photo; so does hiding the step", async () => {
+    const { page } = await openGuide(await clip(dir, "good", scale(1)));
+    await eventually(() => focused(page.getByRole("button", { name: "Take photo" }))).toBe(true);
+    let track = await trackOf(page);
+    await page.keyboard.press("Escape");
+    expect(await photo(page)).toBeNull();
+    expect(await track.evaluate((t) => (t as MediaStreamTrack).readyState)).toBe("ended");
+    expect(await focused(page.locator("#opener"))).toBe(true);
+
+    const reopen = () =>
+      page.evaluate(() => {
+        const w = window as unknown as {
+          ScanShieldCamera: { open: (c: Element) => Promise<Blob | null> };
+          photo: unknown;
+        };
+        w.photo = w.ScanShieldCamera.open(document.querySelector("main section") as Element);
+      });
+    await reopen();
+    await eventually(() => liveTracks(page)).toBe(1);
+    track = await trackOf(page);
+    await page.getByRole("button", { name: "Cancel" }).press("Enter");
+    expect(await photo(page)).toBeNull();
+    expect(await track.evaluate((t) => (t as MediaStreamTrack).readyState)).toBe("ended");
+
+    // The widget moves to another step (the section is hidden): the camera goes off with it.
+    await reopen();
+    await eventually(() => liveTracks(page)).toBe(1);
+    track = await trackOf(page);
+    await page.evaluate(() => ((document.querySelector("main section") as HTMLElement).hidden = true));
+    expect(await photo(page)).toBeNull();
+    expect(await track.evaluate((t) => (t as MediaStreamTrack).readyState)).toBe("ended");
+    await page.context().browser()?.close();
+  }, 60_000);
+
+  it("prefers-reduced-motion: the guide does not animate", async () => {
+    const still = await openGuide(await clip(dir, "good", scale(1)), { reducedMotion: true });
+    const moving = await openGuide(await clip(dir, "good", scale(1)));
+    const transition = (page: Page) =>
+      page.locator(".ssc-oval").evaluate((e) => getComputedStyle(e).transitionDuration.split(",")[0]);
+    await eventually(() => transition(still.page)).toBe("0s");
+    await eventually(() => transition(moving.page)).toBe("0.3s");
+    await still.page.context().browser()?.close();
+    await moving.page.context().browser()?.close();
+  }, 60_000);
+
+  it("with the browser's FaceDetector, its boxes decide the position: two faces get 'Only one face, please.'", async () => {
+    const { page } = await openGuide(await clip(dir, "good", scale(1)), {
+      initScript: () => {
+        (window as unknown as { FaceDetector: unknown }).FaceDetector = class {
+          async detect() {
+            return [
+              { boundingBox: { x: 150, y: 150, width: 180, height: 220 } },
+              { boundingBox: { x: 10, y: 10, width: 80, height: 100 } },
+            ];
+          }
+        };
+      },
+    });
+    await eventually(() => hint(page)).toBe("Only one face, please.");
+    await page.context().browser()?.close();
+  }, 60_000);
 });
