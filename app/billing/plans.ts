@@ -111,7 +111,7 @@ export function quotaBanner(input: {
 }): QuotaBannerContent | null {
   const level = quotaLevel(input.used, input.allowance);
   if (level === "ok") return null;
-  const resets = new Date(input.resetsAt).toLocaleDateString("en", {
+  const resets = new Date(input.resetsAt).toLocaleDateString("en-GB", {
     day: "numeric",
     month: "long",
     timeZone: "UTC",
