@@ -1,0 +1,219 @@
+import {
+  Badge,
+  BlockStack,
+  Button,
+  Card,
+  ChoiceList,
+  FormLayout,
+  InlineStack,
+  Text,
+  TextField,
+} from "@shopify/polaris";
+import { useState } from "react";
+import { DATA_KINDS, KIND_TEXT, type DataKind } from "../incidents/kinds";
+import type { Narrative } from "../incidents/incident";
+
+/**
+ * The incident form the register's "new" and detail pages share (P21). Times are entered in the
+ * merchant's own time zone (datetime-local) and sent as ISO instants; the narrative fields carry the
+ * rule item each one answers, so the merchant sees why it is asked.
+ */
+export interface IncidentFormValues {
+  discoveredAt: string;
+  occurredFrom: string;
+  occurredTo: string;
+  dataKinds: DataKind[];
+  scope: "created" | "held";
+  narrative: Partial<Narrative>;
+}
+
+/** An ISO instant as a datetime-local value in the browser's time zone. */
+export const toLocalInput = (iso: string | null | undefined): string => {
+  if (!iso) return "";
+  const d = new Date(iso);
+  const pad = (n: number) => String(n).padStart(2, "0");
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+};
+
+const fromLocalInput = (value: string): string => {
+  const d = new Date(value);
+  return value && !Number.isNaN(d.getTime()) ? d.toISOString() : value;
+};
+
+const NARRATIVE_FIELDS: { key: keyof Narrative; label: string; help: string; lines: number }[] = [
+  {
+    key: "summary",
+    label: "What happened",
+    help: "Rule 7(1)(a), 7(2)(a): the nature of the breach, in plain words. Do not name people.",
+    lines: 4,
+  },
+  {
+    key: "summaryHi",
+    label: "What happened (Hindi)",
+    help: "For the Hindi notice; blank shows the English text.",
+    lines: 3,
+  },
+  { key: "location", label: "Where it happened", help: "The system, service or place (Rule 7(2)(a)).", lines: 1 },
+  {
+    key: "likelyImpact",
+    label: "Likely impact",
+    help: "Blank drafts it from the kinds of data (Rule 7(1)(b), 7(2)(a)).",
+    lines: 3,
+  },
+  {
+    key: "likelyImpactHi",
+    label: "Likely impact (Hindi)",
+    help: "Blank drafts it in Hindi from the kinds of data.",
+    lines: 2,
+  },
+  {
+    key: "measures",
+    label: "Measures taken or being taken",
+    help: "To contain it and reduce the risk (Rule 7(1)(c), 7(2)(b)(iii)).",
+    lines: 3,
+  },
+  { key: "measuresHi", label: "Measures (Hindi)", help: "For the Hindi notice.", lines: 2 },
+  {
+    key: "causes",
+    label: "Facts, circumstances and reasons",
+    help: "What led to the breach (Rule 7(2)(b)(ii)), for the detailed report.",
+    lines: 3,
+  },
+  {
+    key: "causedBy",
+    label: "Who caused it, if known",
+    help: "Findings about the person responsible (Rule 7(2)(b)(iv)).",
+    lines: 1,
+  },
+  { key: "recurrence", label: "Measures against recurrence", help: "Rule 7(2)(b)(v).", lines: 3 },
+  {
+    key: "shopperSteps",
+    label: "What affected people can do",
+    help: "Added before the app's own advice for each kind of data (Rule 7(1)(d)).",
+    lines: 2,
+  },
+  { key: "shopperStepsHi", label: "What affected people can do (Hindi)", help: "For the Hindi notice.", lines: 2 },
+  {
+    key: "contact",
+    label: "Whom to contact",
+    help: "A person who answers for the store: name, business e-mail or phone (Rule 7(1)(e)).",
+    lines: 1,
+  },
+  { key: "fiduciaryName", label: "Data Fiduciary's legal name", help: "Blank uses the shop's domain.", lines: 1 },
+  {
+    key: "noticesReport",
+    label: "How else people were told",
+    help: "E.g. e-mails sent through Shopify, and when (Rule 7(2)(b)(vi)).",
+    lines: 2,
+  },
+];
+
+export function IncidentForm({
+  initial,
+  errors,
+  busy,
+  submitLabel,
+  onSubmit,
+}: {
+  initial: IncidentFormValues;
+  errors: Record<string, string>;
+  busy: boolean;
+  submitLabel: string;
+  onSubmit: (values: Record<string, unknown>) => void;
+}) {
+  const [times, setTimes] = useState({
+    discoveredAt: toLocalInput(initial.discoveredAt),
+    occurredFrom: toLocalInput(initial.occurredFrom),
+    occurredTo: toLocalInput(initial.occurredTo),
+  });
+  const [kinds, setKinds] = useState<string[]>(initial.dataKinds);
+  const [scope, setScope] = useState<string[]>([initial.scope]);
+  const [narrative, setNarrative] = useState<Record<string, string>>(
+    Object.fromEntries(NARRATIVE_FIELDS.map((f) => [f.key, initial.narrative[f.key] ?? ""])),
+  );
+  const time = (key: keyof typeof times, label: string, help: string) => (
+    <TextField
+      label={label}
+      type="datetime-local"
+      autoComplete="off"
+      value={times[key]}
+      onChange={(value) => setTimes((t) => ({ ...t, [key]: value }))}
+      error={errors[key]}
+      helpText={help}
+    />
+  );
+  const submit = () =>
+    onSubmit({
+      discoveredAt: fromLocalInput(times.discoveredAt),
+      occurredFrom: fromLocalInput(times.occurredFrom),
+      occurredTo: fromLocalInput(times.occurredTo),
+      dataKinds: kinds,
+      scope: scope[0],
+      narrative,
+    });
+  return (
+    <BlockStack gap="400">
+      <Card>
+        <FormLayout>
+          <Text as="h2" variant="headingMd">
+            When
+          </Text>
+          {time("discoveredAt", "Discovered at", "When the store became aware: the 72-hour clock starts here.")}
+          <FormLayout.Group>
+            {time("occurredFrom", "Occurred from", "The earliest time the breach may have begun.")}
+            {time("occurredTo", "Occurred to", "When it was stopped, or now if it may still be going on.")}
+          </FormLayout.Group>
+          <ChoiceList
+            allowMultiple
+            title="Kinds of data involved"
+            choices={DATA_KINDS.map((k) => ({ label: KIND_TEXT.en[k].label, value: k }))}
+            selected={kinds}
+            onChange={setKinds}
+            error={errors.dataKinds}
+          />
+          <ChoiceList
+            title="Which records count"
+            choices={[
+              { label: "Records made during the window (e.g. traffic intercepted)", value: "created" },
+              { label: "Every record held during the window (e.g. a copy of the database)", value: "held" },
+            ]}
+            selected={scope}
+            onChange={setScope}
+            error={errors.scope}
+          />
+        </FormLayout>
+      </Card>
+      <Card>
+        <FormLayout>
+          <Text as="h2" variant="headingMd">
+            The account for the Board and the notices
+          </Text>
+          {NARRATIVE_FIELDS.map((f) => (
+            <TextField
+              key={f.key}
+              label={f.label}
+              helpText={f.help}
+              autoComplete="off"
+              multiline={f.lines > 1 ? f.lines : undefined}
+              value={narrative[f.key] ?? ""}
+              onChange={(value) => setNarrative((n) => ({ ...n, [f.key]: value }))}
+              error={errors[`narrative.${f.key}`]}
+            />
+          ))}
+        </FormLayout>
+      </Card>
+      <InlineStack align="end">
+        <Button variant="primary" onClick={submit} loading={busy}>
+          {submitLabel}
+        </Button>
+      </InlineStack>
+    </BlockStack>
+  );
+}
+
+/** The 72-hour clock as a badge: time left, overdue, or reported. */
+export function ClockBadge({ clock }: { clock: { state: string; text: string } }) {
+  if (clock.state === "reported") return <Badge tone="success">Reported</Badge>;
+  if (clock.state === "overdue") return <Badge tone="critical">{clock.text}</Badge>;
+  return <Badge tone="attention">{clock.text}</Badge>;
+}

@@ -1,0 +1,70 @@
+import type { Shopper } from "../consent/consent.server";
+import type { Db } from "../db/client.server";
+import { DomainError } from "../domain-error";
+import { recordAuditEvent } from "../privacy/audit-trail.server";
+import { findSubject, type ShopperProof } from "../rights/shopper.server";
+import { personNotice } from "./documents";
+import { noticeLocale } from "./kinds";
+import { toFacts } from "./register.server";
+
+/**
+ * The breach notices an affected shopper sees in the widget (Rule 7(1), P21): for a signed-in customer
+ * by Shopify's signed id, for an anonymous shopper by the subject secret their browser holds (ADR 0006).
+ * Only incidents whose notices the merchant has published are shown. The first showing and the
+ * acknowledgement are counted on the person's row of the set, which the register reports.
+ */
+export async function noticesFor(db: Db, shopper: Shopper, proof: ShopperProof, locale?: string, now = new Date()) {
+  const subjectId = await findSubject(db, shopper, proof);
+  if (!subjectId) return { notices: [] };
+  const rows = await db.incidentSubject.findMany({
+    where: { shop: shopper.shop, subjectId, incident: { noticesPublishedAt: { not: null } } },
+    include: { incident: true },
+    orderBy: [{ incident: { noticesPublishedAt: "desc" } }, { id: "asc" }],
+  });
+  const unseen = rows.filter((r) => !r.shownAt).map((r) => r.id);
+  if (unseen.length > 0) {
+    await db.incidentSubject.updateMany({ where: { id: { in: unseen }, shownAt: null }, data: { shownAt: now } });
+  }
+  const lang = noticeLocale(locale);
+  return {
+    notices: rows.map((row) => {
+      const doc = personNotice(toFacts(row.incident), lang, {
+        scan_results: row.scans,
+        consents: row.consents,
+        kept_photos: row.keptPhotos,
+        rights_requests: row.requests,
+        data_exports: row.exports,
+      });
+      return {
+        id: row.id,
+        reference: row.incident.reference,
+        publishedAt: row.incident.noticesPublishedAt?.toISOString() ?? null,
+        acknowledged: !!row.acknowledgedAt,
+        locale: lang,
+        title: doc.title,
+        intro: doc.preamble,
+        sections: doc.fields.map((f) => ({ key: f.key, heading: f.label, paragraphs: f.paragraphs })),
+      };
+    }),
+  };
+}
+
+/** "I have read this": one's own published notice only; anything else is the same 404. */
+export async function acknowledgeNotice(db: Db, shopper: Shopper, proof: ShopperProof, id: string, now = new Date()) {
+  const subjectId = await findSubject(db, shopper, proof);
+  const row =
+    subjectId && id.length <= 64
+      ? await db.incidentSubject.findFirst({
+          where: { id, shop: shopper.shop, subjectId, incident: { noticesPublishedAt: { not: null } } },
+          select: { id: true, incidentId: true, acknowledgedAt: true },
+        })
+      : null;
+  if (!row) throw new DomainError(404, "notice_not_found", "No such notice for this shopper.");
+  if (!row.acknowledgedAt) {
+    await db.incidentSubject.update({ where: { id: row.id }, data: { acknowledgedAt: now } });
+    // Acknowledged counts as shown, whichever call came first.
+    await db.incidentSubject.updateMany({ where: { id: row.id, shownAt: null }, data: { shownAt: now } });
+    await recordAuditEvent(db, { shop: shopper.shop, action: "incident.notice_acknowledged", subject: row.incidentId });
+  }
+  return { acknowledged: true, id: row.id };
+}
