@@ -6,7 +6,7 @@ import { DomainError } from "../domain-error";
 
 export type LimitScope = "shop" | "subject" | "network";
 /** What is counted: a scan, a consent, a rights request, or any call that checks a shopper's proof. */
-export type LimitedAction = "scan" | "consent" | "request" | "proof";
+export type LimitedAction = "scan" | "consent" | "request" | "proof" | "event";
 
 /** The shop settings that set the limits (columns of Shop). */
 export interface ShopLimits {
@@ -41,6 +41,12 @@ export const REQUESTS_PER_NETWORK_PER_HOUR = 20;
 export const PROOF_CHECKS_PER_NETWORK_PER_HOUR = 60;
 
 /**
+ * Widget events (widget opened, product viewed, added to cart) per network per hour: a shopper
+ * browsing makes a few dozen at most; a script inflating the merchant's funnel is stopped soon.
+ */
+export const EVENTS_PER_NETWORK_PER_HOUR = 120;
+
+/**
  * Photos the quality gate refuses (too dark, too far, no face...) that do not count against the
  * shopper's own hourly scan limit: the first five each hour. A shopper taking a few photos to get the
  * light right is not using up their scans; a script sending junk meets the limit after five more.
@@ -58,6 +64,7 @@ const NOUNS: Record<LimitedAction, string> = {
   consent: "consents",
   request: "requests",
   proof: "requests about shopper data",
+  event: "widget events",
 };
 
 function wait(seconds: number): string {

@@ -14,6 +14,7 @@ import { describeError, logger } from "../logger.server";
 import {
   consentsPerNetworkPerHour,
   DEFAULT_LIMITS,
+  EVENTS_PER_NETWORK_PER_HOUR,
   PROOF_CHECKS_PER_NETWORK_PER_HOUR,
   QUALITY_RETRIES_PER_SUBJECT_PER_HOUR,
   RateLimitedError,
@@ -64,6 +65,8 @@ export interface RateLimits {
   checkRequest(input: { shop: string; networkHint: string | null }): Promise<void>;
   /** One call that checks a shopper's proof, matched or not: PROOF_CHECKS_PER_NETWORK_PER_HOUR per network. */
   checkProof(input: { shop: string; networkHint: string | null }): Promise<void>;
+  /** One widget event (POST /proxy/events): EVENTS_PER_NETWORK_PER_HOUR per network. */
+  checkEvent(input: { shop: string; networkHint: string | null }): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -230,6 +233,9 @@ export function createRateLimits(db: Pick<Database, "kind" | "url">, options: Ra
     },
     async checkProof({ shop, networkHint }) {
       await consume("proof", shop, [network("proof_network", PROOF_CHECKS_PER_NETWORK_PER_HOUR, shop, networkHint)]);
+    },
+    async checkEvent({ shop, networkHint }) {
+      await consume("event", shop, [network("event_network", EVENTS_PER_NETWORK_PER_HOUR, shop, networkHint)]);
     },
     async close() {
       clearInterval(timer);

@@ -9,6 +9,7 @@ describe("the body limit of each route", () => {
     ["POST", "/webhooks/products/update", BODY_LIMITS.webhook, "payload_too_large"],
     ["POST", "/proxy/scans", BODY_LIMITS.photo, "image_too_large"],
     ["POST", "/proxy/consents", BODY_LIMITS.proxyJson, "payload_too_large"],
+    ["POST", "/proxy/events", BODY_LIMITS.proxyEvent, "payload_too_large"],
     ["DELETE", "/proxy/scans", BODY_LIMITS.proxyJson, "payload_too_large"],
     ["DELETE", "/proxy/my-data", BODY_LIMITS.proxyJson, "payload_too_large"],
     ["POST", "/auth/login", BODY_LIMITS.login, "payload_too_large"],

@@ -11,6 +11,8 @@ export const BODY_LIMITS = {
   webhook: 256 * 1024,
   /** The storefront API's JSON bodies (consents, withdrawals, requests, the quiz). */
   proxyJson: 16 * 1024,
+  /** A widget event ({"event": "widget_opened"}): a few dozen bytes; nothing else belongs in it. */
+  proxyEvent: 1024,
   /** A photo for a scan (the same 5 MB as the image checks' MAX_IMAGE_BYTES). */
   photo: 5 * 1024 * 1024,
   /** The admin's actions: the largest is a notice in one language, ~60 KB in a three-byte script. */
@@ -50,6 +52,7 @@ export function bodyLimitFor(method: string, pathname: string): BodyLimit {
   if (path === "/proxy/scans" && method.toUpperCase() === "POST") {
     return { limit: BODY_LIMITS.photo, code: "image_too_large", message: "Photos are limited to 5 MB." };
   }
+  if (path === "/proxy/events") return general(BODY_LIMITS.proxyEvent);
   if (path.startsWith("/proxy/")) return general(BODY_LIMITS.proxyJson);
   if (path === "/auth/login") return general(BODY_LIMITS.login);
   if (path === "/app" || path.startsWith("/app/")) return general(BODY_LIMITS.admin);

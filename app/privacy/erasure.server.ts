@@ -119,6 +119,7 @@ const SHOP_TABLES = [
   "Product",
   "RecommendationRule",
   "DailyStat",
+  "DailyInsight",
 ] as const;
 
 /**
@@ -175,6 +176,9 @@ export async function eraseShop(
     db.noticeVersion.deleteMany({ where: { shop } }),
     db.auditEvent.deleteMany({ where: { shop } }),
     db.requestLog.deleteMany({ where: { shop } }),
+    // Daily counters and the setup checklist: a few rows per shop.
+    db.storefrontEventDay.deleteMany({ where: { shop } }),
+    db.shopOnboarding.deleteMany({ where: { shop } }),
     db.session.deleteMany({ where: { shop } }),
     db.shop.deleteMany({ where: { shop } }),
   ]);

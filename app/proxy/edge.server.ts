@@ -6,6 +6,7 @@ import { InvalidShopError } from "@shopify/shopify-api";
 import { DomainError } from "../domain-error";
 import { BODY_LIMITS } from "../http/body-limits";
 import { errorResponse, readBodyLimited } from "../http/responses";
+import { noteStorefrontRequest } from "../insights/storefront.server";
 import { authenticate } from "../shopify.server";
 import { logRequest, routePattern } from "./request-log.server";
 
@@ -52,6 +53,8 @@ export async function handleProxy(
   const shop = url.searchParams.get("shop") ?? "";
   const customerId = url.searchParams.get("logged_in_customer_id") || null;
   const db = await database();
+  // The setup checklist's "block added": the storefront's own signed traffic (once per shop).
+  await noteStorefrontRequest(db.client, shop);
   let response: Response;
   try {
     response = await work({ shop, customerId, network: clientNetwork(request.headers), url, db: db.client });

@@ -22,6 +22,7 @@ const ROUTE_WORDS = new Set([
   "my-data",
   "requests",
   "recommendations",
+  "events",
 ]);
 
 export function routePattern(pathname: string): string {
