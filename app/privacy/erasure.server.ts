@@ -120,6 +120,9 @@ const SHOP_TABLES = [
   "RecommendationRule",
   "DailyStat",
   "DailyInsight",
+  // The plan as Shopify reported it and the monthly scan counters (P20).
+  "ShopPlan",
+  "ScanUsage",
 ] as const;
 
 /**
