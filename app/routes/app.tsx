@@ -32,6 +32,7 @@ export default function App() {
         <Link to="/app/notice">Consent notice</Link>
         <Link to="/app/recommendations">Recommendations</Link>
         <Link to="/app/settings">Settings</Link>
+        <Link to="/app/plan">Plan</Link>
       </NavMenu>
       {/* The admin page is the iframe document's main content (Polaris's Frame is not used when embedded). */}
       <main>
