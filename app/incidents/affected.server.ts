@@ -1,4 +1,3 @@
-import type { Prisma } from "@prisma/client";
 import type { Db } from "../db/client.server";
 import { selectRows } from "../db/raw.server";
 import type { AffectedSummary } from "./documents";
@@ -37,49 +36,48 @@ async function countsFor(
   w: AffectedWindow,
   kind: DataKind,
 ): Promise<{ subjectId: string | null; n: number }[]> {
-  const made = { gte: w.occurredFrom, lte: w.occurredTo };
   // "held": every record that existed at some time in the window (made before it ended, not expired before it began).
-  const createdAt: Prisma.DateTimeFilter = w.scope === "held" ? { lte: w.occurredTo } : made;
-  const still: { expiresAt?: Prisma.DateTimeFilter } = w.scope === "held" ? { expiresAt: { gte: w.occurredFrom } } : {};
-  const shape = (rows: { subjectId: string | null; _count: { _all: number } }[]) =>
+  const held = w.scope === "held";
+  const createdAt: { gte?: Date; lte: Date } = held
+    ? { lte: w.occurredTo }
+    : { gte: w.occurredFrom, lte: w.occurredTo };
+  const still: { expiresAt?: { gte: Date } } = held ? { expiresAt: { gte: w.occurredFrom } } : {};
+  // Each result is taken as it comes before it is shaped: a contextual type would derail groupBy's inference.
+  const shape = (rows: readonly { subjectId: string | null; _count: { _all: number } }[]) =>
     rows.map((r) => ({ subjectId: r.subjectId, n: r._count._all }));
+  let rows;
   switch (kind) {
     case "scan_results":
-      return shape(
-        await db.scan.groupBy({ by: ["subjectId"], where: { shop: w.shop, createdAt }, _count: { _all: true } }),
-      );
+      rows = await db.scan.groupBy({ by: ["subjectId"], where: { shop: w.shop, createdAt }, _count: { _all: true } });
+      return shape(rows);
     case "consents":
-      return shape(
-        await db.consentRecord.groupBy({
-          by: ["subjectId"],
-          where: { shop: w.shop, createdAt },
-          _count: { _all: true },
-        }),
-      );
+      rows = await db.consentRecord.groupBy({
+        by: ["subjectId"],
+        where: { shop: w.shop, createdAt },
+        _count: { _all: true },
+      });
+      return shape(rows);
     case "kept_photos":
-      return shape(
-        await db.storedImage.groupBy({
-          by: ["subjectId"],
-          where: { shop: w.shop, createdAt, ...still },
-          _count: { _all: true },
-        }),
-      );
+      rows = await db.storedImage.groupBy({
+        by: ["subjectId"],
+        where: { shop: w.shop, createdAt, ...still },
+        _count: { _all: true },
+      });
+      return shape(rows);
     case "rights_requests":
-      return shape(
-        await db.privacyRequest.groupBy({
-          by: ["subjectId"],
-          where: { shop: w.shop, subjectId: { not: null }, createdAt },
-          _count: { _all: true },
-        }),
-      );
+      rows = await db.privacyRequest.groupBy({
+        by: ["subjectId"],
+        where: { shop: w.shop, subjectId: { not: null }, createdAt },
+        _count: { _all: true },
+      });
+      return shape(rows);
     case "data_exports":
-      return shape(
-        await db.dataExport.groupBy({
-          by: ["subjectId"],
-          where: { shop: w.shop, subjectId: { not: null }, createdAt, ...still },
-          _count: { _all: true },
-        }),
-      );
+      rows = await db.dataExport.groupBy({
+        by: ["subjectId"],
+        where: { shop: w.shop, subjectId: { not: null }, createdAt, ...still },
+        _count: { _all: true },
+      });
+      return shape(rows);
   }
 }
 
