@@ -59,7 +59,7 @@ export default defineConfig(
     },
   },
   {
-    files: ["app/{consent,scans,analysis,privacy,rights,recommendations,abuse,jobs}/**/*.{ts,tsx,mjs}"],
+    files: ["app/{consent,scans,analysis,privacy,rights,recommendations,abuse,jobs,billing}/**/*.{ts,tsx,mjs}"],
     ignores: ["**/*.test.ts"],
     rules: {
       "no-restricted-imports": [
@@ -86,7 +86,7 @@ export default defineConfig(
           patterns: [
             {
               regex:
-                "^\\.\\./(routes|proxy|admin|webhooks|consent|scans|analysis|privacy|rights|recommendations|abuse|jobs)/",
+                "^\\.\\./(routes|proxy|admin|webhooks|consent|scans|analysis|privacy|rights|recommendations|abuse|jobs|billing)/",
               message: "Infrastructure does not depend on the domain or the edges above it.",
             },
           ],
