@@ -2,8 +2,9 @@ import { randomUUID } from "node:crypto";
 import { z } from "zod";
 import { exportContext, requestDetailsContext } from "../crypto/contexts";
 import type { Keyring } from "../crypto/keyring";
-import type { Db } from "../db/client.server";
+import type { Db, DbOrTx } from "../db/client.server";
 import { DomainError } from "../domain-error";
+import { auditedTransaction } from "../privacy/audit-trail.server";
 import { eraseNow } from "../privacy/erasure.server";
 import { buildCustomerExport, EXPORT_RETENTION_DAYS, readExport } from "../privacy/export.server";
 import { TYPE_LABELS } from "./constants";
@@ -229,7 +230,7 @@ export function parseInboxAction(body: unknown): InboxAction {
   return parsed.data;
 }
 
-const audit = (db: Db, shop: string, id: string, action: string, details?: Record<string, unknown>) =>
+const audit = (db: DbOrTx, shop: string, id: string, action: string, details?: Record<string, unknown>) =>
   db.auditEvent.create({
     data: {
       shop,
@@ -258,8 +259,9 @@ export async function answerRequest(db: Db, keyring: Keyring, shop: string, id: 
       const document = await buildCustomerExport(db, keyring, shop, { subjectId: row.subjectId }, "merchant");
       const exportId = randomUUID();
       const sealed = keyring.seal(JSON.stringify(document), exportContext(exportId));
-      await db.$transaction([
-        db.dataExport.create({
+      const trail = { shop, action: "export" as const, subject: row.subjectId, detail: { reason: "merchant_request" } };
+      await auditedTransaction(db, trail, (tx) => [
+        tx.dataExport.create({
           data: {
             id: exportId,
             shop,
@@ -270,23 +272,24 @@ export async function answerRequest(db: Db, keyring: Keyring, shop: string, id: 
             expiresAt: new Date(now.getTime() + EXPORT_RETENTION_DAYS * DAY),
           },
         }),
-        db.privacyRequest.update({ where: { id: row.id }, data: done }),
-        audit(db, shop, row.id, "request.export", { exportId }),
+        tx.privacyRequest.update({ where: { id: row.id }, data: done }),
+        audit(tx, shop, row.id, "request.export", { exportId }),
       ]);
       return { done: "export" as const, exportId };
     }
     case "erase": {
       requireOpen(row);
-      const bookkeeping = [
+      const bookkeeping = (tx: DbOrTx) => [
         // The ledger row outlives the data, without any link to the person or their message.
-        db.privacyRequest.update({
+        tx.privacyRequest.update({
           where: { id: row.id },
           data: { ...done, subjectId: null, subjectDigest: null, detailsCiphertext: null, detailsKeyId: null },
         }),
-        audit(db, shop, row.id, "request.erase"),
+        audit(tx, shop, row.id, "request.erase"),
       ];
-      if (row.subjectId) await eraseNow(db, keyring, shop, { subjectIds: [row.subjectId] }, bookkeeping);
-      else await db.$transaction(bookkeeping);
+      if (row.subjectId)
+        await eraseNow(db, keyring, shop, { subjectIds: [row.subjectId] }, bookkeeping, "merchant_request");
+      else await db.$transaction(bookkeeping(db));
       return { done: "erase" as const };
     }
     case "reply": {
@@ -315,15 +318,17 @@ export async function answerRequest(db: Db, keyring: Keyring, shop: string, id: 
         ...(details.corrections ?? []),
         { at: now.toISOString(), note: action.note, scansRemoved: scans.length },
       ];
-      const bookkeeping = [
-        db.privacyRequest.update({
+      const bookkeeping = (tx: DbOrTx) => [
+        tx.privacyRequest.update({
           where: { id: row.id },
           data: { ...sealDetails(keyring, row.id, { ...details, corrections }), ...done },
         }),
-        audit(db, shop, row.id, "request.correct", { scansRemoved: scans.length }),
+        audit(tx, shop, row.id, "request.correct", { scansRemoved: scans.length }),
       ];
-      if (scans.length > 0) await eraseNow(db, keyring, shop, { scanIds: scans.map((s) => s.id) }, bookkeeping);
-      else await db.$transaction(bookkeeping);
+      if (scans.length > 0) {
+        const target = { scanIds: scans.map((s) => s.id) };
+        await eraseNow(db, keyring, shop, target, bookkeeping, "merchant_correction");
+      } else await db.$transaction(bookkeeping(db));
       return { done: "correct" as const, scansRemoved: scans.length };
     }
     case "reject": {

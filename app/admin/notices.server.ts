@@ -3,6 +3,7 @@ import { PURPOSES, REQUIRED_PURPOSE, SECTION_KEYS, type NoticeContent } from "..
 import { currentNotice, noticeTextHash, type CurrentNotice } from "../consent/notice.server";
 import type { Db } from "../db/client.server";
 import { isUniqueViolation } from "../db/errors";
+import { auditedTransaction } from "../privacy/audit-trail.server";
 import { fieldErrors, FormError } from "./form";
 
 /**
@@ -120,8 +121,13 @@ export async function publishNotice(db: Db, shop: string, input: PublishInput) {
     const top = await db.noticeVersion.findFirst({ where: { shop }, orderBy: { version: "desc" } });
     const version = (top?.version ?? 0) + 1;
     try {
-      const [row] = await db.$transaction([
-        db.noticeVersion.create({
+      const trail = {
+        shop,
+        action: "notice.published" as const,
+        detail: { version, locale: input.locale, material: input.material, textHash },
+      };
+      const [row] = (await auditedTransaction(db, trail, (tx) => [
+        tx.noticeVersion.create({
           data: {
             shop,
             version,
@@ -133,7 +139,7 @@ export async function publishNotice(db: Db, shop: string, input: PublishInput) {
             material: input.material,
           },
         }),
-        db.auditEvent.create({
+        tx.auditEvent.create({
           data: {
             shop,
             actor: "merchant",
@@ -142,7 +148,7 @@ export async function publishNotice(db: Db, shop: string, input: PublishInput) {
             details: JSON.stringify({ version, locale: input.locale, material: input.material }),
           },
         }),
-      ]);
+      ])) as [{ id: string }];
       return { id: row.id, version, locale: input.locale, textHash };
     } catch (error) {
       if (!isUniqueViolation(error)) throw error;

@@ -3,6 +3,7 @@ import { shopApiKeyContext } from "../crypto/contexts";
 import type { Keyring } from "../crypto/keyring";
 import type { Db } from "../db/client.server";
 import { endpointGuard, endpointPolicy, urlProblem, type EndpointGuard } from "../analysis/endpoint-guard.server";
+import { auditedTransaction } from "../privacy/audit-trail.server";
 import { blankToUndefined, fieldErrors, FormError } from "./form";
 
 /**
@@ -195,9 +196,11 @@ export async function saveSettings(
 
   const changed = Object.keys(details);
   if (changed.length === 0) return { settings: before, changed };
-  await db.$transaction([
-    db.shop.update({ where: { shop }, data: { ...next, ...keyChange } }),
-    db.auditEvent.create({
+  // P21: the trail records which settings changed, not their values.
+  const trail = { shop, action: "settings.changed" as const, detail: { fields: [...changed].sort().join(",") } };
+  await auditedTransaction(db, trail, (tx) => [
+    tx.shop.update({ where: { shop }, data: { ...next, ...keyChange } }),
+    tx.auditEvent.create({
       data: {
         shop,
         actor: "merchant",

@@ -1,10 +1,11 @@
 import { randomBytes } from "node:crypto";
 import { z } from "zod";
 import { pseudonymise } from "../crypto/keyring.server";
-import type { Db } from "../db/client.server";
+import type { Db, DbOrTx } from "../db/client.server";
 import { isUniqueViolation } from "../db/errors";
 import { selectRows } from "../db/raw.server";
 import { DomainError } from "../domain-error";
+import { auditedTransaction } from "../privacy/audit-trail.server";
 import { PURPOSES, REQUIRED_PURPOSE } from "./default-notice";
 import { currentNotice } from "./notice.server";
 import { issueScanToken, verifyScanToken } from "./scan-token.server";
@@ -113,21 +114,30 @@ export async function grantConsent(db: Db, shopper: Shopper, input: ConsentInput
     );
   }
   const subjectId = await subjectFor(db, shopper, input.subjectId);
-  const record = await db.consentRecord.create({
-    data: {
-      shop: shopper.shop,
-      subjectId,
-      noticeVersionId: notice.id,
-      noticeVersion: notice.version,
-      textHash: notice.textHash,
-      locale: notice.locale,
-      action: "grant",
-      purposes: JSON.stringify(input.purposes),
-      ageConfirmed: true,
-      networkHint: hint,
-      receipt: newReceipt(),
-    },
-  });
+  // P21: the consent and its audit event commit together; the trail knows the subject by its random id.
+  const trail = {
+    shop: shopper.shop,
+    action: "consent.given" as const,
+    subject: subjectId,
+    detail: { noticeVersion: notice.version, locale: notice.locale, purposes: [...input.purposes].sort().join(",") },
+  };
+  const [record] = (await auditedTransaction(db, trail, (tx) => [
+    tx.consentRecord.create({
+      data: {
+        shop: shopper.shop,
+        subjectId,
+        noticeVersionId: notice.id,
+        noticeVersion: notice.version,
+        textHash: notice.textHash,
+        locale: notice.locale,
+        action: "grant",
+        purposes: JSON.stringify(input.purposes),
+        ageConfirmed: true,
+        networkHint: hint,
+        receipt: newReceipt(),
+      },
+    }),
+  ])) as [{ id: string; receipt: string }];
   const { token, expiresAt } = issueScanToken({ shop: shopper.shop, consentId: record.id, subjectId });
   return {
     consentId: record.id,
@@ -165,12 +175,12 @@ export async function withdrawConsent(
 ) {
   const grant = await ownGrant(db, shopper, consentId, proof);
   const already = await db.consentRecord.findFirst({ where: { withdrawsId: grant.id, action: "withdraw" } });
-  const [images] = await db.$transaction([
-    db.storedImage.deleteMany({ where: { shop: shopper.shop, scan: { consentId: grant.id } } }),
+  const writes = (tx: DbOrTx) => [
+    tx.storedImage.deleteMany({ where: { shop: shopper.shop, scan: { consentId: grant.id } } }),
     ...(already
       ? []
       : [
-          db.consentRecord.create({
+          tx.consentRecord.create({
             data: {
               shop: shopper.shop,
               subjectId: grant.subjectId,
@@ -186,7 +196,12 @@ export async function withdrawConsent(
             },
           }),
         ]),
-  ]);
+  ];
+  // P21: a new withdrawal is in the audit trail with its consent; repeating one records nothing new.
+  const trail = { shop: shopper.shop, action: "consent.withdrawn" as const, subject: grant.subjectId };
+  const [images] = (already ? await db.$transaction(writes(db)) : await auditedTransaction(db, trail, writes)) as [
+    { count: number },
+  ];
   return { withdrawn: true, imagesDeleted: images.count };
 }
 

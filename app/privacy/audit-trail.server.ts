@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import type { Prisma } from "@prisma/client";
 import type { Db, DbOrTx } from "../db/client.server";
 
 /**
@@ -52,8 +53,8 @@ export class AuditInputError extends Error {
 
 const PSEUDONYM = /^[A-Za-z0-9_.:-]{1,100}$/;
 const EMAIL = /@/;
-/** Long runs of digits: Shopify customer ids, phone numbers. */
-const LONG_DIGITS = /\d{7,}/;
+/** A value that is nothing but a long number: a Shopify customer id or a phone number (hashes and ids pass). */
+const LONG_DIGITS = /^\+?\d[\d\s()-]{6,}$/;
 const IPV4 = /\b\d{1,3}(\.\d{1,3}){3}\b/;
 
 /** Refuses what is plainly personal data: emails, phone numbers and customer ids, IP addresses. */
@@ -127,6 +128,25 @@ export async function recordAuditEvent(db: DbOrTx, event: AuditEventInput): Prom
     return;
   }
   await append(db, event);
+}
+
+/**
+ * An action's writes and its audit event in one transaction: the event is appended first (a write,
+ * so on SQLite the transaction holds the write lock before anything reads), then each write in order.
+ * Resolves to the writes' results, like a batch `$transaction([...])`.
+ */
+export async function auditedTransaction(
+  db: Db,
+  event: AuditEventInput,
+  writes: (tx: DbOrTx) => Prisma.PrismaPromise<unknown>[],
+): Promise<unknown[]> {
+  assertNoPersonalData(event);
+  return db.$transaction(async (tx) => {
+    await append(tx, event);
+    const results: unknown[] = [];
+    for (const write of writes(tx)) results.push(await write);
+    return results;
+  });
 }
 
 async function append(tx: Exclude<DbOrTx, Db>, event: AuditEventInput): Promise<void> {

@@ -8,6 +8,7 @@ import { insertStatement, openHotWriter, type HotWriter, type Row, type Statemen
 import { queuedJobRow } from "../jobs/queue.server";
 import { PermanentJobError, type JobHandler } from "../jobs/worker.server";
 import { logger } from "../logger.server";
+import { recordAuditEvent } from "./audit-trail.server";
 import { eraseCustomer, eraseShop } from "./erasure.server";
 import { fulfilDataRequest } from "./export.server";
 import {
@@ -286,6 +287,13 @@ export function complianceHandlers(keyring: Keyring): Record<string, JobHandler>
       async run(payload, { database }) {
         const p = jobPayload(customerJob, payload);
         const result = await fulfilDataRequest(database.client, keyring, p);
+        // P21: the export is in the audit trail by its random ids (after it is sealed and stored).
+        await recordAuditEvent(database.client, {
+          shop: p.shop,
+          action: "export",
+          subject: p.privacyRequestId,
+          detail: { reason: "customers_data_request", subjects: result.subjects, scans: result.scans },
+        });
         await database.client.auditEvent.create({
           data: {
             shop: p.shop,
@@ -304,12 +312,12 @@ export function complianceHandlers(keyring: Keyring): Record<string, JobHandler>
       async run(payload, { database }) {
         const p = jobPayload(customerJob, payload);
         const db = database.client;
-        const counts = await eraseCustomer(db, keyring, p, (erased) => [
-          db.privacyRequest.update({
+        const counts = await eraseCustomer(db, keyring, p, (erased, tx) => [
+          tx.privacyRequest.update({
             where: { id: p.privacyRequestId },
             data: { status: "completed", completedAt: new Date(), subjectDigest: null },
           }),
-          db.auditEvent.create({
+          tx.auditEvent.create({
             data: {
               shop: p.shop,
               actor: "system",

@@ -1,9 +1,10 @@
 import type { Prisma } from "@prisma/client";
 import type { Keyring } from "../crypto/keyring";
 import { betweenBatches } from "../jobs/worker.server";
-import type { Database, Db } from "../db/client.server";
+import type { Database, Db, DbOrTx } from "../db/client.server";
 import { queueRemoteDeletions, remoteDeletionWrites } from "../analysis/remote-deletion.server";
 import { newJob } from "../jobs/queue.server";
+import { auditedTransaction, recordAuditEvent } from "./audit-trail.server";
 
 /**
  * Erasure that really executes (P11). Deleting a Subject cascades (foreign keys) to its consent
@@ -45,31 +46,52 @@ export async function eraseSubjects(
 export const FLUSH_ERASURES_JOB = "privacy.flush_erasures";
 
 /**
- * A shopper's erasure from the storefront, done while they wait: one batch transaction deletes the
+ * A shopper's erasure from the storefront, done while they wait: one transaction deletes the
  * subjects (cascading to consents, scans, images, exports) or single scans, queues what the vendor
- * still holds, adds the caller's bookkeeping, and queues the WAL flush.
+ * still holds, adds the caller's bookkeeping, queues the WAL flush and records the erasure in the
+ * audit trail (P21: the subject's random id and counts, nothing that identifies the person).
+ * The audit append is the transaction's first statement: a write, so on SQLite the transaction holds
+ * the write lock before it reads anything (a read-then-write one fails when another connection wrote).
  */
 export async function eraseNow(
   db: Db,
   keyring: Keyring,
   shop: string,
   target: { subjectIds: string[] } | { scanIds: string[] },
-  bookkeeping: Prisma.PrismaPromise<unknown>[] = [],
+  bookkeeping: (tx: DbOrTx) => Prisma.PrismaPromise<unknown>[] = () => [],
+  reason: ErasureReason = "shopper_request",
 ): Promise<{ scans: number; remoteDeletionsQueued: number }> {
   const where =
     "subjectIds" in target ? { shop, subjectId: { in: target.subjectIds } } : { shop, id: { in: target.scanIds } };
   const scans = await db.scan.findMany({ where, select: { id: true, remoteApiUrl: true, remoteAnalysisId: true } });
-  const remote = await remoteDeletionWrites(db, keyring, shop, scans);
-  await db.$transaction([
-    ...remote,
-    "subjectIds" in target
-      ? db.subject.deleteMany({ where: { shop, id: { in: target.subjectIds } } })
-      : db.scan.deleteMany({ where }),
-    ...bookkeeping,
-    db.job.create({ data: newJob({ type: FLUSH_ERASURES_JOB, payload: {}, shop }) }),
-  ]);
-  return { scans: scans.length, remoteDeletionsQueued: remote.length };
+  const owed = scans.filter((s) => s.remoteApiUrl && s.remoteAnalysisId).length;
+  const remoteDeletionsQueued = await db.$transaction(async (tx) => {
+    const subjects = "subjectIds" in target ? target.subjectIds : [];
+    await recordAuditEvent(tx, {
+      shop,
+      action: "erasure",
+      ...(subjects.length === 1 ? { subject: subjects[0] } : {}),
+      detail: { reason, subjects: subjects.length, scans: scans.length, remoteDeletionsQueued: owed },
+    });
+    const remote = await remoteDeletionWrites(tx, keyring, shop, scans);
+    for (const write of remote) await write;
+    if ("subjectIds" in target) await tx.subject.deleteMany({ where: { shop, id: { in: target.subjectIds } } });
+    else await tx.scan.deleteMany({ where });
+    for (const write of bookkeeping(tx)) await write;
+    await tx.job.create({ data: newJob({ type: FLUSH_ERASURES_JOB, payload: {}, shop }) });
+    return remote.length;
+  });
+  return { scans: scans.length, remoteDeletionsQueued };
 }
+
+/** Why an erasure happened, as the audit trail records it. */
+export type ErasureReason =
+  | "shopper_request"
+  | "shopper_scan_deleted"
+  | "merchant_request"
+  | "merchant_correction"
+  | "customers_redact"
+  | "shop_redact";
 
 /**
  * Everything the app holds about one Shopify customer of one shop (customers/redact), plus exports
@@ -79,8 +101,8 @@ export async function eraseNow(
 export async function eraseCustomer(
   db: Db,
   keyring: Keyring,
-  input: { shop: string; customerId: string; subjectDigest: string },
-  finish: (counts: ErasureCounts) => Prisma.PrismaPromise<unknown>[] = () => [],
+  input: { shop: string; customerId: string; subjectDigest: string; privacyRequestId?: string },
+  finish: (counts: ErasureCounts, tx: DbOrTx) => Prisma.PrismaPromise<unknown>[] = () => [],
 ): Promise<ErasureCounts> {
   const { shop, customerId, subjectDigest } = input;
   const subjects = await db.subject.findMany({ where: { shop, customerId }, select: { id: true } });
@@ -90,10 +112,17 @@ export async function eraseCustomer(
     shop,
     subjects.map((s) => s.id),
   );
-  await db.$transaction([
-    db.dataExport.deleteMany({ where: { shop, subjectDigest } }),
-    db.privacyRequest.updateMany({ where: { shop, subjectDigest }, data: { subjectDigest: null } }),
-    ...finish(counts),
+  // P21: recorded with the ledger's last step; the trail knows the request by its random id only.
+  const trail = {
+    shop,
+    action: "erasure" as const,
+    ...(input.privacyRequestId ? { subject: input.privacyRequestId } : {}),
+    detail: { reason: "customers_redact", ...counts },
+  };
+  await auditedTransaction(db, trail, (tx) => [
+    tx.dataExport.deleteMany({ where: { shop, subjectDigest } }),
+    tx.privacyRequest.updateMany({ where: { shop, subjectDigest }, data: { subjectDigest: null } }),
+    ...finish(counts, tx),
   ]);
   return counts;
 }
@@ -170,20 +199,26 @@ export async function eraseShop(
   // Request-log rows wait in an app process's memory before they are written: the tombstone makes
   // sure none of this shop's is written after this (see app/proxy/request-log.server.ts, which also
   // says why PostgreSQL needs the lock first: it waits for flushes in flight and holds off new ones).
+  // P21: the shop's audit trail stays (it holds no personal data: ADR 0011) and records this last step.
   const erasedAt = new Date();
-  await db.$transaction([
+  const trail = {
+    shop,
+    action: "shop.erased" as const,
+    detail: { reason: "shop_redact", subjects, scans, remoteDeletionsQueued },
+  };
+  await auditedTransaction(db, trail, (tx) => [
     ...(database.kind === "postgresql"
-      ? [db.$executeRawUnsafe(`LOCK TABLE "RequestLog" IN SHARE ROW EXCLUSIVE MODE`)]
+      ? [tx.$executeRawUnsafe(`LOCK TABLE "RequestLog" IN SHARE ROW EXCLUSIVE MODE`)]
       : []),
-    db.shopErasure.upsert({ where: { shop }, create: { shop, erasedAt }, update: { erasedAt } }),
-    db.noticeVersion.deleteMany({ where: { shop } }),
-    db.auditEvent.deleteMany({ where: { shop } }),
-    db.requestLog.deleteMany({ where: { shop } }),
+    tx.shopErasure.upsert({ where: { shop }, create: { shop, erasedAt }, update: { erasedAt } }),
+    tx.noticeVersion.deleteMany({ where: { shop } }),
+    tx.auditEvent.deleteMany({ where: { shop } }),
+    tx.requestLog.deleteMany({ where: { shop } }),
     // Daily counters and the setup checklist: a few rows per shop.
-    db.storefrontEventDay.deleteMany({ where: { shop } }),
-    db.shopOnboarding.deleteMany({ where: { shop } }),
-    db.session.deleteMany({ where: { shop } }),
-    db.shop.deleteMany({ where: { shop } }),
+    tx.storefrontEventDay.deleteMany({ where: { shop } }),
+    tx.shopOnboarding.deleteMany({ where: { shop } }),
+    tx.session.deleteMany({ where: { shop } }),
+    tx.shop.deleteMany({ where: { shop } }),
   ]);
   return { subjects, scans, remoteDeletionsQueued };
 }

@@ -4,8 +4,9 @@ import type { Shopper } from "../consent/consent.server";
 import { withdrawConsent } from "../consent/consent.server";
 import { requestDetailsContext } from "../crypto/contexts";
 import type { Keyring } from "../crypto/keyring";
-import type { Db } from "../db/client.server";
+import type { Db, DbOrTx } from "../db/client.server";
 import { DomainError } from "../domain-error";
+import { recordAuditEvent } from "../privacy/audit-trail.server";
 import { eraseNow } from "../privacy/erasure.server";
 import { buildCustomerExport } from "../privacy/export.server";
 import { findSubject, type ShopperProof } from "./shopper.server";
@@ -54,6 +55,15 @@ export async function myData(db: Db, keyring: Keyring, shopper: Shopper, proof: 
     "shopper",
   );
   const subjects = document.subjects;
+  // P21: an export of personal data is in the audit trail, by the subject's random id only.
+  if (subjects.length > 0) {
+    await recordAuditEvent(db, {
+      shop: shopper.shop,
+      action: "export",
+      ...(subjectId ? { subject: subjectId } : {}),
+      detail: { reason: "shopper_my_data", subjects: subjects.length },
+    });
+  }
   const consents = subjects.flatMap((s) => s.consents);
   const withdrawn = consents.filter((c) => c.action === "withdraw").length;
   const scans = subjects.flatMap((s) => s.scans);
@@ -109,8 +119,8 @@ export async function fileRequest(db: Db, keyring: Keyring, shopper: Shopper, in
     }
   }
   const status = carriedOut ? "completed" : "received";
-  const writes = [
-    db.privacyRequest.create({
+  const writes = (tx: DbOrTx) => [
+    tx.privacyRequest.create({
       data: {
         id,
         shop: shopper.shop,
@@ -126,7 +136,7 @@ export async function fileRequest(db: Db, keyring: Keyring, shopper: Shopper, in
         completedAt: carriedOut ? now : null,
       },
     }),
-    db.auditEvent.create({
+    tx.auditEvent.create({
       data: {
         shop: shopper.shop,
         actor: "shopper",
@@ -138,6 +148,6 @@ export async function fileRequest(db: Db, keyring: Keyring, shopper: Shopper, in
   ];
   if (input.type === "erasure" && subjectId)
     await eraseNow(db, keyring, shopper.shop, { subjectIds: [subjectId] }, writes);
-  else await db.$transaction(writes);
+  else await db.$transaction(writes(db));
   return { requestId: id, reference: ref, type: input.type, status, dueAt: dueAt.toISOString() };
 }

@@ -45,10 +45,17 @@ export async function readOwnScan(db: Db, shopper: Shopper, proof: ShopperProof,
 
 export async function deleteOwnScan(db: Db, keyring: Keyring, shopper: Shopper, proof: ShopperProof, scanId: string) {
   const scan = await ownScan(db, shopper, proof, scanId);
-  const counts = await eraseNow(db, keyring, shopper.shop, { scanIds: [scan.id] }, [
-    db.auditEvent.create({
-      data: { shop: shopper.shop, actor: "shopper", action: "scan.deleted", targetType: "Scan", targetId: scan.id },
-    }),
-  ]);
+  const counts = await eraseNow(
+    db,
+    keyring,
+    shopper.shop,
+    { scanIds: [scan.id] },
+    (tx) => [
+      tx.auditEvent.create({
+        data: { shop: shopper.shop, actor: "shopper", action: "scan.deleted", targetType: "Scan", targetId: scan.id },
+      }),
+    ],
+    "shopper_scan_deleted",
+  );
   return { deleted: true, imageDeleted: scan.image !== null, analysisDeletionQueued: counts.remoteDeletionsQueued > 0 };
 }
