@@ -1,0 +1,165 @@
+import { describe, expect, it } from "vitest";
+import { subjectDigest } from "../app/consent/consent.server";
+import { appKeyring } from "../app/crypto/keyring.server";
+import { incidentStep, recordIncident, incidentDetail } from "../app/incidents/register.server";
+import { action as ack, loader as ackLoader } from "../app/routes/proxy.notices.$id.ack";
+import { loader as notices } from "../app/routes/proxy.notices";
+import { DATABASE_KINDS } from "./support/database";
+import { useDatabase } from "./support/lifecycle";
+import { seedShop, seedSubject } from "./support/seed";
+import { newSubjectSecret } from "./support/shopper";
+import { appProxyUrl, OTHER_SHOP, SHOP } from "./support/shopify";
+
+const DAY = 86_400_000;
+const keyring = appKeyring();
+
+interface Call {
+  method?: string;
+  secret?: string;
+  customerId?: string;
+  shop?: string;
+  body?: unknown;
+  query?: string;
+}
+
+function proxied(path: string, call: Call = {}): Request {
+  const headers: Record<string, string> = { "content-type": "application/json" };
+  if (call.secret) headers["x-subject-id"] = call.secret;
+  const url = appProxyUrl(path, call.query ? { locale: call.query } : {}, {
+    customerId: call.customerId,
+    shop: call.shop,
+  });
+  return new Request(url, {
+    method: call.method ?? "GET",
+    headers,
+    body: call.body === undefined ? undefined : JSON.stringify(call.body),
+  });
+}
+const args = (request: Request, params: Record<string, string> = {}) => ({ request, params, context: {} });
+
+describe.each(DATABASE_KINDS)("breach notices through the app proxy on %s", (kind) => {
+  const database = useDatabase(kind, { app: true });
+  const db = () => database.client;
+
+  /** An anonymous shopper with a scan five days ago, one without, and an incident covering that week. */
+  async function setup() {
+    const notice = await seedShop(db(), SHOP);
+    const affected = newSubjectSecret();
+    const bystander = newSubjectSecret();
+    await seedSubject(db(), keyring, {
+      shop: SHOP,
+      noticeId: notice.id,
+      anonymousId: subjectDigest(SHOP, affected),
+      createdAt: new Date(Date.now() - 5 * DAY),
+    });
+    await seedSubject(db(), keyring, {
+      shop: SHOP,
+      noticeId: notice.id,
+      anonymousId: subjectDigest(SHOP, bystander),
+      createdAt: new Date(Date.now() - 20 * DAY),
+    });
+    const incident = await recordIncident(db(), SHOP, {
+      discoveredAt: new Date(Date.now() - DAY),
+      occurredFrom: new Date(Date.now() - 7 * DAY),
+      occurredTo: new Date(Date.now() - 2 * DAY),
+      dataKinds: ["scan_results"],
+      scope: "created",
+      narrative: {
+        summary: "Scan results were readable through a leaked API key.",
+        measures: "The key was revoked.",
+        contact: "Asha Rao, privacy@lotus.example",
+      },
+    });
+    return { affected, bystander, incident };
+  }
+
+  const read = async (call: Call) => {
+    const response = await notices(args(proxied("/notices", call)));
+    return { status: response.status, body: await response.json(), headers: response.headers };
+  };
+
+  it("P21: an anonymous affected shopper sees the published notice in their language and acknowledges it; the register counts both", async () => {
+    const { affected, incident } = await setup();
+    // Not published yet: nothing to show.
+    expect((await read({ secret: affected })).body).toEqual({ notices: [] });
+
+    await incidentStep(db(), SHOP, incident.id, "publish_notices");
+    const shown = await read({ secret: affected, query: "hi-IN" });
+    expect(shown.status).toBe(200);
+    expect(shown.headers.get("cache-control")).toBe("no-store");
+    expect(shown.body.notices).toHaveLength(1);
+    const [n] = shown.body.notices;
+    expect(n).toMatchObject({ reference: incident.reference, acknowledged: false, locale: "hi" });
+    expect(n.sections.map((s: { key: string }) => s.key)).toEqual([
+      "what_happened",
+      "consequences",
+      "measures",
+      "your_steps",
+      "contact",
+    ]);
+    expect(n.sections[4].heading).toBe("किससे संपर्क करें");
+    expect(JSON.stringify(n)).toContain("privacy@lotus.example");
+    expect((await incidentDetail(db(), SHOP, incident.id)).affected.notices).toEqual({ shown: 1, acknowledged: 0 });
+
+    const english = await read({ secret: affected });
+    expect(english.body.notices[0].sections[0].heading).toBe("What happened, when and where");
+
+    const done = await ack(
+      args(proxied(`/notices/${n.id}/ack`, { method: "POST", secret: affected, body: {} }), { id: n.id }),
+    );
+    expect(done.status).toBe(200);
+    expect(await done.json()).toEqual({ acknowledged: true, id: n.id });
+    expect((await read({ secret: affected })).body.notices[0].acknowledged).toBe(true);
+    expect((await incidentDetail(db(), SHOP, incident.id)).affected.notices).toEqual({ shown: 1, acknowledged: 1 });
+    const trail = await db().auditTrailEvent.findMany({ where: { shop: SHOP, subject: incident.id } });
+    expect(trail.map((e) => e.action)).toContain("incident.notice_acknowledged");
+  });
+
+  it("P21: nobody else sees or acknowledges the notice: a shopper outside the set, another shop, a wrong id, no proof", async () => {
+    const { affected, bystander, incident } = await setup();
+    await incidentStep(db(), SHOP, incident.id, "publish_notices");
+    const [n] = (await read({ secret: affected })).body.notices;
+    expect((await read({ secret: bystander })).body).toEqual({ notices: [] });
+    // The same secret in another shop is another (unknown) shopper.
+    expect((await read({ secret: affected, shop: OTHER_SHOP })).status).toBe(404);
+    expect((await read({})).status).toBe(401);
+    expect((await read({ secret: "short" })).status).toBe(400);
+    expect((await read({ secret: affected, query: "<script>" })).status).toBe(400);
+
+    const stranger = await ack(
+      args(proxied(`/notices/${n.id}/ack`, { method: "POST", secret: bystander, body: {} }), { id: n.id }),
+    );
+    expect(stranger.status).toBe(404);
+    expect(await stranger.json()).toMatchObject({ error: { code: "notice_not_found" } });
+    const wrong = await ack(
+      args(proxied(`/notices/nope/ack`, { method: "POST", secret: affected, body: {} }), { id: "nope" }),
+    );
+    expect(wrong.status).toBe(404);
+    expect((await ackLoader(args(proxied(`/notices/${n.id}/ack`, { secret: affected }), { id: n.id }))).status).toBe(
+      405,
+    );
+    expect((await incidentDetail(db(), SHOP, incident.id)).affected.notices.acknowledged).toBe(0);
+  });
+
+  it("P21: a signed-in affected customer sees the notice by Shopify's signed id", async () => {
+    const notice = await seedShop(db(), SHOP);
+    await seedSubject(db(), keyring, {
+      shop: SHOP,
+      noticeId: notice.id,
+      customerId: "7401",
+      createdAt: new Date(Date.now() - 3 * DAY),
+    });
+    const incident = await recordIncident(db(), SHOP, {
+      discoveredAt: new Date(),
+      occurredFrom: new Date(Date.now() - 4 * DAY),
+      occurredTo: new Date(),
+      dataKinds: ["scan_results"],
+      scope: "created",
+      narrative: { summary: "Leak", contact: "privacy@lotus.example" },
+    });
+    await incidentStep(db(), SHOP, incident.id, "publish_notices");
+    const seen = await read({ customerId: "7401" });
+    expect(seen.body.notices).toHaveLength(1);
+    expect((await read({ customerId: "9999" })).body).toEqual({ notices: [] });
+  });
+});
