@@ -80,6 +80,8 @@ function compiledBlock(locale) {
   const engine = new Liquid({ strictFilters: true });
   const t = translator(locale);
   engine.registerFilter("t", (key) => t(String(key)));
+  // The block passes its lazy assets' URLs (camera, progress, notices); served below like its own assets.
+  engine.registerFilter("asset_url", (name) => `/assets/${name}`);
   const entry = { version, engine, template: engine.parse(source), schema };
   compiled.set(locale, entry);
   return entry;
@@ -100,6 +102,8 @@ async function renderPage({ locale, customerId, withBlock, analyticsAllowed }) {
       shop,
       request,
       customer,
+      // The pretend store sells in India: dates and prices follow en-IN / hi-IN.
+      localization: { country: { iso_code: "IN" } },
     });
     // Shopify adds a block's declared stylesheet to <head> and its script with `defer`.
     head = `<link rel="stylesheet" href="/assets/${schema.stylesheet}">\n<script src="/assets/${schema.javascript}" defer></script>`;
@@ -228,6 +232,7 @@ export function createPreviewServer(config) {
       if (asset) {
         const type = asset[2] === "js" ? "text/javascript" : "text/css";
         const file = asset[1] === "theme.css" ? join(HERE, "theme.css") : join(EXTENSION, "assets", asset[1] ?? "");
+        if (!existsSync(file)) return send(404, "text/plain; charset=utf-8", "Not found");
         return send(200, `${type}; charset=utf-8`, readFileSync(file));
       }
       if (url.pathname === "/" && req.method === "GET") {

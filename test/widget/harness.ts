@@ -115,9 +115,12 @@ async function seedCatalogue(databaseUrl: string): Promise<void> {
 }
 
 /** A new page with its own storage, as a first-time shopper. */
-export async function newShopper(stack: Stack, options: { reducedMotion?: boolean } = {}): Promise<Page> {
+export async function newShopper(
+  stack: Stack,
+  options: { reducedMotion?: boolean; viewport?: { width: number; height: number } } = {},
+): Promise<Page> {
   const context = await stack.browser.newContext({
-    viewport: { width: 900, height: 900 },
+    viewport: options.viewport ?? { width: 900, height: 900 },
     acceptDownloads: true,
     reducedMotion: options.reducedMotion ? "reduce" : "no-preference",
   });
@@ -139,8 +142,9 @@ export async function newShopper(stack: Stack, options: { reducedMotion?: boolea
     const status = await page
       .evaluate(() => {
         const widget = document.querySelector("skin-scan") as (HTMLElement & { busy?: boolean }) | null;
-        const errors = [...(widget?.querySelectorAll("[data-error]") ?? [])].map((e) => e.textContent).join(" | ");
-        return `${widget?.querySelector("[data-status]")?.textContent} (busy: ${widget?.busy}; errors: ${errors})`;
+        const said = [...(widget?.querySelectorAll("[data-say], [data-error]") ?? [])].map((e) => e.textContent);
+        const step = widget?.querySelector("[data-step]:not([hidden])")?.getAttribute("data-step");
+        return `step ${step} (busy: ${widget?.busy}; messages: ${said.filter(Boolean).join(" | ")})`;
       })
       .catch(() => "");
     console.error(
@@ -185,8 +189,22 @@ export const eventually = <T>(read: () => T | Promise<T>) => expect.poll(read, {
 export const text = (locator: Locator) => locator.evaluate((el) => el.textContent?.trim() ?? "");
 export const focused = (locator: Locator) => locator.evaluate((el) => el === document.activeElement);
 
-/** The block's status line (role=status), where every outcome is announced. */
-export const statusOf = (page: Page) => page.locator("skin-scan [data-status]");
+/**
+ * What the shown step says: its first non-empty live region (role=status) or alert. The widget speaks where
+ * the action was, and clears a step's messages when it is shown again, so this is never a stale line.
+ */
+export const statusOf = (page: Page) =>
+  page
+    .locator("skin-scan [data-step]:not([hidden])")
+    .locator("[data-say]:not(:empty), [data-error]:not(:empty)")
+    .first();
+
+/** Answers the widget's confirmation dialog: "yes" presses its confirming button, otherwise Cancel. */
+export async function answerDialog(page: Page, yes: boolean): Promise<void> {
+  const dialog = page.locator("skin-scan dialog[open]");
+  await dialog.waitFor({ state: "visible", timeout: 10_000 });
+  await dialog.locator(`button[value="${yes ? "yes" : "no"}"]`).click();
+}
 
 /** Face photos shipped inside an npm package; a portrait crop of `sample2.jpg` holds one face the engine can measure. */
 const demo = (name: string) => join(dirname(require.resolve("@vladmandic/face-api/package.json")), "demo", name);

@@ -1,12 +1,29 @@
-// <skin-scan>: upgrades the server-rendered "Skin scan" block (blocks/skin-scan.liquid). No framework,
-// no build step. Nothing runs until the shopper clicks: the constructor only wires listeners.
-// Talks to the app only through the app proxy (docs/storefront-api.md).
+// <skin-scan>: upgrades the "Skin scan" block (blocks/skin-scan.liquid); no framework, no build step.
+// Talks to the app only through the app proxy. How it works: docs/widget.md.
 if (!customElements.get("skin-scan")) {
   const STORE = "scanshield";
   const MAX_SIDE = 1024;
   const CONCERNS = { redness: "redness", unevenness: "unevenness", shine: "shine", underEyeDarkness: "under_eye" };
+  const GROUPS = ["very light", "light", "intermediate", "tan", "brown", "dark"];
+  const BANDS = { low: 1, moderate: 2, high: 3 };
+  // Step indicator position (notice → photo → results); other steps hide it.
+  const STEPS = { notice: 0, minor: 0, capture: 1, analysing: 1, retry: 1, result: 2 };
+  // Notice sections always in full; others: first sentence + "Read more".
+  const FULL = ["data", "purpose", "rights", "withdraw", "complaints"];
+  const ACTIONS = {
+    add: "addToCart",
+    camera: "camera",
+    snap: "snap",
+    stop: "stopCamera",
+    withdraw: "withdraw",
+    "delete-scan": "deleteScan",
+    download: "download",
+    erase: "erase",
+    progress: "openProgress",
+  };
+  const FORMS = { consent: "consent", fitz: "refine", quiz: "quiz", request: "fileRequest" };
 
-  // The subject secret is the anonymous shopper's proof (docs/decisions/0006): 32 random bytes, base64url.
+  // The anonymous shopper's proof (ADR 0006): 32 random bytes, base64url.
   const SECRET = /^[\w-]{43}$/;
   const newSecret = () =>
     btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(32))))
@@ -18,15 +35,13 @@ if (!customElements.get("skin-scan")) {
     try {
       const state = JSON.parse(localStorage.getItem(STORE) || "{}");
       if (!state.subject || SECRET.test(state.subject)) return state;
-      // An older widget's id proves nothing now: forget it with the receipt and ids issued to it.
+      // An older widget's id proves nothing: forget it and all issued to it.
       localStorage.removeItem(STORE);
-    } catch {
-      // Unreadable or blocked storage: start afresh.
-    }
+    } catch {}
     return {};
   };
 
-  /** The longest side at most 1024 px, re-encoded as JPEG (which also drops every byte of metadata). */
+  // Longest side ≤ 1024 px, re-encoded as JPEG (which drops all metadata).
   const toJpeg = (source, width, height) => {
     const k = Math.min(1, MAX_SIDE / Math.max(width, height));
     const canvas = document.createElement("canvas");
@@ -35,6 +50,17 @@ if (!customElements.get("skin-scan")) {
     canvas.getContext("2d").drawImage(source, 0, 0, canvas.width, canvas.height);
     return new Promise((resolve) => canvas.toBlob(resolve, "image/jpeg", 0.9));
   };
+
+  // Lazy assets (camera, progress, notices), each loaded once.
+  const scripts = {};
+  const loadScript = (src) =>
+    (scripts[src] ??= new Promise((resolve, reject) => {
+      const script = Object.assign(document.createElement("script"), { src, onload: resolve });
+      script.onerror = () => reject(new Error(`could not load ${src}`));
+      document.head.append(script);
+    }));
+
+  let opened = false;
 
   class ApiError extends Error {
     constructor(status, code, retryAfter) {
@@ -48,18 +74,35 @@ if (!customElements.get("skin-scan")) {
   class SkinScan extends HTMLElement {
     connectedCallback() {
       this.state = load();
+      this.step = this.$("[data-step]");
       for (const type of ["click", "submit", "change", "keydown"]) this.addEventListener(type, this);
       this.stopOnHide = () => document.hidden && this.stopCamera();
       document.addEventListener("visibilitychange", this.stopOnHide);
       window.addEventListener("pagehide", this.stopOnHide);
       if (this.state.receipt) this.$("[data-returning]").hidden = false;
+      // Insights, no identifiers: seen once per page view.
+      this.seen = new IntersectionObserver(([entry]) => {
+        if (!entry.isIntersecting) return;
+        this.seen.disconnect();
+        if (!opened) this.event("widget_opened");
+        opened = true;
+      });
+      this.seen.observe(this);
+      // A breach notice can concern only a shopper holding a proof.
+      if (this.state.subject && this.dataset.noticesSrc) {
+        loadScript(this.dataset.noticesSrc)
+          .then(() => window.ScanShieldNotices?.check(this, this.hooks()))
+          .catch(() => {});
+      }
     }
 
     disconnectedCallback() {
       for (const type of ["click", "submit", "change", "keydown"]) this.removeEventListener(type, this);
       document.removeEventListener("visibilitychange", this.stopOnHide);
       window.removeEventListener("pagehide", this.stopOnHide);
+      this.seen.disconnect();
       this.stopCamera();
+      this.setPhoto(null);
     }
 
     $(selector, root = this) {
@@ -71,30 +114,61 @@ if (!customElements.get("skin-scan")) {
       return (this.strings[key] || key).replace(/\{(\w+)\}/g, (_, name) => values[name] ?? "");
     }
 
+    // For Intl: storefront language + store country (hi-IN).
+    locale() {
+      const { locale = "en", country } = this.dataset;
+      return country && !locale.includes("-") ? `${locale}-${country}` : locale;
+    }
+
+    date(value) {
+      return new Intl.DateTimeFormat(this.locale()).format(new Date(value));
+    }
+
     save(patch) {
       Object.assign(this.state, patch);
       try {
         localStorage.setItem(STORE, JSON.stringify(this.state));
-      } catch {
-        // Storage blocked (private mode): the flow still works for this visit.
-      }
+      } catch {}
     }
 
-    say(message) {
-      this.$("[data-status]").textContent = message;
+    // Feedback in the live region where the action was (its card/form), else the step's.
+    announce(el, message) {
+      const area = el.closest("[data-area]") || el.closest("[data-step]");
+      const box = area && !area.closest("[hidden]") ? area : this.step;
+      const say = el.matches("[data-say]") ? el : this.$("[data-say]", box) || this.$("[data-say]", this.step);
+      if (say) say.textContent = message;
+      return say;
     }
 
-    /** Shows one step, moves focus to its heading, and stops the camera if it is no longer needed. */
+    // Fire and forget, no identifiers, never retried.
+    event(name) {
+      fetch(`${this.dataset.proxy}/events`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ event: name }),
+        keepalive: true,
+      }).catch(() => {});
+    }
+
+    // One step shown, focus on its heading, stale messages cleared.
     show(name) {
       if (name !== "capture") this.stopCamera();
       for (const step of this.querySelectorAll("[data-step]")) step.hidden = step.dataset.step !== name;
+      for (const box of this.querySelectorAll("[data-say], [data-error]")) box.textContent = "";
       this.step = this.$(`[data-step="${name}"]`);
-      for (const error of this.step.querySelectorAll("[data-error]")) error.textContent = "";
+      const at = STEPS[name];
+      const bar = this.$("[data-steps]");
+      bar.hidden = at === undefined;
+      [...bar.children].forEach((item, i) => {
+        item.classList.toggle("ss-done", i < at);
+        if (i === at) item.setAttribute("aria-current", "step");
+        else item.removeAttribute("aria-current");
+      });
       this.$("h3", this.step).focus();
       if (name === "rights") this.showRights();
     }
 
-    handleEvent(event) {
+    async handleEvent(event) {
       const target = event.target;
       if (event.type === "keydown") {
         if (event.key === "Escape" && this.stream) {
@@ -104,55 +178,88 @@ if (!customElements.get("skin-scan")) {
         return;
       }
       if (event.type === "change") {
-        if (target.matches("[data-lang]")) this.run(() => this.loadNotice(target.value));
-        if (target.matches("[data-file]") && target.files[0]) this.run(() => this.upload(target.files[0]));
+        if (target.matches("[data-lang]")) this.run(() => this.loadNotice(target.value), target);
+        if (target.matches("[data-file]") && target.files[0]) this.run(() => this.upload(target.files[0]), target);
         return;
       }
       if (event.type === "submit") {
+        const form = FORMS[target.dataset.form];
+        if (!form) return; // the confirmation dialog's own form
         event.preventDefault();
-        const form = target.dataset.form;
-        this.run(() => this[`submit_${form}`](new FormData(target), target));
+        this.run(() => this[form](new FormData(target), target), target);
         return;
       }
       const button = target.closest("button");
       if (!button || button.getAttribute("aria-disabled") === "true") return;
-      const { go, act } = button.dataset;
-      if (go === "notice") this.run(() => this.openNotice());
+      const { go, act, confirm } = button.dataset;
+      if (go === "notice") this.run(() => this.openNotice(), button);
       else if (go) this.show(go);
-      if (act) this.run(() => this[`act_${act.replace("-", "_")}`](button));
+      if (act === "more") return this.more(button);
+      if (!ACTIONS[act]) return;
+      if (confirm && !(await this.confirm(this.t(`confirm_${confirm}`), button.textContent.trim()))) return;
+      this.run(() => this[ACTIONS[act]](button), button);
     }
 
-    /** Retry-After (seconds) as a shopper reads it: whole minutes, or whole hours from an hour on, rounded up. */
+    // Native modal <dialog>: Escape cancels, focus returns to the opener.
+    confirm(message, yes = this.t("confirm_yes")) {
+      const dialog = this.$("[data-confirm-box]");
+      const opener = document.activeElement;
+      this.$("p", dialog).textContent = message;
+      this.$('[value="yes"]', dialog).textContent = yes;
+      dialog.returnValue = "";
+      dialog.showModal();
+      this.$('[value="no"]', dialog).focus();
+      return new Promise((resolve) =>
+        dialog.addEventListener(
+          "close",
+          () => {
+            opener?.focus();
+            resolve(dialog.returnValue === "yes");
+          },
+          { once: true },
+        ),
+      );
+    }
+
+    // Retry-After: "a moment", else whole minutes or hours, rounded up.
     wait(retryAfter) {
-      const minutes = Math.max(1, Math.ceil((Number(retryAfter) || 60) / 60));
+      const seconds = Number(retryAfter) || 0;
+      if (seconds < 60) return this.t("wait_moment");
+      const minutes = Math.ceil(seconds / 60);
       if (minutes < 60) return this.t(minutes === 1 ? "wait_minute" : "wait_minutes", { n: minutes });
       const hours = Math.ceil(minutes / 60);
       return this.t(hours === 1 ? "wait_hour" : "wait_hours", { n: hours });
     }
 
-    /** Runs one user action: busy while it lasts, any failure shown in words, never swallowed. */
-    async run(work) {
+    // Each failure says what to do; an unexpected one is also logged.
+    message(error) {
+      if (error instanceof TypeError) return this.t("offline");
+      if (!(error instanceof ApiError)) {
+        console.error(error);
+        return this.t("error");
+      }
+      if (error.status === 429 || error.code === "analysis_unavailable") {
+        const key = error.status === 429 ? "rate_limited" : error.code;
+        return this.t(key, { wait: this.wait(error.retryAfter ?? (error.status === 429 ? 60 : 0)) });
+      }
+      return this.t(error.code) === error.code ? this.t("error") : this.t(error.code);
+    }
+
+    // One user action: busy while it lasts; failures shown where it was.
+    async run(work, origin) {
       if (this.busy) return;
       this.busy = true;
+      const area = origin.closest("[data-area]") || this.step;
+      for (const box of area.querySelectorAll("[data-say], [data-error]")) box.textContent = "";
       this.setAttribute("aria-busy", "true");
       for (const b of this.querySelectorAll("button")) b.setAttribute("aria-disabled", "true");
       try {
         await work();
       } catch (error) {
-        const message =
-          error instanceof ApiError
-            ? error.status === 429
-              ? this.t("rate_limited", { wait: this.wait(error.retryAfter) })
-              : this.t(error.code) === error.code
-                ? this.t("error")
-                : this.t(error.code, { s: error.retryAfter || 30 })
-            : error instanceof TypeError
-              ? this.t("offline")
-              : this.t("error");
-        const box = this.step && this.$("[data-error]", this.step);
-        if (box) box.textContent = message;
-        this.say(message);
-        if (!(error instanceof ApiError || error instanceof TypeError)) console.error(error);
+        const place = area.closest("[hidden]") ? this.step : area;
+        const box =
+          this.$("[data-error]", place) || this.$("[data-say]", place) || this.$("[data-error], [data-say]", this.step);
+        box.textContent = this.message(error);
       } finally {
         this.busy = false;
         this.removeAttribute("aria-busy");
@@ -160,17 +267,26 @@ if (!customElements.get("skin-scan")) {
       }
     }
 
-    async api(path, { method = "GET", json, body, headers = {} } = {}) {
-      // The random id exists only from the first consent on: nothing is stored for a shopper who only looks.
-      const proof = {
+    proof() {
+      return {
         ...(this.state.subject && { "x-subject-id": this.state.subject }),
         ...(this.state.receipt && { "x-consent-receipt": this.state.receipt }),
       };
-      const response = await fetch(`${this.dataset.proxy}/${path}`, {
-        method,
-        headers: { ...proof, ...(json && { "content-type": "application/json" }), ...headers },
-        body: json ? JSON.stringify(json) : body,
+    }
+
+    request(path, init = {}) {
+      return fetch(`${this.dataset.proxy}/${path.replace(/^\//, "")}`, {
         credentials: "same-origin",
+        ...init,
+        headers: { ...this.proof(), ...init.headers },
+      });
+    }
+
+    async api(path, { method = "GET", json, body, headers = {} } = {}) {
+      const response = await this.request(path, {
+        method,
+        headers: { ...(json && { "content-type": "application/json" }), ...headers },
+        body: json ? JSON.stringify(json) : body,
       });
       const data = await response.json().catch(() => ({}));
       if (!response.ok) {
@@ -179,12 +295,24 @@ if (!customElements.get("skin-scan")) {
       return data;
     }
 
+    // The API the lazy assets get (docs/widget.md, "Hooks").
+    hooks() {
+      return (this.hookApi ??= {
+        request: (path, init) => this.request(path, init),
+        t: (key, values) => this.t(key, values),
+        locale: this.locale(),
+        formatDate: (date) => this.date(date),
+        confirm: (message) => this.confirm(message),
+        announce: (el, message) => this.announce(el, message),
+      });
+    }
+
     subject() {
       if (!SECRET.test(this.state.subject || "")) this.save({ subject: newSecret() });
       return this.state.subject;
     }
 
-    /** Shopify's Customer Privacy API decides: no choice recorded, or no API, means no analytics. */
+    // Only with the visitor's yes in Shopify's Customer Privacy API.
     track(name) {
       const shopify = window.Shopify;
       if (shopify?.customerPrivacy?.analyticsProcessingAllowed?.())
@@ -200,19 +328,29 @@ if (!customElements.get("skin-scan")) {
       await this.loadNotice(select.value);
     }
 
+    // Layered, yet every word is in the page, as hashed (P7).
     async loadNotice(locale) {
-      this.say(this.t("loading"));
+      const say = this.announce(this.$("[data-form='consent']"), this.t("loading"));
       const notice = await this.api(`notice?locale=${encodeURIComponent(locale)}`);
       this.notice = notice;
       const box = this.$("[data-notice]");
+      const template = this.$("[data-section]").content.firstElementChild;
       box.lang = notice.locale;
       box.replaceChildren(
-        ...notice.sections.flatMap((section) => {
-          const title = document.createElement("h4");
-          const body = document.createElement("p");
-          title.textContent = section.title;
-          body.textContent = section.body;
-          return [title, body];
+        ...notice.sections.map((section, i) => {
+          const node = template.cloneNode(true);
+          const [first, rest] = node.querySelectorAll("p span");
+          const split = FULL.includes(section.key) ? null : /^(.+?[.!?।])(\s+[\s\S]+)$/.exec(section.body);
+          this.$("h4", node).textContent = section.title;
+          node.dataset.key = section.key;
+          first.textContent = split ? split[1] : section.body;
+          const more = this.$("button", node);
+          if (split) {
+            rest.textContent = split[2];
+            rest.id = `${this.id}-more-${i}`;
+            more.setAttribute("aria-controls", rest.id);
+          } else more.remove();
+          return node;
         }),
       );
       const offered = this.dataset.purposes.split(",");
@@ -223,19 +361,26 @@ if (!customElements.get("skin-scan")) {
           .filter((p) => offered.includes(p.key))
           .map((p) => {
             const label = document.createElement("label");
-            const input = document.createElement("input");
-            input.type = "checkbox";
-            input.name = "purpose";
-            input.value = p.key;
+            const input = Object.assign(document.createElement("input"), {
+              type: "checkbox",
+              name: "purpose",
+              value: p.key,
+            });
             label.append(input, ` ${p.label}`);
             return label;
           }),
       );
-      this.say("");
+      say.textContent = "";
     }
 
-    async submit_consent(data) {
-      const error = this.$("[data-error]", this.step);
+    more(button) {
+      const open = button.getAttribute("aria-expanded") !== "true";
+      button.setAttribute("aria-expanded", open);
+      document.getElementById(button.getAttribute("aria-controls")).hidden = !open;
+    }
+
+    async consent(data, form) {
+      const error = this.$("[data-error]", form);
       if (!data.get("age")) return (error.textContent = this.t("age_required"));
       if (data.get("age") !== "yes") return this.show("minor");
       const purposes = data.getAll("purpose");
@@ -256,7 +401,35 @@ if (!customElements.get("skin-scan")) {
       this.show("capture");
     }
 
-    async act_camera() {
+    // skin-scan-camera.js when served (Blob, or null if cancelled), else the plain preview.
+    async camera(button) {
+      const camera = await loadScript(this.dataset.cameraSrc || "")
+        .then(() => window.ScanShieldCamera)
+        .catch(() => null);
+      if (!camera) return this.plainCamera();
+      const host = this.$("[data-camera-host]");
+      const pick = this.$("[data-pick]");
+      pick.hidden = true;
+      host.hidden = false;
+      let photo;
+      try {
+        this.removeAttribute("aria-busy"); // the camera's own view is live, not busy
+        photo = await camera.open(host, {
+          t: (key, values) => this.t(key, values),
+          locale: this.locale(),
+          reducedMotion: matchMedia("(prefers-reduced-motion: reduce)").matches,
+        });
+      } finally {
+        host.hidden = true;
+        host.replaceChildren();
+        pick.hidden = false;
+        this.setAttribute("aria-busy", "true");
+      }
+      if (!photo) return button.focus();
+      await this.scan(photo);
+    }
+
+    async plainCamera() {
       try {
         this.stream = await navigator.mediaDevices.getUserMedia({
           video: { facingMode: "user", width: { ideal: 1280 }, height: { ideal: 720 } },
@@ -271,26 +444,22 @@ if (!customElements.get("skin-scan")) {
       await video.play();
       this.$("[data-cam]").hidden = this.$("[data-cam-controls]").hidden = false;
       this.$("[data-pick]").hidden = true;
-      this.say(this.t("camera_on"));
+      this.announce(this.step, this.t("camera_on"));
       this.$('[data-act="snap"]').focus();
     }
 
-    act_stop() {
-      this.stopCamera();
-      this.$('[data-act="camera"]').focus();
-    }
-
-    stopCamera() {
+    stopCamera(button) {
       if (!this.stream) return;
       for (const track of this.stream.getTracks()) track.stop();
       this.stream = null;
       this.$("video").srcObject = null;
       this.$("[data-cam]").hidden = this.$("[data-cam-controls]").hidden = true;
       this.$("[data-pick]").hidden = false;
-      this.say(this.t("camera_off"));
+      if (this.step?.dataset.step === "capture") this.announce(this.step, this.t("camera_off"));
+      if (button) this.$('[data-act="camera"]').focus();
     }
 
-    async act_snap() {
+    async snap() {
       const video = this.$("video");
       const photo = await toJpeg(video, video.videoWidth, video.videoHeight);
       this.stopCamera();
@@ -300,17 +469,40 @@ if (!customElements.get("skin-scan")) {
     async upload(file) {
       this.$("[data-file]").value = "";
       if (!/^image\/(jpeg|png|webp)$/.test(file.type)) {
-        return (this.$("[data-error]", this.step).textContent = this.t("not_image"));
+        throw new ApiError(415, "not_image");
       }
-      const bitmap = await createImageBitmap(file);
+      this.analysing(1, "stage_prepare");
+      // A truncated or damaged file fails here, before anything is sent.
+      const bitmap = await createImageBitmap(file).catch(() => null);
+      if (!bitmap) {
+        this.show("capture");
+        throw new ApiError(422, "photo_damaged");
+      }
       const photo = await toJpeg(bitmap, bitmap.width, bitmap.height);
       bitmap.close();
       await this.scan(photo);
     }
 
+    analysing(stage, key) {
+      if (this.step?.dataset.step !== "analysing") this.show("analysing");
+      this.$("progress", this.step).value = stage;
+      this.announce(this.step, this.t(key));
+    }
+
+    // The photo is shown back from this device's Blob, never downloaded.
+    setPhoto(blob) {
+      if (this.photoUrl) URL.revokeObjectURL(this.photoUrl);
+      this.photoUrl = blob && URL.createObjectURL(blob);
+      for (const img of this.querySelectorAll("[data-preview], [data-photo] img")) {
+        img.hidden = !blob;
+        if (blob) img.src = this.photoUrl;
+      }
+    }
+
     async scan(photo) {
       if (!this.token) return this.openNotice();
-      this.say(this.t("analysing"));
+      this.setPhoto(photo);
+      this.analysing(2, "analysing");
       let result;
       try {
         result = await this.api("scans", {
@@ -319,14 +511,16 @@ if (!customElements.get("skin-scan")) {
           headers: { "content-type": "image/jpeg", "x-scan-token": this.token },
         });
       } catch (error) {
-        // An expired token or a withdrawn or outdated consent: ask again rather than fail.
+        // Expired token, withdrawn or outdated consent: ask again.
         if (error instanceof ApiError && [401, 403, 409].includes(error.status)) {
           this.token = null;
           return this.openNotice();
         }
+        this.show("capture");
         throw error;
       }
       if (result.status !== "accepted") {
+        this.setPhoto(null);
         const hints = this.$("[data-hints]");
         hints.replaceChildren(
           ...result.quality.reasons.map((reason, i) => {
@@ -335,7 +529,6 @@ if (!customElements.get("skin-scan")) {
             return item;
           }),
         );
-        this.say(hints.textContent);
         return this.show("retry");
       }
       this.save({ scanId: result.scanId });
@@ -343,11 +536,15 @@ if (!customElements.get("skin-scan")) {
       this.showResult(result);
     }
 
-    showResult({ result, recommendations }) {
+    showResult({ result, recommendations, zones = [], image }) {
       const { skinTone, ...indices } = result.indices;
       const fitz = skinTone.fitzpatrick;
       this.$("[data-tone]").textContent = this.toneWords(skinTone);
-      // A range over several types names its ends; the API's `types` is absent in older results.
+      const groups = skinTone.groups ?? [skinTone.group];
+      [...this.$("[data-swatches]").children].forEach((swatch, i) => {
+        swatch.classList.toggle("ss-in", groups.includes(GROUPS[i]));
+        swatch.classList.toggle("ss-at", skinTone.group === GROUPS[i]);
+      });
       const types = fitz.types ?? [];
       this.$("[data-fitz]").textContent =
         types.length > 2
@@ -356,26 +553,38 @@ if (!customElements.get("skin-scan")) {
             ? this.t("fitz_near", { t: fitz.type, a: fitz.alternative })
             : this.t("fitz", { t: fitz.type });
       this.$("[data-fitz-answer]").textContent = "";
+      const meter = this.$("[data-meter]").content.firstElementChild;
       this.$("[data-concerns]").replaceChildren(
         ...Object.entries(CONCERNS)
           .filter(([key]) => indices[key])
           .map(([key, word]) => {
-            const item = document.createElement("li");
-            item.textContent = `${this.t(word)}: ${this.t(indices[key].band)}`;
+            const item = meter.cloneNode(true);
+            const [label, bar] = item.children;
+            label.textContent = this.t(word);
+            bar.style.setProperty("--v", BANDS[indices[key].band] || 0);
+            this.$("strong", item).textContent = this.t(indices[key].band);
             return item;
           }),
       );
+      const svg = this.$("[data-zones]");
+      svg.replaceChildren(
+        ...zones.map((z) => {
+          const ring = document.createElementNS("http://www.w3.org/2000/svg", "ellipse");
+          const at = { cx: z.x + z.w / 2, cy: z.y + z.h / 2, rx: z.w / 2, ry: z.h / 2 };
+          for (const [name, value] of Object.entries(at)) ring.setAttribute(name, value);
+          ring.setAttribute("vector-effect", "non-scaling-stroke");
+          return ring;
+        }),
+      );
+      this.$("[data-photo]").hidden = !this.photoUrl;
+      this.$("[data-kept]").hidden = !image?.kept;
       this.show("result");
       this.showRights();
-      this.products(recommendations);
-      this.say(this.t("results_ready"));
+      this.products(recommendations, this.$("[data-products]", this.step));
+      this.announce(this.step, this.t("results_ready"));
     }
 
-    /**
-     * The tone as a range with its confidence, in the shopper's language (P18): one group; "between" two
-     * (the light, or a boundary when a card pinned the light); or "somewhere from … to …", pointing to the
-     * burn/tan questions. A result without a range (an older engine, a vendor) shows the group alone.
-     */
+    // P18: the range the light allows, with its confidence; older results: the group alone.
     toneWords(tone) {
       const groups = tone.groups ?? [];
       const ends = () => ({ a: this.t(groups[0]), b: this.t(groups[groups.length - 1]) });
@@ -390,8 +599,8 @@ if (!customElements.get("skin-scan")) {
       return `${range} ${this.t("confidence", { c: this.t(`confidence_${level}`) })}`;
     }
 
-    /** Self-reported sun reaction, 0–8 points over two answers, to a type: stays on this device. */
-    submit_fitz(data) {
+    // Burn + tan answers (0–8) to a type, on this device only.
+    refine(data) {
       const burn = data.get("burn");
       const tan = data.get("tan");
       if (burn === null || tan === null) return;
@@ -399,27 +608,27 @@ if (!customElements.get("skin-scan")) {
       this.$("[data-fitz-answer]").textContent = this.t("fitz_answer", { t: type });
     }
 
-    products(list = []) {
-      const box = this.$("[data-products]", this.step);
-      const template = this.$("[data-product]").content;
+    products(list, box) {
+      const template = this.$("[data-product]").content.firstElementChild;
       box.replaceChildren(
         ...list.map((product) => {
-          const item = template.firstElementChild.cloneNode(true);
+          const item = template.cloneNode(true);
           const link = this.$("a", item);
           link.href = product.url;
           link.textContent = product.title;
-          // Rule reasons come in the shop's words; in another language, say the concern in the shopper's.
+          // Rule reasons are in the shop's words; other languages get the concern's.
           const reason = this.dataset.locale?.startsWith("en") ? "" : this.t(`reason_${product.concern}`);
           this.$("[data-reason]", item).textContent = reason.startsWith("reason_") || !reason ? product.reason : reason;
           this.$("[data-price]", item).textContent =
             product.price && product.currency
-              ? new Intl.NumberFormat(this.dataset.locale, { style: "currency", currency: product.currency }).format(
+              ? new Intl.NumberFormat(this.locale(), { style: "currency", currency: product.currency }).format(
                   product.price,
                 )
               : (product.price ?? "");
           const image = this.$("img", item);
           if (product.imageUrl) {
             image.src = product.imageUrl;
+            image.alt = product.imageAlt || "";
             image.hidden = false;
           }
           const add = this.$("button", item);
@@ -428,31 +637,33 @@ if (!customElements.get("skin-scan")) {
           return item;
         }),
       );
-      if (!list.length) box.textContent = this.t("no_products");
+      if (list.length) this.event("product_viewed");
+      else box.append(Object.assign(document.createElement("li"), { textContent: this.t("no_products") }));
     }
 
-    async act_add(button) {
+    async addToCart(button) {
       const response = await fetch("/cart/add.js", {
         method: "POST",
         headers: { "content-type": "application/json", accept: "application/json" },
-        // The theme's cart wants the numeric variant id; the catalogue may hold a GraphQL gid.
+        // The cart wants the numeric variant id, not a gid.
         body: JSON.stringify({ items: [{ id: Number(button.dataset.variant.split("/").pop()), quantity: 1 }] }),
       });
       if (!response.ok) throw new ApiError(response.status, "error");
       this.track("added_to_cart");
-      this.say(this.t("added"));
+      this.event("added_to_cart");
+      this.announce(button, this.t("added"));
       document.dispatchEvent(new CustomEvent("cart:refresh", { bubbles: true }));
     }
 
-    async submit_quiz(data) {
+    async quiz(data, form) {
       const tone = data.get("tone");
       const { recommendations } = await this.api("recommendations", {
         method: "POST",
         json: { concerns: data.getAll("concern"), ...(tone && { toneGroup: tone }) },
       });
       this.track("quiz");
-      this.products(recommendations);
-      this.say(this.$("[data-products]", this.step).textContent ? this.t("results_ready") : this.t("no_products"));
+      this.products(recommendations, this.$("[data-products]", this.step));
+      this.announce(form, this.t(recommendations.length ? "results_ready" : "no_products"));
     }
 
     showRights() {
@@ -461,7 +672,14 @@ if (!customElements.get("skin-scan")) {
       this.$('[data-act="withdraw"]').hidden = !this.state.consentId;
     }
 
-    async act_withdraw() {
+    // If the button went away, focus goes to where the outcome is said.
+    done(button, message) {
+      this.showRights();
+      const say = this.announce(button, message);
+      if (button.hidden) say.focus();
+    }
+
+    async withdraw(button) {
       const { consentId, receipt } = this.state;
       const result = await this.api(`consents/${encodeURIComponent(consentId)}/withdraw`, {
         method: "POST",
@@ -469,40 +687,42 @@ if (!customElements.get("skin-scan")) {
       });
       this.token = null;
       this.save({ consentId: null });
-      this.showRights();
-      this.say(this.t("withdrawn", { n: result.imagesDeleted ?? 0 }));
+      this.done(
+        button,
+        this.t("withdrawn", { n: new Intl.NumberFormat(this.locale()).format(result.imagesDeleted ?? 0) }),
+      );
     }
 
-    async act_delete_scan() {
+    async deleteScan(button) {
       await this.api(`scans/${encodeURIComponent(this.state.scanId)}`, { method: "DELETE" });
       this.save({ scanId: null });
-      this.showRights();
-      this.say(this.t("scan_deleted"));
+      this.setPhoto(null);
+      this.done(button, this.t("scan_deleted"));
     }
 
-    async act_download() {
+    async download(button) {
       const data = await this.api("my-data");
       const link = document.createElement("a");
       link.href = URL.createObjectURL(new Blob([JSON.stringify(data.export, null, 2)], { type: "application/json" }));
       link.download = "skin-scan-data.json";
       link.click();
       setTimeout(() => URL.revokeObjectURL(link.href), 1000);
-      this.say(this.t("downloaded"));
+      this.announce(button, this.t("downloaded"));
     }
 
-    async act_erase() {
+    async erase(button) {
       await this.api("my-data", { method: "DELETE" });
       this.token = null;
       this.state = {};
       this.save({});
+      this.setPhoto(null);
       this.$("[data-returning]").hidden = true;
-      this.showRights();
-      this.say(this.t("erased"));
+      this.done(button, this.t("erased"));
     }
 
-    async submit_request(data, form) {
+    async fileRequest(data, form) {
       const message = data.get("message").trim();
-      if (!message) return (this.$("[data-error]", this.step).textContent = this.t("message_required"));
+      if (!message) return (this.$("[data-error]", form).textContent = this.t("message_required"));
       const email = data.get("email").trim();
       const filed = await this.api("requests", {
         method: "POST",
@@ -515,8 +735,15 @@ if (!customElements.get("skin-scan")) {
         },
       });
       form.reset();
-      const due = new Date(filed.dueAt).toLocaleDateString(document.documentElement.lang || undefined);
-      this.say(this.t("request_sent", { r: filed.reference, d: due }));
+      this.announce(form, this.t("request_sent", { r: filed.reference, d: this.date(filed.dueAt) }));
+    }
+
+    async openProgress() {
+      this.show("progress");
+      await loadScript(this.dataset.progressSrc);
+      const host = this.$("[data-progress-host]");
+      host.replaceChildren();
+      await window.ScanShieldProgress.mount(host, this.hooks());
     }
   }
 
