@@ -2,7 +2,8 @@
 // The local storefront preview serves the same page with the block and without it (?block=0); the same
 // Chromium loads each, interleaved, `runs` times (default 9), under Lighthouse's mobile throttling
 // (4× CPU slowdown, 150 ms RTT, 1.6 Mbit/s down). It prints the medians of Largest Contentful Paint,
-// Total Blocking Time and Cumulative Layout Shift for both, and the difference.
+// Total Blocking Time and Cumulative Layout Shift for both, and the difference; and how many requests went
+// to the app (the insights beacon apart) and to the block's lazy assets (camera guide, My progress, notices) while loading: none should.
 // Needs Chromium (CHROMIUM_PATH, default /usr/bin/chromium). The app is not needed: the widget makes no
 // request until a shopper clicks, which is part of what this measures.
 import { chromium } from "playwright-core";
@@ -55,7 +56,14 @@ async function measure(browser, url) {
   });
   await cdp.send("Emulation.setCPUThrottlingRate", { rate: 4 });
   let appRequests = 0;
-  page.on("request", (r) => r.url().includes("/apps/skin-scan") && appRequests++);
+  let eventRequests = 0;
+  let lazyRequests = 0;
+  page.on("request", (r) => {
+    // The insights beacon (POST /apps/skin-scan/events, "widget_opened") is counted on its own.
+    if (r.url().includes("/apps/skin-scan/events")) eventRequests++;
+    else if (r.url().includes("/apps/skin-scan")) appRequests++;
+    if (/\/skin-scan-[\w-]+\.js/.test(r.url())) lazyRequests++;
+  });
   await page.addInitScript(OBSERVE);
   await page.goto(url, { waitUntil: "load" });
   // Quiet time after load, so deferred scripts and their long tasks are counted.
@@ -65,7 +73,7 @@ async function measure(browser, url) {
   const tbt = m.longTasks
     .filter(([start]) => start >= m.fcp)
     .reduce((sum, [, duration]) => sum + Math.max(0, duration - 50), 0);
-  return { lcp: m.lcp, tbt, cls: m.cls, appRequests };
+  return { lcp: m.lcp, tbt, cls: m.cls, appRequests, eventRequests, lazyRequests };
 }
 
 const { server, url } = await startPreview({ ...previewConfig({}), port: 0 });
@@ -104,6 +112,8 @@ try {
     })()} ms`,
   );
   console.log(`Requests to the app while loading: ${results.with.reduce((n, r) => n + r.appRequests, 0)}`);
+  console.log(`Insights beacons while loading: ${results.with.reduce((n, r) => n + r.eventRequests, 0)}`);
+  console.log(`Lazy assets fetched while loading: ${results.with.reduce((n, r) => n + r.lazyRequests, 0)}`);
 } finally {
   await browser.close();
   server.close();

@@ -15,7 +15,7 @@
       intro:
         "Your scans over time. Scans are compared only when they were taken in similar light, and a change is called real only when it is larger than what taking the same photo again can show. These are cosmetic indicators, not a diagnosis.",
       loading: "Loading your scans…",
-      loaded: "Your progress is shown.",
+      loaded: "{n} scans, from {first} to {latest}.",
       empty: "No scans yet. Your scans appear here after your first skin scan.",
       since: "Since your first scan",
       one_scan: "Take another scan in similar light to see how your skin changes.",
@@ -69,7 +69,7 @@
       intro:
         "समय के साथ आपके स्कैन। स्कैन की तुलना तभी की जाती है जब वे मिलती-जुलती रोशनी में लिए गए हों, और किसी बदलाव को असली तभी कहा जाता है जब वह उसी फ़ोटो को दोबारा लेने से होने वाले अंतर से बड़ा हो। ये सौंदर्य संकेतक हैं, निदान नहीं।",
       loading: "आपके स्कैन लोड हो रहे हैं…",
-      loaded: "आपकी प्रगति दिखाई गई है।",
+      loaded: "{n} स्कैन, {first} से {latest} तक।",
       empty: "अभी कोई स्कैन नहीं है। पहले स्किन स्कैन के बाद आपके स्कैन यहाँ दिखेंगे।",
       since: "आपके पहले स्कैन से अब तक",
       one_scan: "आपकी त्वचा में बदलाव देखने के लिए मिलती-जुलती रोशनी में एक और स्कैन लें।",
@@ -122,7 +122,7 @@
 
   const CSS = `
 .ssp h4{margin:1.5rem 0 .5rem}
-.ssp-charts{display:grid;grid-template-columns:repeat(auto-fill,minmax(13rem,1fr));gap:.75rem;margin:0;padding:0;list-style:none}
+.ssp-charts{display:grid;grid-template-columns:repeat(auto-fill,minmax(9.5rem,1fr));gap:.75rem;margin:0;padding:0;list-style:none}
 .ssp-chart{margin:0;padding:.75rem;border:1px solid color-mix(in srgb,currentColor 20%,transparent);border-radius:.5rem}
 .ssp-chart svg{display:block;width:100%;height:auto;margin-bottom:.25rem;overflow:visible}
 .ssp-chart figcaption{font-size:.925em}
@@ -233,8 +233,18 @@
         body.replaceChildren(again);
         return announce(trouble(response, "failed"));
       }
-      render(await response.json());
-      announce(say("loaded"));
+      const progress = await response.json();
+      render(progress);
+      const { scans } = progress;
+      if (scans.length)
+        announce(
+          say("loaded", {
+            n: new Intl.NumberFormat(api.locale || "en").format(scans.length),
+            first: date(scans[0].createdAt),
+            latest: date(scans[scans.length - 1].createdAt),
+          }),
+        );
+      else announce("");
     }
 
     /** The verdict for one index between two scans, from the app's comparison; null when it has none. */
