@@ -2,13 +2,23 @@ import type { CatalogueEntry } from "./recommend.server";
 
 /**
  * A small made-up catalogue for the local storefront preview (`npm run quickstart`), tagged the way
- * the default rules expect, so a scan there shows products without any Shopify store.
+ * the default rules expect, so a scan there shows product cards without any Shopify store. Each has a
+ * product shot drawn for the demo (public/demo-products/<handle>.svg, a plain bottle, jar or tube in
+ * the product's colours: no photographs, nobody's copyright), served by the preview at the same path.
  */
+export const DEMO_IMAGE_PATH = "/demo-products/";
+
+const handleOf = (title: string) =>
+  title
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, "-")
+    .replace(/^-|-$/g, "");
+
 const demo = (id: number, title: string, price: string, tag: string): CatalogueEntry => ({
   shopifyId: `gid://shopify/Product/${id}`,
-  handle: title.toLowerCase().replace(/[^a-z0-9]+/g, "-"),
+  handle: handleOf(title),
   title,
-  imageUrl: null,
+  imageUrl: `${DEMO_IMAGE_PATH}${handleOf(title)}.svg`,
   price,
   currency: "INR",
   variantId: String(id * 100 + 1),

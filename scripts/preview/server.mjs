@@ -228,6 +228,13 @@ export function createPreviewServer(config) {
         const count = items.reduce((n, i) => n + i.quantity, 0);
         return send(200, "application/json", JSON.stringify({ item_count: count, items }));
       }
+      // The demo catalogue's product shots (app/recommendations/demo-catalogue.ts), as a CDN serves images.
+      const shot = /^\/demo-products\/([\w-]+\.svg)$/.exec(url.pathname);
+      if (shot && existsSync(join(ROOT, "public", "demo-products", shot[1] ?? ""))) {
+        return send(200, "image/svg+xml", readFileSync(join(ROOT, "public", "demo-products", shot[1] ?? "")), {
+          "cache-control": "public, max-age=3600",
+        });
+      }
       const asset = /^\/assets\/([\w.-]+\.(js|css))$/.exec(url.pathname);
       if (asset) {
         const type = asset[2] === "js" ? "text/javascript" : "text/css";
