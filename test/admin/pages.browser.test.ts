@@ -6,8 +6,10 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { getJwt } from "@shopify/shopify-api/test-helpers";
 import { type Browser, type Page } from "playwright-core";
+import { getGlobalDispatcher, MockAgent, setGlobalDispatcher } from "undici";
 import { AXE_SOURCE, launchChromium } from "../support/chromium";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { usageMonth } from "../../app/billing/plans";
 import { appKeyring } from "../../app/crypto/keyring.server";
 import { fileRequest } from "../../app/rights/rights.server";
 import { API_KEY } from "../support/admin";
@@ -232,5 +234,68 @@ describe("admin pages in Chromium", () => {
       .toEqual([{ message: "Settings saved", isError: false }]);
     expect((await database.client.shop.findUniqueOrThrow({ where: { shop: SHOP } })).minimumAge).toBe(21);
     await page.close();
+  });
+  it("P20: the Plan page shows the plan from Shopify's billing check, this month's scans with a progress bar and the 80 % banner (also on the dashboard), and passes axe-core", async () => {
+    await seed();
+    await database.client.scanUsage.create({ data: { shop: SHOP, month: usageMonth(new Date()), scans: 850 } });
+    // The Admin GraphQL API answers in its real shapes (the page's server runs in this process).
+    const previous = getGlobalDispatcher();
+    const agent = new MockAgent();
+    agent.disableNetConnect();
+    agent.enableNetConnect(/^127\.0\.0\.1/);
+    setGlobalDispatcher(agent);
+    agent
+      .get(`https://${SHOP}`)
+      .intercept({ path: "/admin/api/2026-10/graphql.json", method: "POST" })
+      .reply((request) => {
+        const billing = String(request.body).includes("currentAppInstallation");
+        const answer = billing
+          ? {
+              currentAppInstallation: {
+                activeSubscriptions: [
+                  {
+                    id: "gid://shopify/AppSubscription/1029266947",
+                    name: "Starter",
+                    test: false,
+                    status: "ACTIVE",
+                    trialDays: 0,
+                    createdAt: "2026-11-01T10:00:00Z",
+                    currentPeriodEnd: "2026-12-01T10:00:00Z",
+                    returnUrl: "https://admin.shopify.com/store/lotus-skin/apps/scanshield",
+                    lineItems: [],
+                  },
+                ],
+                oneTimePurchases: { edges: [], pageInfo: { hasNextPage: false, endCursor: null } },
+              },
+            }
+          : { shop: { id: "gid://shopify/Shop/954889", plan: { partnerDevelopment: false } } };
+        return {
+          statusCode: 200,
+          data: JSON.stringify({ data: answer }),
+          responseOptions: { headers: { "content-type": "application/json" } },
+        };
+      })
+      .persist();
+    try {
+      const page = await open("/app/plan");
+      await page.getByRole("heading", { name: "Starter" }).waitFor();
+      await page.getByText("850 of 1,000 scans used this month").waitFor();
+      await page.getByText("85 % of this month's scans are used").waitFor();
+      expect(await page.getByRole("progressbar").count()).toBe(1);
+      const change = page.getByRole("link", { name: "Change plan" }).first();
+      expect(await change.getAttribute("href")).toBe(
+        "https://admin.shopify.com/store/lotus-skin/charges/scanshield/pricing_plans",
+      );
+      await check(page, "plan");
+      await page.close();
+
+      const home = await open("/app");
+      await home.getByText("85 % of this month's scans are used").waitFor();
+      await check(home, "dashboard-plan-banner");
+      await home.close();
+    } finally {
+      setGlobalDispatcher(previous);
+      await agent.close();
+    }
   });
 });
