@@ -2,6 +2,8 @@ import { z } from "zod";
 import type { Database } from "../db/client.server";
 import { sqlDialect } from "../db/raw.server";
 import { PERIODS } from "./constants";
+import { DAY_MS, dayOf, nextDay, summarisedDays, type DailySummary } from "./daily-summaries.server";
+import { computeInsightDays, dailyInsights, eventTotals, periodInsights, refusalReasonsOf } from "./insights.server";
 import { OPEN_STATUSES } from "./inbox.server";
 
 /**
@@ -11,7 +13,7 @@ import { OPEN_STATUSES } from "./inbox.server";
  * range); only today is counted live. So the page costs a few hundred small rows plus one day of
  * scans, however many million scans the shop has. Days are UTC days.
  */
-const DAY = 86_400_000;
+const DAY = DAY_MS;
 export const periodQuery = z.object({
   days: z.coerce
     .number()
@@ -36,8 +38,6 @@ export interface DayFigures {
   noticeViews: number;
 }
 
-const dayOf = (t: number) => new Date(t).toISOString().slice(0, 10);
-const nextDay = (day: string) => dayOf(Date.parse(`${day}T00:00:00Z`) + DAY);
 const empty = (day: string): DayFigures => ({
   day,
   scans: 0,
@@ -84,7 +84,7 @@ async function computeDays(database: Database, shop: string, from: string, to: s
   };
   for (const r of scans) Object.assign(at(r.day), { scans: Number(r.total), refused: Number(r.refused ?? 0) });
   for (const r of refusals) {
-    const reasons = parseReasons(r.quality);
+    const reasons = refusalReasonsOf(r.quality);
     const f = at(r.day);
     for (const reason of reasons) f.refusalReasons[reason] = (f.refusalReasons[reason] ?? 0) + 1;
   }
@@ -103,54 +103,43 @@ async function computeDays(database: Database, shop: string, from: string, to: s
   return days;
 }
 
-const reasonsShape = z.object({ reasons: z.array(z.string().max(40)).max(20) });
-function parseReasons(quality: string): string[] {
-  try {
-    const parsed = reasonsShape.safeParse(JSON.parse(quality));
-    return parsed.success && parsed.data.reasons.length > 0 ? parsed.data.reasons : ["unspecified"];
-  } catch {
-    return ["unspecified"];
-  }
-}
-
 /** Ended days' figures: stored ones, and the missing ones computed once and stored. */
-async function endedDays(database: Database, shop: string, first: string, last: string): Promise<DayFigures[]> {
+function dailyStats(database: Database, shop: string): DailySummary<DayFigures> {
   const { client } = database;
-  const stored = await client.dailyStat.findMany({ where: { shop, day: { gte: first, lte: last } } });
-  const have = new Map<string, DayFigures>(
-    stored.map((s) => [
-      s.day,
-      {
-        day: s.day,
-        scans: s.scans,
-        refused: s.refused,
-        refusalReasons: JSON.parse(s.refusalReasons) as Record<string, number>,
-        grants: s.grants,
-        withdrawals: s.withdrawals,
-        retentionOptIns: s.retentionOptIns,
-        trainingOptIns: s.trainingOptIns,
-        noticeViews: s.noticeViews,
-      },
-    ]),
-  );
-  const missing: string[] = [];
-  for (let day = first; day <= last; day = nextDay(day)) if (!have.has(day)) missing.push(day);
-  if (missing.length > 0) {
-    const computed = await computeDays(database, shop, missing[0] ?? first, nextDay(missing.at(-1) ?? last));
-    const rows = missing.map((day) => computed.get(day) ?? empty(day));
+  return {
+    read: async (first, last) => {
+      const stored = await client.dailyStat.findMany({ where: { shop, day: { gte: first, lte: last } } });
+      return new Map<string, DayFigures>(
+        stored.map((s) => [
+          s.day,
+          {
+            day: s.day,
+            scans: s.scans,
+            refused: s.refused,
+            refusalReasons: JSON.parse(s.refusalReasons) as Record<string, number>,
+            grants: s.grants,
+            withdrawals: s.withdrawals,
+            retentionOptIns: s.retentionOptIns,
+            trainingOptIns: s.trainingOptIns,
+            noticeViews: s.noticeViews,
+          },
+        ]),
+      );
+    },
+    compute: (from, to) => computeDays(database, shop, from, to),
+    empty,
     // Two dashboards filling the same day at once write the same figures: the later one is a no-op.
-    await client.$transaction(
-      rows.map((f) =>
-        client.dailyStat.upsert({
-          where: { shop_day: { shop, day: f.day } },
-          create: { shop, ...f, refusalReasons: JSON.stringify(f.refusalReasons) },
-          update: {},
-        }),
+    store: (rows) =>
+      client.$transaction(
+        rows.map(({ figures: f }) =>
+          client.dailyStat.upsert({
+            where: { shop_day: { shop, day: f.day } },
+            create: { shop, ...f, refusalReasons: JSON.stringify(f.refusalReasons) },
+            update: {},
+          }),
+        ),
       ),
-    );
-    for (const f of rows) have.set(f.day, f);
-  }
-  return [...have.values()];
+  };
 }
 
 export async function dashboard(database: Database, shop: string, days: number, now = new Date()) {
@@ -159,13 +148,19 @@ export async function dashboard(database: Database, shop: string, days: number, 
   const settledDay = dayOf(now.getTime() - SETTLE_MS - DAY);
   const first = dayOf(now.getTime() - (days - 1) * DAY);
   const liveFrom = nextDay(settledDay);
-  const [ended, live, requests, retention] = await Promise.all([
-    first <= settledDay ? endedDays(database, shop, first, settledDay) : Promise.resolve([]),
-    computeDays(database, shop, liveFrom < first ? first : liveFrom, nextDay(dayOf(now.getTime()))),
+  const today = dayOf(now.getTime());
+  const liveRange = [liveFrom < first ? first : liveFrom, nextDay(today)] as const;
+  const [ended, live, requests, retention, endedInsights, liveInsights, events] = await Promise.all([
+    first <= settledDay ? summarisedDays(dailyStats(database, shop), first, settledDay) : Promise.resolve(new Map()),
+    computeDays(database, shop, ...liveRange),
     requestFigures(database, shop, now),
     retentionHealth(database, shop, now),
+    first <= settledDay ? summarisedDays(dailyInsights(database, shop), first, settledDay) : Promise.resolve(new Map()),
+    computeInsightDays(database, shop, ...liveRange),
+    eventTotals(database, shop, first, today),
   ]);
-  const byDay = new Map<string, DayFigures>(ended.map((f) => [f.day, f]));
+  const insightDays = [...endedInsights.values(), ...[...liveInsights.values()].filter((d) => d.day >= first)];
+  const byDay = new Map<string, DayFigures>(ended);
   for (const [day, f] of live) if (day >= first) byDay.set(day, f);
   const daily: DayFigures[] = [];
   for (let day = first; day <= dayOf(now.getTime()); day = nextDay(day)) daily.push(byDay.get(day) ?? empty(day));
@@ -201,6 +196,7 @@ export async function dashboard(database: Database, shop: string, days: number, 
     requests,
     retention,
     installedAt: shopRow?.installedAt.toISOString() ?? null,
+    insights: periodInsights(insightDays, events),
   };
 }
 

@@ -1,11 +1,14 @@
-import type { LoaderFunctionArgs } from "@remix-run/node";
+import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { useLoaderData, useNavigate } from "@remix-run/react";
 import { Badge, Banner, BlockStack, Card, EmptyState, InlineGrid, Layout, Page, Select, Text } from "@shopify/polaris";
 import { PERIODS } from "../admin/constants";
 import { dashboard, periodQuery } from "../admin/dashboard.server";
-import { adminContext } from "../admin/edge.server";
+import { adminAction, adminContext, readActionBody } from "../admin/edge.server";
+import { InsightsCards } from "../admin/insights-cards";
+import { confirmStep, parseConfirm, setupChecklist } from "../admin/onboarding.server";
 import { QuotaBanner } from "../admin/quota-banner";
-import { Bars, DailyColumns, formatDate, Loading, percent } from "../admin/ui";
+import { SetupChecklist } from "../admin/setup-checklist";
+import { DailyColumns, formatDate, Loading, percent } from "../admin/ui";
 import { planSummary } from "../billing/plan.server";
 
 /** GET /app: how scans and consents are going over a period (issue 6). */
@@ -13,22 +16,20 @@ export const loader = async ({ request }: LoaderFunctionArgs) => {
   const { shop, database } = await adminContext(request);
   const { days } = periodQuery.parse(Object.fromEntries(new URL(request.url).searchParams));
   // The plan as stored (no call to Shopify here): the usage banner from 80 % (P20).
-  const [figures, quota] = await Promise.all([dashboard(database, shop, days), planSummary(database.client, shop)]);
-  return { ...figures, quota };
+  const [figures, quota, checklist] = await Promise.all([
+    dashboard(database, shop, days),
+    planSummary(database.client, shop),
+    setupChecklist(database.client, shop),
+  ]);
+  return { ...figures, quota, checklist };
 };
 
-const REASON_LABELS: Record<string, string> = {
-  no_face: "No face found",
-  multiple_faces: "More than one face",
-  face_unclear: "Face not clear",
-  move_closer: "Too far away",
-  face_camera: "Not facing the camera",
-  too_dark: "Too dark",
-  too_bright: "Too bright",
-  uneven_light: "Uneven light",
-  face_obscured: "Face covered",
-  unspecified: "Other",
-};
+/** POST /app: the setup checklist's "keep the default" for the notice, the provider or the rules (issue 13). */
+export const action = ({ request }: ActionFunctionArgs) =>
+  adminAction(request, async ({ shop, db }) => {
+    await confirmStep(db, shop, parseConfirm(await readActionBody(request)));
+    return { ok: true, toast: "Step done" };
+  });
 
 function Metric({ label, value, help }: { label: string; value: string; help?: string }) {
   return (
@@ -74,6 +75,9 @@ export default function Dashboard() {
               </Banner>
             </Layout.Section>
           ) : null}
+          <Layout.Section>
+            <SetupChecklist checklist={data.checklist} />
+          </Layout.Section>
           <Layout.Section>
             <Select
               label="Period"
@@ -129,16 +133,8 @@ export default function Dashboard() {
               <DailyColumns title="Scans per day" days={data.daily.map((d) => ({ day: d.day, value: d.scans }))} />
             </Card>
           </Layout.Section>
-          <Layout.Section variant="oneHalf">
-            <Card>
-              <Bars
-                title="Quality refusals by reason"
-                emptyText="No photo was refused in this period."
-                bars={data.refusalReasons.map((r) => ({ label: REASON_LABELS[r.reason] ?? r.reason, value: r.count }))}
-              />
-            </Card>
-          </Layout.Section>
-          <Layout.Section variant="oneHalf">
+          <InsightsCards insights={data.insights} />
+          <Layout.Section>
             <Card>
               <BlockStack gap="200">
                 <Text as="h2" variant="headingSm">
