@@ -13,7 +13,6 @@ import {
   selfieVideo,
   shown,
   startStack,
-  statusOf,
   text,
   widgetState,
   type Stack,
@@ -76,7 +75,8 @@ describe("storefront widget: camera, keyboard, Hindi (Chromium)", () => {
     await page.keyboard.press("Enter");
     await eventually(() => focused(widget.getByRole("button", { name: "Take photo" }))).toBe(true);
     expect(await liveTracks(page)).toBe(1);
-    await eventually(() => text(statusOf(page))).toBe("Camera on. Fit your face inside the oval, then take the photo.");
+    // The camera view is skin-scan-camera.js, loaded on first use, inside the capture step.
+    expect(await widget.locator("[data-step='capture'] [data-camera-host] video").count()).toBe(1);
     await checkStep(page, "camera-01-live");
 
     // Escape stops the camera and gives focus back to the button that started it.

@@ -13,8 +13,6 @@ if (!customElements.get("skin-scan")) {
   const ACTIONS = {
     add: "addToCart",
     camera: "camera",
-    snap: "snap",
-    stop: "stopCamera",
     withdraw: "withdraw",
     "delete-scan": "deleteScan",
     download: "download",
@@ -56,7 +54,10 @@ if (!customElements.get("skin-scan")) {
   const loadScript = (src) =>
     (scripts[src] ??= new Promise((resolve, reject) => {
       const script = Object.assign(document.createElement("script"), { src, onload: resolve });
-      script.onerror = () => reject(new Error(`could not load ${src}`));
+      script.onerror = () => {
+        delete scripts[src]; // a later try may succeed
+        reject(new Error(`could not load ${src}`));
+      };
       document.head.append(script);
     }));
 
@@ -75,10 +76,7 @@ if (!customElements.get("skin-scan")) {
     connectedCallback() {
       this.state = load();
       this.step = this.$("[data-step]");
-      for (const type of ["click", "submit", "change", "keydown"]) this.addEventListener(type, this);
-      this.stopOnHide = () => document.hidden && this.stopCamera();
-      document.addEventListener("visibilitychange", this.stopOnHide);
-      window.addEventListener("pagehide", this.stopOnHide);
+      for (const type of ["click", "submit", "change"]) this.addEventListener(type, this);
       if (this.state.receipt) this.$("[data-returning]").hidden = false;
       // Insights, no identifiers: seen once per page view.
       this.seen = new IntersectionObserver(([entry]) => {
@@ -97,11 +95,8 @@ if (!customElements.get("skin-scan")) {
     }
 
     disconnectedCallback() {
-      for (const type of ["click", "submit", "change", "keydown"]) this.removeEventListener(type, this);
-      document.removeEventListener("visibilitychange", this.stopOnHide);
-      window.removeEventListener("pagehide", this.stopOnHide);
+      for (const type of ["click", "submit", "change"]) this.removeEventListener(type, this);
       this.seen.disconnect();
-      this.stopCamera();
       this.setPhoto(null);
     }
 
@@ -152,7 +147,6 @@ if (!customElements.get("skin-scan")) {
 
     // One step shown, focus on its heading, stale messages cleared.
     show(name) {
-      if (name !== "capture") this.stopCamera();
       for (const step of this.querySelectorAll("[data-step]")) step.hidden = step.dataset.step !== name;
       for (const box of this.querySelectorAll("[data-say], [data-error]")) box.textContent = "";
       this.step = this.$(`[data-step="${name}"]`);
@@ -170,13 +164,6 @@ if (!customElements.get("skin-scan")) {
 
     async handleEvent(event) {
       const target = event.target;
-      if (event.type === "keydown") {
-        if (event.key === "Escape" && this.stream) {
-          this.stopCamera();
-          this.$('[data-act="camera"]').focus();
-        }
-        return;
-      }
       if (event.type === "change") {
         if (target.matches("[data-lang]")) this.run(() => this.loadNotice(target.value), target);
         if (target.matches("[data-file]") && target.files[0]) this.run(() => this.upload(target.files[0]), target);
@@ -250,7 +237,8 @@ if (!customElements.get("skin-scan")) {
       if (this.busy) return;
       this.busy = true;
       const area = origin.closest("[data-area]") || this.step;
-      for (const box of area.querySelectorAll("[data-say], [data-error]")) box.textContent = "";
+      // A new action makes every older message in the step stale.
+      for (const box of this.step.querySelectorAll("[data-say], [data-error]")) box.textContent = "";
       this.setAttribute("aria-busy", "true");
       for (const b of this.querySelectorAll("button")) b.setAttribute("aria-disabled", "true");
       try {
@@ -401,68 +389,36 @@ if (!customElements.get("skin-scan")) {
       this.show("capture");
     }
 
-    // skin-scan-camera.js when served (Blob, or null if cancelled), else the plain preview.
+    // skin-scan-camera.js (framing guide, on-device hints), loaded on first use: a Blob, or null if cancelled.
+    // It stops the camera itself (photo taken, Escape, cancel, tab hidden, step left).
     async camera(button) {
-      const camera = await loadScript(this.dataset.cameraSrc || "")
-        .then(() => window.ScanShieldCamera)
-        .catch(() => null);
-      if (!camera) return this.plainCamera();
       const host = this.$("[data-camera-host]");
       const pick = this.$("[data-pick]");
-      pick.hidden = true;
-      host.hidden = false;
       let photo;
       try {
-        this.removeAttribute("aria-busy"); // the camera's own view is live, not busy
-        photo = await camera.open(host, {
+        await loadScript(this.dataset.cameraSrc);
+        pick.hidden = true;
+        host.hidden = false;
+        this.removeAttribute("aria-busy"); // the camera view is live, not busy
+        photo = await window.ScanShieldCamera.open(host, {
           t: (key, values) => this.t(key, values),
           locale: this.locale(),
           reducedMotion: matchMedia("(prefers-reduced-motion: reduce)").matches,
         });
+      } catch {
+        // No camera, permission refused, or the asset could not load: the upload still works.
+        photo = false;
       } finally {
         host.hidden = true;
         host.replaceChildren();
         pick.hidden = false;
         this.setAttribute("aria-busy", "true");
       }
-      if (!photo) return button.focus();
-      await this.scan(photo);
-    }
-
-    async plainCamera() {
-      try {
-        this.stream = await navigator.mediaDevices.getUserMedia({
-          video: { facingMode: "user", width: { ideal: 1280 }, height: { ideal: 720 } },
-          audio: false,
-        });
-      } catch {
+      if (photo === false) {
         this.$("[data-error]", this.step).textContent = this.t("camera_denied");
         return this.$("[data-file]").focus();
       }
-      const video = this.$("video");
-      video.srcObject = this.stream;
-      await video.play();
-      this.$("[data-cam]").hidden = this.$("[data-cam-controls]").hidden = false;
-      this.$("[data-pick]").hidden = true;
-      this.announce(this.step, this.t("camera_on"));
-      this.$('[data-act="snap"]').focus();
-    }
-
-    stopCamera(button) {
-      if (!this.stream) return;
-      for (const track of this.stream.getTracks()) track.stop();
-      this.stream = null;
-      this.$("video").srcObject = null;
-      this.$("[data-cam]").hidden = this.$("[data-cam-controls]").hidden = true;
-      this.$("[data-pick]").hidden = false;
-      if (this.step?.dataset.step === "capture") this.announce(this.step, this.t("camera_off"));
-      if (button) this.$('[data-act="camera"]').focus();
-    }
-
-    async snap() {
-      const video = this.$("video");
-      const photo = await toJpeg(video, video.videoWidth, video.videoHeight);
-      this.stopCamera();
+      if (!photo) return button.focus();
       await this.scan(photo);
     }
 
