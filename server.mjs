@@ -7,6 +7,7 @@
 //   node server.mjs --rotate-keys   re-encrypt stored secrets under the active key and exit
 //   node server.mjs --audit-verify  check every shop's audit chain; exit 1 naming the first broken link (P21)
 //   node server.mjs --seed-demo     give the local preview's shop (PREVIEW_SHOP) a demo catalogue
+//                                   (and, with LOCAL_ADMIN=true, demo activity for the local admin)
 //   node server.mjs --export-training  print the anonymised, opted-in results as JSON (P13)
 import { fork } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -192,6 +193,9 @@ async function main() {
   if (mode === "--seed-demo") {
     const seeded = await runtime.seedDemo();
     console.log(`Demo catalogue: ${seeded.products} products for ${seeded.shop}`);
+    if (seeded.admin?.seeded) {
+      console.log(`Demo admin data: ${seeded.admin.shoppers} shoppers, ${seeded.admin.scans} scans over 4 weeks`);
+    } else if (seeded.admin) console.log("Demo admin data: already there");
     process.exit(0);
   }
   if (mode === "--export-training") {

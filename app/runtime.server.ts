@@ -11,6 +11,7 @@ import { recordKeyRotation, verifyAllAuditChains } from "./privacy/audit-trail.s
 import { buildTrainingExport } from "./privacy/training-export.server";
 import { DEMO_CATALOGUE } from "./recommendations/demo-catalogue";
 import { saveProduct } from "./recommendations/recommend.server";
+import { seedDemoAdmin, type DemoAdminSeed } from "./local-admin/demo-data.server";
 
 /**
  * What server.mjs (the process entry) drives besides HTTP: schema migration, the background
@@ -55,13 +56,17 @@ export const runtime = {
     return worker;
   },
 
-  /** The local preview's shop gets the demo catalogue (idempotent); nothing else is touched. */
-  seedDemo: async (): Promise<{ shop: string; products: number }> => {
+  /**
+   * The local preview's shop gets the demo catalogue (idempotent), and no other shop is touched. With the
+   * local admin on (development only), also a month of demo activity for its dashboard and plan page.
+   */
+  seedDemo: async (): Promise<{ shop: string; products: number; admin?: DemoAdminSeed }> => {
     const db = await database();
     const shop = env().PREVIEW_SHOP;
     for (const entry of DEMO_CATALOGUE) await saveProduct(db.client, shop, entry);
+    const admin = env().LOCAL_ADMIN ? await seedDemoAdmin(db.client, appKeyring(), shop) : undefined;
     await db.close();
-    return { shop, products: DEMO_CATALOGUE.length };
+    return { shop, products: DEMO_CATALOGUE.length, admin };
   },
 
   /** P13: the anonymised results of opted-in scans, for model work outside the app. */

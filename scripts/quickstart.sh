@@ -11,7 +11,11 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
 fi
 echo "== building"
 npm run --silent build >/dev/null
-echo "== demo catalogue for the local storefront preview"
+# The local admin (development only; refused in production): the merchant admin of the preview shop
+# on this machine, signed in by /dev/admin with session tokens the app signs as Shopify does.
+export LOCAL_ADMIN=true
+export SHOPIFY_APP_URL="${SHOPIFY_APP_URL:-http://127.0.0.1:${PORT:-3000}}"
+echo "== demo data for the local storefront preview and the local admin"
 node server.mjs --seed-demo
 echo "== starting (Ctrl-C to stop)"
 # The local storefront preview (scripts/preview/server.mjs): a store page with the widget's real Liquid,
@@ -19,5 +23,16 @@ echo "== starting (Ctrl-C to stop)"
 PREVIEW_APP_URL="http://127.0.0.1:${PORT:-3000}" node scripts/preview/server.mjs &
 preview_pid=$!
 trap 'kill "$preview_pid" 2>/dev/null' EXIT INT TERM
-echo "== storefront preview: http://127.0.0.1:${PREVIEW_PORT:-3001} (the app: http://127.0.0.1:${PORT:-3000})"
+app="http://127.0.0.1:${PORT:-3000}"
+cat <<URLS
+== what each address shows
+   $app
+       the merchant admin of the preview shop, as a merchant sees it inside Shopify (Polaris), with
+       four weeks of demo data: dashboard (setup checklist, insights), rights requests, proof of
+       consent, consent notice, recommendations, plan and usage, incidents, settings
+   http://127.0.0.1:${PREVIEW_PORT:-3001}
+       a product page of the preview store with the Skin scan widget: consent, camera or upload, result
+   $app/healthz
+       liveness ({"ok":true})
+URLS
 node server.mjs

@@ -4,6 +4,7 @@ import { NavMenu } from "@shopify/app-bridge-react";
 import polarisStyles from "@shopify/polaris/build/esm/styles.css?url";
 import { AppProvider } from "@shopify/shopify-app-remix/react";
 import { boundary } from "@shopify/shopify-app-remix/server";
+import { useKeyboardScrollableTables } from "../admin/ui";
 import { env } from "../env.server";
 import { appBridgeScript } from "../local-admin/local-admin.server";
 import { authenticate } from "../shopify.server";
@@ -21,6 +22,7 @@ export const loader = async ({ request }: LoaderFunctionArgs) => {
 
 export default function App() {
   const { apiKey, appBridgeUrl } = useLoaderData<typeof loader>();
+  useKeyboardScrollableTables();
   return (
     <AppProvider isEmbeddedApp apiKey={apiKey} __APP_BRIDGE_URL={appBridgeUrl}>
       <NavMenu>
