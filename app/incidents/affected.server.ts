@@ -1,5 +1,5 @@
-import type { Db } from "../db/client.server";
-import { selectRows } from "../db/raw.server";
+import { engineOf, type Db } from "../db/client.server";
+import { executeRaw, selectRows } from "../db/raw.server";
 import type { AffectedSummary } from "./documents";
 import { DATA_KINDS, type DataKind, type Scope } from "./kinds";
 
@@ -18,121 +18,77 @@ export interface AffectedWindow {
   scope: Scope;
 }
 
-type Counts = Record<"scans" | "consents" | "keptPhotos" | "requests" | "exports", number>;
-const COLUMN: Record<DataKind, keyof Counts> = {
-  scan_results: "scans",
-  consents: "consents",
-  kept_photos: "keptPhotos",
-  rights_requests: "requests",
-  data_exports: "exports",
+/**
+ * One sub-select per kind of data: the subject and its number of records of that kind in the window,
+ * each one an index range on (shop, createdAt[, subjectId]). Table and column names are constants here;
+ * every value is bound. "held" counts every record that existed at some time in the window: made before
+ * it ended and, where records expire, not expired before it began.
+ */
+const KIND_SQL: Record<DataKind, { table: string; column: string; expires: boolean; linked: boolean }> = {
+  scan_results: { table: "Scan", column: "scans", expires: false, linked: false },
+  consents: { table: "ConsentRecord", column: "consents", expires: false, linked: false },
+  kept_photos: { table: "StoredImage", column: "keptPhotos", expires: true, linked: false },
+  rights_requests: { table: "PrivacyRequest", column: "requests", expires: false, linked: true },
+  data_exports: { table: "DataExport", column: "exports", expires: true, linked: true },
 };
+const COUNT_COLUMNS = ["scans", "consents", "keptPhotos", "requests", "exports"] as const;
 
-/** Rows per insert statement: well under either engine's limit on bound values. */
-const INSERT_CHUNK = 2_000;
-
-/** Subject id → number of records, for one kind. Each query is one index range (shop, createdAt[, subjectId]). */
-async function countsFor(
-  db: Db,
-  w: AffectedWindow,
-  kind: DataKind,
-): Promise<{ subjectId: string | null; n: number }[]> {
-  // "held": every record that existed at some time in the window (made before it ended, not expired before it began).
+function kindSelect(kind: DataKind, w: AffectedWindow): { sql: string; values: unknown[] } {
+  const k = KIND_SQL[kind];
   const held = w.scope === "held";
-  const createdAt: { gte?: Date; lte: Date } = held
-    ? { lte: w.occurredTo }
-    : { gte: w.occurredFrom, lte: w.occurredTo };
-  const still: { expiresAt?: { gte: Date } } = held ? { expiresAt: { gte: w.occurredFrom } } : {};
-  // Each result is taken as it comes before it is shaped: a contextual type would derail groupBy's inference.
-  const shape = (rows: readonly { subjectId: string | null; _count: { _all: number } }[]) =>
-    rows.map((r) => ({ subjectId: r.subjectId, n: r._count._all }));
-  let rows;
-  switch (kind) {
-    case "scan_results":
-      rows = await db.scan.groupBy({ by: ["subjectId"], where: { shop: w.shop, createdAt }, _count: { _all: true } });
-      return shape(rows);
-    case "consents":
-      rows = await db.consentRecord.groupBy({
-        by: ["subjectId"],
-        where: { shop: w.shop, createdAt },
-        _count: { _all: true },
-      });
-      return shape(rows);
-    case "kept_photos":
-      rows = await db.storedImage.groupBy({
-        by: ["subjectId"],
-        where: { shop: w.shop, createdAt, ...still },
-        _count: { _all: true },
-      });
-      return shape(rows);
-    case "rights_requests":
-      rows = await db.privacyRequest.groupBy({
-        by: ["subjectId"],
-        where: { shop: w.shop, subjectId: { not: null }, createdAt },
-        _count: { _all: true },
-      });
-      return shape(rows);
-    case "data_exports":
-      rows = await db.dataExport.groupBy({
-        by: ["subjectId"],
-        where: { shop: w.shop, subjectId: { not: null }, createdAt, ...still },
-        _count: { _all: true },
-      });
-      return shape(rows);
+  const columns = COUNT_COLUMNS.map((c) => (c === k.column ? `COUNT(*) AS "${c}"` : `0 AS "${c}"`)).join(", ");
+  const conditions = [`"shop" = ?`, ...(held ? [] : [`"createdAt" >= ?`]), `"createdAt" <= ?`];
+  const values: unknown[] = [w.shop, ...(held ? [] : [w.occurredFrom]), w.occurredTo];
+  if (held && k.expires) {
+    conditions.push(`"expiresAt" >= ?`);
+    values.push(w.occurredFrom);
   }
+  if (k.linked) conditions.push(`"subjectId" IS NOT NULL`);
+  return {
+    sql: `SELECT "subjectId", ${columns} FROM "${k.table}" WHERE ${conditions.join(" AND ")} GROUP BY "subjectId"`,
+    values,
+  };
 }
 
 /**
- * Works the set out (again) from the records and stores it. People already in the set keep when they
- * were shown and acknowledged the notice; people erased since stay as counts. Returns the set's size.
+ * Works the set out (again) from the records and stores it, in the database itself: one INSERT … SELECT
+ * groups every kind's records by subject (a million scans never pass through the app). People already in
+ * the set keep when they were shown and acknowledged the notice; people erased since stay as counts.
+ * Returns the set's size.
  */
 export async function workOutAffected(db: Db, w: AffectedWindow, now = new Date()): Promise<number> {
-  const bySubject = new Map<string, Counts>();
-  for (const kind of DATA_KINDS.filter((k) => w.dataKinds.includes(k))) {
-    for (const { subjectId, n } of await countsFor(db, w, kind)) {
-      if (!subjectId) continue;
-      let counts = bySubject.get(subjectId);
-      if (!counts) {
-        counts = { scans: 0, consents: 0, keptPhotos: 0, requests: 0, exports: 0 };
-        bySubject.set(subjectId, counts);
-      }
-      counts[COLUMN[kind]] += n;
-    }
-  }
-  const [customers, seen] = await Promise.all([
-    db.subject.findMany({ where: { shop: w.shop, customerId: { not: null } }, select: { id: true } }),
-    db.incidentSubject.findMany({
-      where: {
-        incidentId: w.id,
-        subjectId: { not: null },
-        OR: [{ shownAt: { not: null } }, { acknowledgedAt: { not: null } }],
-      },
-      select: { subjectId: true, shownAt: true, acknowledgedAt: true },
-    }),
-  ]);
-  const signedIn = new Set(customers.map((c) => c.id));
-  const shown = new Map(seen.map((s) => [s.subjectId, s]));
-  const rows = [...bySubject].map(([subjectId, counts]) => ({
-    shop: w.shop,
-    incidentId: w.id,
-    subjectId,
-    signedIn: signedIn.has(subjectId),
-    ...counts,
-    shownAt: shown.get(subjectId)?.shownAt ?? null,
-    acknowledgedAt: shown.get(subjectId)?.acknowledgedAt ?? null,
-    createdAt: now,
-  }));
-  const inserts = [];
-  for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
-    inserts.push(db.incidentSubject.createMany({ data: rows.slice(i, i + INSERT_CHUNK) }));
-  }
+  const kinds = DATA_KINDS.filter((k) => w.dataKinds.includes(k)).map((k) => kindSelect(k, w));
+  const seen = await db.incidentSubject.findMany({
+    where: {
+      incidentId: w.id,
+      subjectId: { not: null },
+      OR: [{ shownAt: { not: null } }, { acknowledgedAt: { not: null } }],
+    },
+    select: { subjectId: true, shownAt: true, acknowledgedAt: true },
+  });
+  // A random id per row, made by the engine (16 random bytes as hex, like Prisma's ids: opaque, unique).
+  const newId =
+    engineOf(db) === "postgresql" ? `md5(random()::text || clock_timestamp()::text)` : `lower(hex(randomblob(16)))`;
+  const sums = COUNT_COLUMNS.map((c) => `SUM(t."${c}")`).join(", ");
+  const insert = `INSERT INTO "IncidentSubject" ("id", "shop", "incidentId", "subjectId", "signedIn", ${COUNT_COLUMNS.map((c) => `"${c}"`).join(", ")}, "createdAt")
+    SELECT ${newId}, ?, ?, t."subjectId", (s."customerId" IS NOT NULL), ${sums}, ?
+    FROM (${kinds.map((k) => k.sql).join(" UNION ALL ")}) t
+    JOIN "Subject" s ON s."id" = t."subjectId"
+    GROUP BY t."subjectId", s."customerId"`;
   // One batch of single statements: no read inside the transaction, so SQLite never has to upgrade a
   // read lock to a write lock (which fails at once when another connection wrote in between).
-  await db.$transaction([
+  const [, inserted] = await db.$transaction([
     db.incidentSubject.deleteMany({ where: { incidentId: w.id, subjectId: { not: null } } }),
-    ...inserts,
+    executeRaw(db, insert, w.shop, w.id, now, ...kinds.flatMap((k) => k.values)),
+    ...seen.map((s) =>
+      db.incidentSubject.updateMany({
+        where: { incidentId: w.id, subjectId: s.subjectId },
+        data: { shownAt: s.shownAt, acknowledgedAt: s.acknowledgedAt },
+      }),
+    ),
     db.incident.update({ where: { id: w.id }, data: { affectedComputedAt: now } }),
   ]);
-  return rows.length;
+  return Number(inserted);
 }
 
 type Num = number | bigint | null;
