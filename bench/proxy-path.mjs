@@ -152,6 +152,12 @@ try {
         `INSERT INTO "Shop" ("shop", "scansPerShopPerMinute", "scansPerSubjectPerHour", "scansPerNetworkPerHour", "updatedAt") VALUES (?, 1000000, 1000000, 1000000, ?)`,
       )
       .run(SHOP, new Date().toISOString());
+    // …nor the monthly scan allowance's (P20): the shop is on the largest plan, and the check still runs.
+    sqlite
+      .prepare(
+        `INSERT INTO "ShopPlan" ("id", "shop", "planName", "status", "updatedAt") VALUES ('bench-plan', ?, 'Scale', 'ACTIVE', ?)`,
+      )
+      .run(SHOP, new Date().toISOString());
     sqlite.close();
     const port = await freePort();
     const child = await start(
