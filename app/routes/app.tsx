@@ -31,6 +31,7 @@ export default function App() {
         </Link>
         <Link to="/app/requests">Rights requests</Link>
         <Link to="/app/consents">Proof of consent</Link>
+        <Link to="/app/incidents">Incidents</Link>
         <Link to="/app/notice">Consent notice</Link>
         <Link to="/app/recommendations">Recommendations</Link>
         <Link to="/app/settings">Settings</Link>
