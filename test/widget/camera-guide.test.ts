@@ -236,6 +236,11 @@ describe("camera guide: live, on-device hints about light and position (Chromium
       const shutter = page.getByRole("button", { name: snap, exact: true });
       await eventually(() => focused(shutter)).toBe(true);
       await eventually(() => hint(page)).toBe(ok);
+      // The oval is drawn in the video's own frame (480×640 here): 70 % of its height tall.
+      expect(await page.locator(".ssc-oval").evaluate((e) => [e.getAttribute("rx"), e.getAttribute("ry")])).toEqual([
+        "168",
+        "224",
+      ]);
       expect(await liveTracks(page)).toBe(1);
       await checkStep(page, `camera-guide-${locale}-${size}`);
       const track = await trackOf(page);

@@ -207,19 +207,24 @@
         "FaceDetector" in window ? new window.FaceDetector({ fastMode: true, maxDetectedFaces: 2 }) : null;
       let seen = "";
       let shaped = false;
+      /** The view takes the video's shape, and the oval its place in it, as soon as the size is known. */
+      const shape = () => {
+        const { videoWidth: w, videoHeight: h } = video;
+        if (shaped || !w || !h) return;
+        shaped = true;
+        root.firstChild.style.aspectRatio = `${w} / ${h}`;
+        svg.setAttribute("viewBox", `0 0 ${w} ${h}`);
+        const o = ovalOf(w, h);
+        for (const e of svg.querySelectorAll("ellipse"))
+          for (const [k, v] of Object.entries(o)) e.setAttribute(k, String(Math.round(v)));
+      };
+      video.addEventListener("loadedmetadata", shape, { once: true });
       const check = async () => {
         // The step was hidden or the block removed: the camera goes off with it.
         if (!root.isConnected || !root.offsetParent) return close(null);
         const { videoWidth: w, videoHeight: h } = video;
         if (!w || !h) return;
-        if (!shaped) {
-          shaped = true;
-          root.firstChild.style.aspectRatio = `${w} / ${h}`;
-          svg.setAttribute("viewBox", `0 0 ${w} ${h}`);
-          const o = ovalOf(w, h);
-          for (const e of svg.querySelectorAll("ellipse"))
-            for (const [k, v] of Object.entries(o)) e.setAttribute(k, String(Math.round(v)));
-        }
+        shape();
         canvas.width = SAMPLE;
         canvas.height = Math.max(1, Math.round((SAMPLE * h) / w));
         context.drawImage(video, 0, 0, canvas.width, canvas.height);
