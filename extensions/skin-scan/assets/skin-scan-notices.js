@@ -95,7 +95,10 @@
           (next?.closest(".ss-breach") ? next.querySelector("button") : root.querySelector("button"))?.focus();
         }),
       );
-      root.prepend(...shown);
+      // Right under the block's own heading (h2), so the notice's h3/h4 keep the page's heading order.
+      const heading = root.querySelector("h2");
+      if (heading) heading.after(...shown);
+      else root.prepend(...shown);
       return shown;
     },
   };
