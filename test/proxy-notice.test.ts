@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { SECTION_KEYS } from "../app/consent/default-notice";
+import { CONTACT_SECTION_KEY, SECTION_KEYS } from "../app/consent/default-notice";
 import { loader } from "../app/routes/proxy.notice";
 import { DATABASE_KINDS } from "./support/database";
 import { useDatabase } from "./support/lifecycle";
@@ -20,7 +20,7 @@ describe.each(DATABASE_KINDS)("GET /apps/skin-scan/notice on %s", (kind) => {
       minimumAge: 18,
       textHash: expect.stringMatching(/^[0-9a-f]{64}$/),
     });
-    expect(notice.sections.map((s: { key: string }) => s.key)).toEqual([...SECTION_KEYS]);
+    expect(notice.sections.map((s: { key: string }) => s.key)).toEqual([...SECTION_KEYS, CONTACT_SECTION_KEY]);
     expect(notice.sections.find((s: { key: string }) => s.key === "complaints").body).toMatch(
       /Data Protection Board of India/,
     );

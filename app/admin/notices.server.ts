@@ -1,10 +1,19 @@
 import { z } from "zod";
-import { PURPOSES, REQUIRED_PURPOSE, SECTION_KEYS, type NoticeContent } from "../consent/default-notice";
-import { currentNotice, noticeTextHash, type CurrentNotice } from "../consent/notice.server";
+import {
+  CONTACT_SECTION_KEY,
+  GRIEVANCE_DAYS_MAX,
+  PURPOSES,
+  REQUIRED_PURPOSE,
+  SECTION_KEYS,
+  withContacts,
+  type NoticeContacts,
+  type NoticeContent,
+} from "../consent/default-notice";
+import { currentNotice, noticeTextHash, shopContacts, type CurrentNotice } from "../consent/notice.server";
 import type { Db } from "../db/client.server";
 import { isUniqueViolation } from "../db/errors";
-import { auditedTransaction } from "../privacy/audit-trail.server";
-import { fieldErrors, FormError } from "./form";
+import { auditedTransaction, recordAuditEvent } from "../privacy/audit-trail.server";
+import { blankToUndefined, fieldErrors, FormError } from "./form";
 
 /**
  * The notice editor (issue 6, P7, P17). Publishing never edits a version in place: it adds the
@@ -52,6 +61,7 @@ export interface NoticeEditorData {
   history: NoticeHistoryEntry[];
   minimumAge: number;
   locales: string[];
+  contacts: NoticeContacts;
 }
 
 export async function noticeEditorData(db: Db, shop: string): Promise<NoticeEditorData> {
@@ -81,10 +91,18 @@ export async function noticeEditorData(db: Db, shop: string): Promise<NoticeEdit
     })),
     minimumAge: settings?.minimumAge ?? 18,
     locales: [...new Set([...locales, ...EDITOR_LOCALES])],
+    contacts: await shopContacts(db, shop),
   };
 }
 
 export function parsePublish(body: unknown): PublishInput {
+  // The contact section is written from the shop's settings (saveNoticeContacts), never from the
+  // editor: one the editor sends back with the rest of the text is set aside here.
+  const sections = (body as { sections?: unknown } | null)?.sections;
+  if (Array.isArray(sections)) {
+    const editable = sections.filter((s) => (s as { key?: unknown } | null)?.key !== CONTACT_SECTION_KEY);
+    body = { ...(body as object), sections: editable };
+  }
   const parsed = publishInput.safeParse(body);
   if (!parsed.success) throw new FormError(fieldErrors(parsed.error));
   return parsed.data;
@@ -104,7 +122,7 @@ export function toContent(input: Pick<PublishInput, "sections" | "purposes">): N
 
 /** Publishes the next version for one language; the previous versions stay on record (P17). */
 export async function publishNotice(db: Db, shop: string, input: PublishInput) {
-  const content = toContent(input);
+  const content = withContacts(toContent(input), input.locale, await shopContacts(db, shop));
   const settings = await db.shop.upsert({
     where: { shop },
     create: { shop },
@@ -150,6 +168,123 @@ export async function publishNotice(db: Db, shop: string, input: PublishInput) {
         }),
       ])) as [{ id: string }];
       return { id: row.id, version, locale: input.locale, textHash };
+    } catch (error) {
+      if (!isUniqueViolation(error)) throw error;
+    }
+  }
+  throw new FormError({ form: "Someone else published at the same moment. Reload and try again." });
+}
+
+const optionalText = (max: number, message: string) =>
+  z.preprocess(blankToUndefined, z.string().trim().max(max, message).optional());
+
+/** DPDP Rules 9 and 14: the contact for processing questions and the grievance answer time. */
+export const contactsInput = z
+  .object({
+    contactName: z
+      .string({ required_error: "Enter a name or a role." })
+      .trim()
+      .min(1, "Enter a name or a role.")
+      .max(120, "The name or role is too long (at most 120 characters)."),
+    contactEmail: optionalText(254, "The email is too long.").pipe(
+      z.string().email("Enter an email address like privacy@example.com.").optional(),
+    ),
+    contactPhone: optionalText(30, "The phone number is too long.").pipe(
+      z
+        .string()
+        .regex(/^\+?[0-9][0-9 ()-]{5,28}$/, "Enter a phone number with digits, spaces, ( ) or - only.")
+        .optional(),
+    ),
+    grievanceAnswerDays: z.coerce
+      .number({ invalid_type_error: "Enter a number of days." })
+      .int("Enter a whole number of days.")
+      .min(1, "The answer time must be at least 1 day.")
+      .max(GRIEVANCE_DAYS_MAX, `The answer time must be at most ${GRIEVANCE_DAYS_MAX} days (DPDP Rules, Rule 14).`),
+  })
+  .refine((c) => c.contactEmail || c.contactPhone, {
+    path: ["contactEmail"],
+    message: "Give an email or a phone number (or both) where questions reach this contact.",
+  });
+export type ContactsInput = z.infer<typeof contactsInput>;
+
+export function parseContacts(body: unknown): ContactsInput {
+  const parsed = contactsInput.safeParse(body);
+  if (!parsed.success) throw new FormError(fieldErrors(parsed.error));
+  return parsed.data;
+}
+
+/**
+ * Saves the contact and answer time and publishes them: every language the shop shows gets a new
+ * version (one number for all) with the same text and its contact section rewritten (P17). Not a
+ * material change: how data is processed is unchanged, so earlier consents stay valid.
+ */
+export async function saveNoticeContacts(db: Db, shop: string, input: ContactsInput) {
+  const contacts: NoticeContacts = {
+    name: input.contactName,
+    email: input.contactEmail ?? null,
+    phone: input.contactPhone ?? null,
+    answerDays: input.grievanceAnswerDays,
+  };
+  const before = await shopContacts(db, shop);
+  if (JSON.stringify(before) === JSON.stringify(contacts)) {
+    throw new FormError({ form: "Nothing changed: these contacts are already published." });
+  }
+  // The shipped default (v1) is on record first, so the new version follows it.
+  await currentNotice(db, shop);
+  const settings = await db.shop.upsert({
+    where: { shop },
+    create: { shop },
+    update: {},
+    select: { minimumAge: true },
+  });
+  const published = await db.noticeVersion.findMany({
+    where: { shop },
+    distinct: ["locale"],
+    select: { locale: true },
+  });
+  const latest = await Promise.all(published.map((p) => currentNotice(db, shop, p.locale)));
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const top = await db.noticeVersion.findFirst({ where: { shop }, orderBy: { version: "desc" } });
+    const version = (top?.version ?? 0) + 1;
+    try {
+      await db.$transaction(async (tx) => {
+        // P21: both in the trail, first (the append is a write: SQLite's lock is held before anything reads).
+        await recordAuditEvent(tx, {
+          shop,
+          action: "settings.changed",
+          detail: { fields: "grievanceAnswerDays,processingContact" },
+        });
+        await recordAuditEvent(tx, {
+          shop,
+          action: "notice.published",
+          detail: { version, locales: latest.map((n) => n.locale).join(","), material: false, reason: "contacts" },
+        });
+        await tx.shop.update({
+          where: { shop },
+          data: {
+            processingContactName: contacts.name,
+            processingContactEmail: contacts.email,
+            processingContactPhone: contacts.phone,
+            grievanceAnswerDays: contacts.answerDays,
+          },
+        });
+        for (const notice of latest) {
+          const content = withContacts(notice, notice.locale, contacts);
+          await tx.noticeVersion.create({
+            data: {
+              shop,
+              version,
+              locale: notice.locale,
+              textHash: noticeTextHash(notice.locale, settings.minimumAge, content),
+              sections: JSON.stringify(content.sections),
+              purposes: JSON.stringify(content.purposes),
+              minimumAge: settings.minimumAge,
+              material: false,
+            },
+          });
+        }
+      });
+      return { version, locales: latest.map((n) => n.locale) };
     } catch (error) {
       if (!isUniqueViolation(error)) throw error;
     }

@@ -68,7 +68,7 @@ const en: NoticeContent = {
     {
       key: "rights",
       title: "Your rights",
-      body: "You can see and download your data, correct it, delete it, object, nominate someone to act for you, and raise a grievance. Grievances are answered within 15 days.",
+      body: "You can see and download your data, correct it, delete it, object, nominate someone to act for you, and raise a grievance. How to reach us and how soon we answer are below.",
     },
     {
       key: "withdraw",
@@ -119,7 +119,7 @@ const hi: NoticeContent = {
     {
       key: "rights",
       title: "आपके अधिकार",
-      body: "आप अपना डेटा देख और डाउनलोड कर सकते हैं, उसे सुधार सकते हैं, हटा सकते हैं, आपत्ति कर सकते हैं, अपनी ओर से किसी को नामित कर सकते हैं और शिकायत दर्ज कर सकते हैं। शिकायतों का उत्तर 15 दिनों के भीतर दिया जाता है।",
+      body: "आप अपना डेटा देख और डाउनलोड कर सकते हैं, उसे सुधार सकते हैं, हटा सकते हैं, आपत्ति कर सकते हैं, अपनी ओर से किसी को नामित कर सकते हैं और शिकायत दर्ज कर सकते हैं। हमसे संपर्क कैसे करें और हम कितने समय में उत्तर देते हैं, यह नीचे दिया गया है।",
     },
     {
       key: "withdraw",
@@ -141,3 +141,76 @@ const hi: NoticeContent = {
 
 export const DEFAULT_NOTICES: Readonly<Record<string, NoticeContent>> = { en, hi };
 export const DEFAULT_LOCALE = "en";
+
+/**
+ * DPDP Rules 9 and 14: every notice ends with whom to ask about processing and how soon a grievance is
+ * answered. The section is written from the shop's settings (not in the editor), in the notice's own
+ * language, so a change of contact or answer time publishes a new version of every language (P17).
+ */
+export const CONTACT_SECTION_KEY = "contact";
+export const GRIEVANCE_DAYS_DEFAULT = 15;
+/** The law's outer limit (DPDP Rules, Rule 14). */
+export const GRIEVANCE_DAYS_MAX = 90;
+
+export interface NoticeContacts {
+  /** A person's name or a role ("Data Protection Officer"). */
+  name: string | null;
+  email: string | null;
+  phone: string | null;
+  answerDays: number;
+}
+
+export const DEFAULT_CONTACTS: NoticeContacts = {
+  name: null,
+  email: null,
+  phone: null,
+  answerDays: GRIEVANCE_DAYS_DEFAULT,
+};
+
+type ContactWords = {
+  title: string;
+  who: (name: string) => string;
+  nobody: string;
+  email: (email: string) => string;
+  phone: (phone: string) => string;
+  days: (days: number) => string;
+};
+
+const CONTACT_WORDS: Record<string, ContactWords> = {
+  en: {
+    title: "Questions and grievances",
+    who: (name) => `For questions about how your data is processed, or to raise a grievance, contact ${name}.`,
+    nobody: "For questions about how your data is processed, or to raise a grievance, contact this store.",
+    email: (email) => `Email: ${email}.`,
+    phone: (phone) => `Phone: ${phone}.`,
+    days: (days) => `Grievances are answered within ${days} days.`,
+  },
+  hi: {
+    title: "प्रश्न और शिकायतें",
+    who: (name) => `आपके डेटा की प्रोसेसिंग के बारे में प्रश्नों या शिकायत के लिए ${name} से संपर्क करें।`,
+    nobody: "आपके डेटा की प्रोसेसिंग के बारे में प्रश्नों या शिकायत के लिए इस स्टोर से संपर्क करें।",
+    email: (email) => `ईमेल: ${email}।`,
+    phone: (phone) => `फ़ोन: ${phone}।`,
+    days: (days) => `शिकायतों का उत्तर ${days} दिनों के भीतर दिया जाता है।`,
+  },
+};
+
+/** The contact section in `locale` (English words for a language without its own yet). */
+export function contactSection(locale: string, contacts: NoticeContacts): NoticeSection {
+  const words = CONTACT_WORDS[locale] ?? CONTACT_WORDS[DEFAULT_LOCALE]!;
+  const parts = [
+    contacts.name ? words.who(contacts.name) : words.nobody,
+    ...(contacts.email ? [words.email(contacts.email)] : []),
+    ...(contacts.phone ? [words.phone(contacts.phone)] : []),
+    words.days(contacts.answerDays),
+  ];
+  return { key: CONTACT_SECTION_KEY, title: words.title, body: parts.join(" ") };
+}
+
+/** The content with its contact section (re)written from the settings, always last. */
+export function withContacts(content: NoticeContent, locale: string, contacts: NoticeContacts): NoticeContent {
+  return {
+    ...content,
+    sections: [...content.sections.filter((s) => s.key !== CONTACT_SECTION_KEY), contactSection(locale, contacts)],
+  };
+}

@@ -1,7 +1,15 @@
 import { createHash } from "node:crypto";
 import type { Db } from "../db/client.server";
 import { isUniqueViolation } from "../db/errors";
-import { DEFAULT_LOCALE, DEFAULT_NOTICES, MINIMUM_AGE, type NoticeContent } from "./default-notice";
+import {
+  DEFAULT_CONTACTS,
+  DEFAULT_LOCALE,
+  DEFAULT_NOTICES,
+  MINIMUM_AGE,
+  withContacts,
+  type NoticeContacts,
+  type NoticeContent,
+} from "./default-notice";
 
 /**
  * The consent notice a shop shows, per language and version (P7, P17). The text hash goes into
@@ -68,8 +76,30 @@ export async function currentNotice(db: Db, shop: string, requestedLocale?: stri
   return toCurrent(chosen);
 }
 
+/** The shop's published contact and grievance answer time (DPDP Rules 9, 14); defaults before any is set. */
+export async function shopContacts(db: Db, shop: string): Promise<NoticeContacts> {
+  const row = await db.shop.findUnique({
+    where: { shop },
+    select: {
+      processingContactName: true,
+      processingContactEmail: true,
+      processingContactPhone: true,
+      grievanceAnswerDays: true,
+    },
+  });
+  if (!row) return DEFAULT_CONTACTS;
+  return {
+    name: row.processingContactName,
+    email: row.processingContactEmail,
+    phone: row.processingContactPhone,
+    answerDays: row.grievanceAnswerDays,
+  };
+}
+
 async function publishDefaults(db: Db, shop: string): Promise<void> {
-  for (const [locale, content] of Object.entries(DEFAULT_NOTICES)) {
+  const contacts = await shopContacts(db, shop);
+  for (const [locale, shipped] of Object.entries(DEFAULT_NOTICES)) {
+    const content = withContacts(shipped, locale, contacts);
     try {
       await db.noticeVersion.create({
         data: {

@@ -6,6 +6,7 @@ import { requestDetailsContext } from "../crypto/contexts";
 import type { Keyring } from "../crypto/keyring";
 import type { Db, DbOrTx } from "../db/client.server";
 import { DomainError } from "../domain-error";
+import { shopContacts } from "../consent/notice.server";
 import { recordAuditEvent } from "../privacy/audit-trail.server";
 import { eraseNow } from "../privacy/erasure.server";
 import { buildCustomerExport } from "../privacy/export.server";
@@ -30,7 +31,7 @@ export const REQUEST_TYPES = [
 ] as const;
 export type RequestType = (typeof REQUEST_TYPES)[number];
 
-/** Grievances are answered within 15 days (DPDP Rules; the outer limit is 90); the rest within 30. */
+/** Grievances: 15 days unless the shop publishes another answer time (shopContacts, at most 90); the rest 30. */
 export const dueDays = (type: RequestType): number => (type === "grievance" ? 15 : 30);
 
 export const requestInput = z.object({
@@ -96,7 +97,9 @@ export async function fileRequest(db: Db, keyring: Keyring, shopper: Shopper, in
   }
   const id = randomUUID();
   const now = new Date();
-  const dueAt = new Date(now.getTime() + dueDays(input.type) * DAY);
+  // A grievance is due within the answer time the shop's notice publishes (DPDP Rule 14, at most 90 days).
+  const days = input.type === "grievance" ? (await shopContacts(db, shopper.shop)).answerDays : dueDays(input.type);
+  const dueAt = new Date(now.getTime() + days * DAY);
   const ref = reference();
   // An erasure keeps no message or contact: the ledger row must not outlive what it erased.
   const details =

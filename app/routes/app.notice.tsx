@@ -18,9 +18,22 @@ import {
 } from "@shopify/polaris";
 import { useEffect, useMemo, useState } from "react";
 import { adminAction, adminContext, readActionBody } from "../admin/edge.server";
-import { noticeEditorData, parsePublish, publishNotice } from "../admin/notices.server";
+import {
+  noticeEditorData,
+  parseContacts,
+  parsePublish,
+  publishNotice,
+  saveNoticeContacts,
+} from "../admin/notices.server";
 import { formatDate, Loading, useToast } from "../admin/ui";
-import { DEFAULT_NOTICES, PURPOSES, REQUIRED_PURPOSE, SECTION_KEYS } from "../consent/default-notice";
+import {
+  DEFAULT_NOTICES,
+  GRIEVANCE_DAYS_MAX,
+  PURPOSES,
+  REQUIRED_PURPOSE,
+  SECTION_KEYS,
+  type NoticeContacts,
+} from "../consent/default-notice";
 
 /** GET/POST /app/notice: edit, preview and publish the consent notice per language (issue 6, P17). */
 export const loader = async ({ request }: LoaderFunctionArgs) => {
@@ -30,7 +43,13 @@ export const loader = async ({ request }: LoaderFunctionArgs) => {
 
 export const action = ({ request }: ActionFunctionArgs) =>
   adminAction(request, async ({ shop, db }) => {
-    const published = await publishNotice(db, shop, parsePublish(await readActionBody(request)));
+    const body = await readActionBody(request);
+    // DPDP Rules 9 and 14: the contact and answer time, published as a new version of every language.
+    if (body.intent === "contacts") {
+      const published = await saveNoticeContacts(db, shop, parseContacts(body));
+      return { ok: true, published, toast: `Contacts published in version ${published.version}` };
+    }
+    const published = await publishNotice(db, shop, parsePublish(body));
     return { ok: true, published, toast: `Version ${published.version} published` };
   });
 
@@ -227,6 +246,9 @@ export default function NoticeEditor() {
             </Card>
           </Layout.Section>
           <Layout.Section>
+            <ContactsCard contacts={data.contacts} errors={errors} busy={busy} />
+          </Layout.Section>
+          <Layout.Section>
             <Card>
               <BlockStack gap="200">
                 <Text as="h2" variant="headingMd">
@@ -252,5 +274,72 @@ function InlineBadges() {
     <Text as="p" variant="bodySm" tone="subdued">
       Old versions are kept: proof-of-consent exports show the exact text each shopper accepted.
     </Text>
+  );
+}
+
+/** DPDP Rules 9 and 14: whom shoppers ask about processing, and how soon a grievance is answered. */
+function ContactsCard(props: { contacts: NoticeContacts; errors: Record<string, string>; busy: boolean }) {
+  const submit = useSubmit();
+  const [form, setForm] = useState({
+    contactName: props.contacts.name ?? "",
+    contactEmail: props.contacts.email ?? "",
+    contactPhone: props.contacts.phone ?? "",
+    grievanceAnswerDays: String(props.contacts.answerDays),
+  });
+  const set = (name: keyof typeof form) => (value: string) => setForm((f) => ({ ...f, [name]: value }));
+  const save = () => submit({ intent: "contacts", ...form }, { method: "post", encType: "application/json" });
+  return (
+    <Card>
+      <BlockStack gap="300">
+        <Text as="h2" variant="headingMd">
+          Contact for questions and grievances
+        </Text>
+        <Text as="p" tone="subdued">
+          Shown at the end of the notice in every language. Saving publishes a new version of each language (not a
+          material change: earlier consents stay valid).
+        </Text>
+        <FormLayout>
+          <TextField
+            label="Name or role"
+            value={form.contactName}
+            onChange={set("contactName")}
+            autoComplete="off"
+            error={props.errors.contactName}
+          />
+          <FormLayout.Group>
+            <TextField
+              label="Email"
+              type="email"
+              value={form.contactEmail}
+              onChange={set("contactEmail")}
+              autoComplete="off"
+              error={props.errors.contactEmail}
+            />
+            <TextField
+              label="Phone"
+              type="tel"
+              value={form.contactPhone}
+              onChange={set("contactPhone")}
+              autoComplete="off"
+              error={props.errors.contactPhone}
+            />
+          </FormLayout.Group>
+          <TextField
+            label="Grievances answered within (days)"
+            type="number"
+            min={1}
+            max={GRIEVANCE_DAYS_MAX}
+            value={form.grievanceAnswerDays}
+            onChange={set("grievanceAnswerDays")}
+            autoComplete="off"
+            helpText={`The DPDP Rules allow at most ${GRIEVANCE_DAYS_MAX} days; 15 is the default.`}
+            error={props.errors.grievanceAnswerDays}
+          />
+          <Button onClick={save} loading={props.busy}>
+            Save and publish contacts
+          </Button>
+        </FormLayout>
+      </BlockStack>
+    </Card>
   );
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { DEFAULT_NOTICES, SECTION_KEYS } from "../../app/consent/default-notice";
+import { CONTACT_SECTION_KEY, DEFAULT_NOTICES, SECTION_KEYS } from "../../app/consent/default-notice";
 import { action, loader } from "../../app/routes/app.notice";
 import { action as consentAction } from "../../app/routes/proxy.consents";
 import { action as scanAction } from "../../app/routes/proxy.scans";
@@ -55,7 +55,7 @@ describe.each(DATABASE_KINDS)("admin notice editor on %s", (kind) => {
       ["hi", 1],
     ]);
     expect(data.history).toHaveLength(2);
-    expect(data.current[0]?.sections.map((s) => s.key)).toEqual([...SECTION_KEYS]);
+    expect(data.current[0]?.sections.map((s) => s.key)).toEqual([...SECTION_KEYS, CONTACT_SECTION_KEY]);
   });
 
   it("P17: publishing a material change makes a new version, keeps the old on record, and asks shoppers to consent again", async () => {
