@@ -211,6 +211,19 @@ describe.each(DATABASE_KINDS)("incident register on %s", (kind) => {
     expect(untouched.noticesPublishedAt).toBeNull();
   });
 
+  it("P21: a notice that names no one to contact cannot be published (Rule 7(1)(e))", async () => {
+    await setup();
+    const incident = await recordIncident(SHOP, { narrative: { summary: "Leak" } });
+    const refused = await call(
+      detailAction,
+      await adminRequest(`/app/incidents/${incident.id}`, { json: { intent: "step", step: "publish_notices" } }),
+      { id: incident.id },
+    );
+    expect(refused.status).toBe(409);
+    expect(await refused.json()).toMatchObject({ error: { code: "notice_incomplete" } });
+    expect((await db().incident.findUniqueOrThrow({ where: { id: incident.id } })).noticesPublishedAt).toBeNull();
+  });
+
   it("P21: a bad form is a 400 on its fields and records nothing; a bad document name is a 400", async () => {
     await setup();
     const response = await call(

@@ -114,6 +114,12 @@ export type IncidentStep = (typeof INCIDENT_STEPS)[number];
  */
 export async function incidentStep(db: Db, shop: string, id: string, step: IncidentStep, now = new Date()) {
   const row = await ownIncident(db, shop, id);
+  if (step === "publish_notices") {
+    const missing = missingFields(personNotice(toFacts(row), "en"));
+    // Rule 7(1)(e): a notice that names no one to contact is not one to send.
+    if (missing.length > 0)
+      throw new DomainError(409, "notice_incomplete", `Fill in before publishing the notice: ${missing.join("; ")}.`);
+  }
   let affected: number | undefined;
   if (step === "recompute") affected = await workOutAffected(db, windowOf(row), now);
   else {
