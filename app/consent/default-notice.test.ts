@@ -16,8 +16,8 @@ describe("P3: the default notice says images are for skin analysis only", () => 
   it.each(Object.keys(says))(
     "P3: in %s, the data section says there is no recognition and no age or ethnicity guess",
     (locale) => {
-      const data = DEFAULT_NOTICES[locale].sections.find((s) => s.key === "data");
-      for (const phrase of says[locale]) expect(data?.body).toMatch(phrase);
+      const data = DEFAULT_NOTICES[locale]?.sections.find((s) => s.key === "data");
+      for (const phrase of says[locale] ?? []) expect(data?.body).toMatch(phrase);
     },
   );
 });
