@@ -3,7 +3,7 @@ import type { Prisma } from "@prisma/client";
 import type { Db, DbOrTx } from "../db/client.server";
 
 /**
- * The tamper-evident audit trail (P21, docs/decisions/0011-audit-trail.md). Every privacy-relevant
+ * The tamper-evident audit trail (P21, docs/decisions/0014-audit-trail.md). Every privacy-relevant
  * action appends one event to its shop's hash chain: each event holds the hash of the one before it,
  * so an event edited, removed or inserted afterwards breaks the chain at that place, and
  * `npm run audit:verify` (verifyAuditChains) names the first broken link.

@@ -199,7 +199,7 @@ export async function eraseShop(
   // Request-log rows wait in an app process's memory before they are written: the tombstone makes
   // sure none of this shop's is written after this (see app/proxy/request-log.server.ts, which also
   // says why PostgreSQL needs the lock first: it waits for flushes in flight and holds off new ones).
-  // P21: the shop's audit trail stays (it holds no personal data: ADR 0011) and records this last step.
+  // P21: the shop's audit trail stays (it holds no personal data: ADR 0014) and records this last step.
   const erasedAt = new Date();
   const trail = {
     shop,

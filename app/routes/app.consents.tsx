@@ -1,6 +1,7 @@
-import type { LoaderFunctionArgs } from "@remix-run/node";
-import { Form, useLoaderData, useNavigate } from "@remix-run/react";
+import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
+import { Form, useLoaderData, useNavigate, useNavigation, useSubmit } from "@remix-run/react";
 import {
+  Badge,
   BlockStack,
   Button,
   Card,
@@ -17,16 +18,27 @@ import {
 } from "@shopify/polaris";
 import { useState } from "react";
 import { parseProofQuery, searchConsents } from "../admin/consent-proof.server";
-import { adminContext } from "../admin/edge.server";
+import { adminAction, adminContext } from "../admin/edge.server";
 import { downloadFile, formatDate, Loading } from "../admin/ui";
 import { PURPOSES } from "../consent/default-notice";
+import { auditChainState, verifyAndRecord, type AuditChainState } from "../privacy/audit-trail.server";
 
 /** GET /app/consents: search consent records and export proof of consent (issue 6, P7). */
 export const loader = async ({ request }: LoaderFunctionArgs) => {
   const { shop, db } = await adminContext(request);
   const query = parseProofQuery(new URL(request.url).searchParams);
-  return { ...(await searchConsents(db, shop, query)), query };
+  return { ...(await searchConsents(db, shop, query)), query, auditChain: await auditChainState(db, shop) };
 };
+
+/** POST /app/consents: verify this shop's audit chain now (P21); the card shows the outcome. */
+export const action = ({ request }: ActionFunctionArgs) =>
+  adminAction(request, async ({ shop, db }) => {
+    const result = await verifyAndRecord(db, shop);
+    return {
+      ok: true,
+      toast: result.intact ? "Audit trail intact" : `Audit trail broken at event ${result.broken?.position}`,
+    };
+  });
 
 export default function Consents() {
   const data = useLoaderData<typeof loader>();
@@ -156,6 +168,9 @@ export default function Consents() {
             </Card>
           </Layout.Section>
           <Layout.Section>
+            <AuditChainCard chain={data.auditChain} />
+          </Layout.Section>
+          <Layout.Section>
             <BlockStack inlineAlign="center" gap="200">
               <Pagination
                 hasPrevious={data.page > 1}
@@ -173,5 +188,45 @@ export default function Consents() {
         </Layout>
       </Page>
     </Loading>
+  );
+}
+
+/** P21: the state of this shop's tamper-evident audit trail, and a button to verify it now. */
+function AuditChainCard({ chain }: { chain: AuditChainState }) {
+  const submit = useSubmit();
+  const busy = useNavigation().state !== "idle";
+  const state =
+    chain.verifiedAt === null ? (
+      <Badge>Not verified yet</Badge>
+    ) : chain.brokenAt === null ? (
+      <Badge tone="success">Intact</Badge>
+    ) : (
+      <Badge tone="critical">{`Broken at event ${chain.brokenAt}`}</Badge>
+    );
+  return (
+    <Card>
+      <BlockStack gap="200">
+        <InlineStack gap="200" blockAlign="center">
+          <Text as="h2" variant="headingMd">
+            Audit trail
+          </Text>
+          {state}
+        </InlineStack>
+        <Text as="p">
+          {`${chain.events.toLocaleString("en")} events: consents, withdrawals, erasures, exports, notice and settings changes, incidents, key rotations. Each holds the hash of the one before, so a changed or missing event shows.`}
+        </Text>
+        <Text as="p" tone="subdued">
+          {chain.verifiedAt
+            ? `Last verified ${formatDate(chain.verifiedAt)} (${(chain.verifiedLength ?? 0).toLocaleString("en")} events checked)${chain.brokenReason ? `: ${chain.brokenReason.replace(/_/g, " ")}` : ""}.`
+            : "Never verified. Verification also runs with npm run audit:verify."}
+          {chain.headHash ? ` Latest hash ${chain.headHash.slice(0, 16)}…` : ""}
+        </Text>
+        <InlineStack>
+          <Button onClick={() => submit({}, { method: "post", encType: "application/json" })} loading={busy}>
+            Verify now
+          </Button>
+        </InlineStack>
+      </BlockStack>
+    </Card>
   );
 }
