@@ -5,7 +5,7 @@
 //   npx vite-node --config vitest.config.ts bench/incident-affected.bench.ts [scans=1000000] [days=90]
 import Database from "better-sqlite3";
 import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { openDatabase } from "../app/db/client.server";
 import { migrate } from "../app/db/migrate.server";
@@ -54,13 +54,12 @@ function seed(file: string, noticeId: string, end: number) {
   sqlite.close();
 }
 
-async function measure(file: string, end: number) {
-  const database = await openDatabase(`file:${file}`);
-  const db = database.client;
+/** A new incident over the last week of the period, as the merchant records it. */
+async function newIncident(db: Awaited<ReturnType<typeof openDatabase>>["client"], end: number) {
   const incident = await db.incident.create({
     data: {
       shop: SHOP,
-      reference: `INC-BENCH-${Math.random().toString(36).slice(2, 8)}`,
+      reference: `INC-BENCH-${Math.random().toString(36).slice(2, 10)}`,
       discoveredAt: new Date(end),
       occurredFrom: new Date(end - 7 * DAY),
       occurredTo: new Date(end),
@@ -68,7 +67,7 @@ async function measure(file: string, end: number) {
       narrative: JSON.stringify({ summary: "bench" }),
     },
   });
-  const window = {
+  return {
     id: incident.id,
     shop: SHOP,
     occurredFrom: incident.occurredFrom,
@@ -76,17 +75,32 @@ async function measure(file: string, end: number) {
     dataKinds: ["scan_results", "consents"] as ("scan_results" | "consents")[],
     scope: "created" as const,
   };
-  const times: number[] = [];
+}
+
+/**
+ * "first": a new incident each run (what recording one costs: work out, store, count). "again": the same
+ * incident worked out again, which also deletes the previous set (secure_delete overwrites it).
+ */
+async function measure(file: string, end: number) {
+  const database = await openDatabase(`file:${file}`);
+  const db = database.client;
+  const first: number[] = [];
+  const again: number[] = [];
   let persons = 0;
   let summary;
   for (let i = 0; i < RUNS; i++) {
-    const started = performance.now();
+    const window = await newIncident(db, end);
+    let started = performance.now();
     persons = await workOutAffected(db, window);
-    summary = await affectedSummary(db, incident.id, new Date());
-    times.push(performance.now() - started);
+    summary = await affectedSummary(db, window.id, new Date());
+    first.push(performance.now() - started);
+    started = performance.now();
+    await workOutAffected(db, window);
+    await affectedSummary(db, window.id, new Date());
+    again.push(performance.now() - started);
   }
   await database.close();
-  return { median: median(times), min: Math.min(...times), persons, summary };
+  return { first: median(first), again: median(again), persons, summary };
 }
 
 const dir = mkdtempSync(join(tmpdir(), "scanshield-incident-bench-"));
@@ -121,11 +135,18 @@ try {
   console.log(
     `  in the window: ${s?.byKind.scan_results.records.toLocaleString("en")} scans and ${s?.byKind.consents.records.toLocaleString("en")} consents of ${withIndexes.persons.toLocaleString("en")} people`,
   );
+  const line = (label: string, r: typeof withIndexes) =>
+    `  ${label} first ${r.first.toFixed(0)} ms, again ${r.again.toFixed(0)} ms`;
   console.log(
-    `  with the covering indexes:    ${withIndexes.median.toFixed(0)} ms (min ${withIndexes.min.toFixed(0)})   target < ${TARGET_MS} ms: ${withIndexes.median < TARGET_MS ? "met" : "NOT met"}`,
+    `${line("with the covering indexes:   ", withIndexes)}   target < ${TARGET_MS} ms: ${withIndexes.first < TARGET_MS ? "met" : "NOT met"}`,
   );
   console.log(
-    `  baseline, without them:       ${without.median.toFixed(0)} ms (min ${without.min.toFixed(0)})   (same set: ${without.persons === withIndexes.persons})`,
+    `${line("baseline, without them:      ", without)}   (same set: ${without.persons === withIndexes.persons})`,
+  );
+  console.log(
+    `  load average during the run: ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(", ")} (2 cores)`,
   );
 } finally {
   rmSync(dir, { recursive: true, force: true });
