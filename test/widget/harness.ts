@@ -86,20 +86,21 @@ async function seedCatalogue(databaseUrl: string): Promise<void> {
   const db = await openDatabase(databaseUrl);
   try {
     const products = [
-      ["calming-serum", "Calming serum", "skin-scan:redness"],
-      ["even-tone-drops", "Even tone drops", "skin-scan:unevenness"],
-      ["matte-gel", "Matte gel moisturiser", "skin-scan:shine"],
-      ["eye-cream", "Brightening eye cream", "skin-scan:under-eye"],
-      ["mineral-sunscreen", "Mineral sunscreen SPF 50", "skin-scan:everyday"],
+      ["calming-serum", "Calming serum", "skin-scan:redness", "calm-cica-serum"],
+      ["even-tone-drops", "Even tone drops", "skin-scan:unevenness", "even-tone-niacinamide-10"],
+      ["matte-gel", "Matte gel moisturiser", "skin-scan:shine", "oil-balance-gel-moisturiser"],
+      ["eye-cream", "Brightening eye cream", "skin-scan:under-eye", "bright-eyes-caffeine-cream"],
+      ["mineral-sunscreen", "Mineral sunscreen SPF 50", "skin-scan:everyday", "daily-mineral-spf-50"],
     ] as const;
     let n = 0;
-    for (const [handle, title, tag] of products) {
+    // Product shots: the demo catalogue's drawings, which the preview serves (public/demo-products/).
+    for (const [handle, title, tag, shot] of products) {
       n += 1;
       await saveProduct(db.client, SHOP, {
         shopifyId: `gid://shopify/Product/${1000 + n}`,
         handle,
         title,
-        imageUrl: null,
+        imageUrl: `/demo-products/${shot}.svg`,
         price: `${400 + n * 100}.00`,
         currency: "INR",
         variantId: `gid://shopify/ProductVariant/${2000 + n}`,

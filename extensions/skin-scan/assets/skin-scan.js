@@ -533,11 +533,36 @@ if (!customElements.get("skin-scan")) {
         }),
       );
       this.$("[data-photo]").hidden = !this.photoUrl;
+      const img = this.$("[data-photo] img");
+      img.parentNode.parentNode.toggleAttribute("data-zoom", false);
+      if (zones.length)
+        img.decode().then(
+          () => this.zoom(zones, img),
+          () => {},
+        );
       this.$("[data-kept]").hidden = !image?.kept;
       this.show("result");
       this.showRights();
       this.products(recommendations, this.$("[data-products]", this.step));
       this.announce(this.step, this.t("results_ready"));
+    }
+
+    // A square around the measured zones (twice their extent), so the face fills the frame on a phone.
+    zoom(zones, img) {
+      const { naturalWidth: w, naturalHeight: h } = img;
+      const xs = zones.flatMap((z) => [z.x * w, (z.x + z.w) * w]);
+      const ys = zones.flatMap((z) => [z.y * h, (z.y + z.h) * h]);
+      const [x0, x1, y0, y1] = [Math.min(...xs), Math.max(...xs), Math.min(...ys), Math.max(...ys)];
+      const side = Math.min(w, h, 2 * Math.max(x1 - x0, y1 - y0));
+      const at = (mid, max) => Math.min(Math.max(mid - side / 2, 0), max - side);
+      const k = 100 / side;
+      Object.assign(img.parentNode.style, {
+        width: `${w * k}%`,
+        height: `${h * k}%`,
+        left: `${-at((x0 + x1) / 2, w) * k}%`,
+        top: `${-at((y0 + y1) / 2, h) * k}%`,
+      });
+      img.parentNode.parentNode.toggleAttribute("data-zoom", true);
     }
 
     // P18: the range the light allows, with its confidence; older results: the group alone.
