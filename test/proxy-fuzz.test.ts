@@ -1,9 +1,9 @@
 import fc from "fast-check";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PNG_SIGNATURE, pngChunk, pngHeader, progressiveJpegBomb } from "./support/decode-bombs.mjs";
+import { FREE_PLAN, usageMonth } from "../app/billing/plans";
+import { incidentStep, recordIncident } from "../app/incidents/register.server";
+import { createTestDatabase, type TestDatabase } from "./support/database";
 import { startServer, type RunningServer } from "./support/server";
 import { appProxySignature } from "../scripts/preview/app-proxy-signature.mjs";
 import { appProxyUrl, OTHER_SHOP, SHOP, TEST_SECRET } from "./support/shopify";
@@ -14,8 +14,12 @@ import { appProxyUrl, OTHER_SHOP, SHOP, TEST_SECRET } from "./support/shopify";
  * chunked), decode bombs, repeated signed parameters, spoofed forwarding headers, odd headers and
  * query strings — thrown at the real server (server.mjs over the build,
  * SQLite, built-in engine) on 127.0.0.1. None may get a 5xx or a reset, and every answer of our own
- * routes is a JSON error with a code and a message.
+ * routes is a JSON error with a code and a message. The routes of issues 12–14 are in it: widget
+ * events, breach notices and their acknowledgement (P21), progress and kept photos (P19), and a shop
+ * whose monthly allowance is used up (P20), whose scans must pause with a 402 whatever the body.
  */
+/** A shop at its monthly scan allowance: a correctly signed scan with its own token is a 402. */
+const PAUSED_SHOP = "paused-store.myshopify.com";
 const ROUTES = [
   "/notice",
   "/consents",
@@ -25,40 +29,73 @@ const ROUTES = [
   "/my-data",
   "/requests",
   "/recommendations",
+  "/events",
+  "/notices",
+  "/notices/{id}/ack",
+  "/progress",
+  "/scans/{id}/photo",
 ];
-const RUNS = 250;
+const RUNS = 300;
 
 describe("the storefront API under generated requests", () => {
   let server: RunningServer;
-  let dir: string;
-  const known = { consentId: "", receipt: "", scanToken: "", subjectId: "anon_fuzz_subject_000001" };
+  let database: TestDatabase;
+  const known = {
+    consentId: "",
+    receipt: "",
+    scanToken: "",
+    subjectId: "anon_fuzz_subject_000001",
+    noticeId: "",
+    pausedToken: "",
+  };
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), "scanshield-fuzz-"));
+    database = await createTestDatabase("sqlite");
     server = await startServer({
-      DATABASE_URL: `file:${join(dir, "fuzz.db")}`,
+      DATABASE_URL: database.url,
       SHOPIFY_API_SECRET: TEST_SECRET,
       JOBS_IN_PROCESS: "false",
       LOG_LEVEL: "warn",
     });
     // Real values for generated requests to reuse, so they get past the signature and the token.
-    const response = await fetch(rebase(appProxyUrl("/consents")), {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({
-        noticeVersion: 1,
-        locale: "en",
-        ageConfirmed: true,
-        purposes: ["skin_analysis"],
-        subjectId: known.subjectId,
-      }),
+    const consent = async (shop: string) => {
+      const response = await fetch(rebase(appProxyUrl("/consents", {}, { shop })), {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({
+          noticeVersion: 1,
+          locale: "en",
+          ageConfirmed: true,
+          purposes: ["skin_analysis"],
+          subjectId: known.subjectId,
+        }),
+      });
+      expect(response.status).toBe(201);
+      return (await response.json()) as { consentId: string; receipt: string; scanToken: string };
+    };
+    Object.assign(known, await consent(SHOP));
+    known.pausedToken = (await consent(PAUSED_SHOP)).scanToken;
+    // P20: the paused shop has used its whole allowance this month.
+    await database.client.scanUsage.create({
+      data: { shop: PAUSED_SHOP, month: usageMonth(new Date()), scans: FREE_PLAN.monthlyScans },
     });
-    expect(response.status).toBe(201);
-    Object.assign(known, await response.json());
+    // P21: a published breach notice for the known shopper, so its id reaches the acknowledgement.
+    const incident = await recordIncident(database.client, SHOP, {
+      discoveredAt: new Date(),
+      occurredFrom: new Date(Date.now() - 3_600_000),
+      occurredTo: new Date(Date.now() + 60_000),
+      dataKinds: ["consents"],
+      scope: "created",
+      narrative: { summary: "A test breach.", contact: "The store's privacy desk" },
+    });
+    await incidentStep(database.client, SHOP, incident.id, "publish_notices");
+    const shown = await fetch(rebase(appProxyUrl("/notices")), { headers: { "x-subject-id": known.subjectId } });
+    expect(shown.status).toBe(200);
+    known.noticeId = ((await shown.json()) as { notices: { id: string }[] }).notices[0]!.id;
   }, 90_000);
   afterAll(async () => {
     await server?.stop();
-    rmSync(dir, { recursive: true, force: true });
+    await database?.destroy();
   });
 
   const rebase = (url: string) => url.replace("https://scanshield.test", server.baseUrl);
@@ -66,6 +103,7 @@ describe("the storefront API under generated requests", () => {
   const id = () =>
     fc.oneof(
       fc.constant(known.consentId),
+      fc.constant(known.noticeId),
       fc.string({ maxLength: 80 }),
       fc.constantFrom("..", "%2e%2e", "%00", "a".repeat(300), "💥", "null"),
     );
@@ -83,6 +121,7 @@ describe("the storefront API under generated requests", () => {
         message: fc.string({ maxLength: 3000 }),
         contactEmail: fc.oneof(fc.emailAddress(), fc.string()),
         concerns: fc.oneof(fc.array(fc.constantFrom("redness", "shine", "x")), fc.anything()),
+        event: fc.oneof(fc.constantFrom("widget_opened", "product_viewed", "added_to_cart"), fc.string()),
       },
       { requiredKeys: [] },
     ),
@@ -102,19 +141,24 @@ describe("the storefront API under generated requests", () => {
         pngChunk("IHDR", pngHeader({ width: 6320, height: 6320, bitDepth: 16, interlace: 1 })),
       ]),
     ),
-    // Just past a limit: the storefront's JSON (16 KiB), a webhook's (256 KiB), a photo's (5 MB).
-    fc.constantFrom(16 * 1024 + 1, 256 * 1024 + 1, 5 * 1024 * 1024 + 1).map((size) => Buffer.alloc(size, "{")),
+    // Just past a limit: a widget event (1 KiB), the storefront's JSON (16 KiB), a webhook's (256 KiB), a photo's (5 MB).
+    fc
+      .constantFrom(1024 + 1, 16 * 1024 + 1, 256 * 1024 + 1, 5 * 1024 * 1024 + 1)
+      .map((size) => Buffer.alloc(size, "{")),
   );
   const request = fc.record({
     route: fc.constantFrom(...ROUTES),
     id: id(),
     method: fc.constantFrom("GET", "POST", "DELETE", "PUT", "PATCH"),
-    signing: fc.constantFrom("valid", "valid", "valid", "none", "tampered", "stale", "other-shop"),
+    signing: fc.constantFrom("valid", "valid", "valid", "none", "tampered", "stale", "other-shop", "paused-shop"),
     customerId: fc.option(fc.oneof(fc.constant("8801"), fc.string({ maxLength: 30 })), { nil: undefined }),
     query: fc.dictionary(fc.constantFrom("locale", "x", "shop", "format"), fc.string({ maxLength: 40 }), {
       maxKeys: 3,
     }),
-    token: fc.option(fc.oneof(fc.constant(known.scanToken), fc.string({ maxLength: 200 })), { nil: undefined }),
+    token: fc.option(
+      fc.oneof(fc.constant(known.scanToken), fc.constant(known.pausedToken), fc.string({ maxLength: 200 })),
+      { nil: undefined },
+    ),
     proof: fc.option(
       fc.record({
         subjectId: fc.oneof(fc.constant(known.subjectId), fc.string({ maxLength: 70 })),
@@ -158,7 +202,7 @@ describe("the storefront API under generated requests", () => {
     const path = r.route.replace("{id}", encodeURIComponent(r.id));
     const signed = appProxyUrl(path, r.query, {
       customerId: r.customerId,
-      shop: r.signing === "other-shop" ? OTHER_SHOP : SHOP,
+      shop: r.signing === "other-shop" ? OTHER_SHOP : r.signing === "paused-shop" ? PAUSED_SHOP : SHOP,
       timestamp: r.signing === "stale" ? Math.floor(Date.now() / 1000) - 3600 : undefined,
     });
     let url = rebase(signed);
@@ -194,6 +238,106 @@ describe("the storefront API under generated requests", () => {
     return fetch(url, { method: r.method, headers, body: stream, duplex: "half" } as RequestInit);
   }
 
+  /** Requests every run makes first (fast-check's examples), then the generated ones. */
+  const examples = (): [Generated][] => {
+    const base: Generated = {
+      route: "/scans",
+      id: "",
+      method: "POST",
+      signing: "paused-shop",
+      customerId: undefined,
+      query: {},
+      token: known.pausedToken,
+      proof: undefined,
+      contentType: "image/jpeg",
+      body: progressiveJpegBomb({ width: 3000, height: 3000 }),
+      chunked: false,
+      repeated: undefined,
+      forwarded: undefined,
+    };
+    const proof = { subjectId: known.subjectId, receipt: known.receipt };
+    return [
+      // P20: a paused shop's scan, with a photo sent whole, streamed, and never ending in time.
+      base,
+      { ...base, chunked: true },
+      { ...base, body: Buffer.alloc(5 * 1024 * 1024 + 1, 0xff), chunked: true },
+      // P21: one's own notice acknowledged, without and with the JSON type; another shop's signature.
+      {
+        ...base,
+        route: "/notices/{id}/ack",
+        id: known.noticeId,
+        signing: "valid",
+        proof,
+        contentType: "application/json",
+        body: "{}",
+      },
+      {
+        ...base,
+        route: "/notices/{id}/ack",
+        id: known.noticeId,
+        signing: "valid",
+        proof,
+        contentType: "text/plain",
+        body: "{}",
+      },
+      {
+        ...base,
+        route: "/notices/{id}/ack",
+        id: known.noticeId,
+        signing: "other-shop",
+        proof,
+        contentType: "application/json",
+        body: "{}",
+      },
+      // Widget events: a known one, one with an identifier riding along, one past the 1 KiB limit, chunked.
+      {
+        ...base,
+        route: "/events",
+        signing: "valid",
+        token: undefined,
+        contentType: "application/json",
+        body: '{"event":"widget_opened"}',
+      },
+      {
+        ...base,
+        route: "/events",
+        signing: "valid",
+        token: undefined,
+        contentType: "application/json",
+        body: '{"event":"widget_opened","customer":"8801"}',
+      },
+      {
+        ...base,
+        route: "/events",
+        signing: "valid",
+        token: undefined,
+        contentType: "application/json",
+        body: Buffer.alloc(1025, " "),
+        chunked: true,
+      },
+      // P19: progress and a photo with the shopper's proof, another shop's, and a spoofed network.
+      { ...base, route: "/progress", method: "GET", signing: "valid", proof, body: undefined },
+      {
+        ...base,
+        route: "/scans/{id}/photo",
+        id: known.consentId,
+        method: "GET",
+        signing: "valid",
+        proof,
+        body: undefined,
+      },
+      {
+        ...base,
+        route: "/progress",
+        method: "GET",
+        signing: "other-shop",
+        proof,
+        body: undefined,
+        forwarded: { header: "x-forwarded-for", value: "127.0.0.1" },
+      },
+    ].map((e) => [e]);
+  };
+
   it("no generated request gets a 5xx, and our own refusals are JSON errors with a code", async () => {
     const seen = new Map<number, number>();
     await fc.assert(
@@ -207,19 +351,35 @@ describe("the storefront API under generated requests", () => {
         if (r.signing === "valid" && r.repeated && ["shop", "logged_in_customer_id"].includes(r.repeated.name)) {
           expect(response.status, `repeated ${r.repeated.name}`).toBeGreaterThanOrEqual(400);
         }
+        // P20: the paused shop's own token, correctly signed, pauses (402) before the photo is read,
+        // whatever the photo; only a body declared past the photo limit meets its 413 first.
+        if (
+          r.route === "/scans" &&
+          r.method === "POST" &&
+          r.signing === "paused-shop" &&
+          !r.repeated &&
+          r.token === known.pausedToken
+        ) {
+          expect([402, 413], `paused scan: ${text.slice(0, 300)}`).toContain(response.status);
+        }
         if (response.status >= 400 && response.headers.get("content-type")?.includes("application/json")) {
           const parsed = JSON.parse(text) as { error?: { code?: unknown; message?: unknown } };
           expect(typeof parsed.error?.code).toBe("string");
           expect(typeof parsed.error?.message).toBe("string");
         }
       }),
-      { numRuns: RUNS },
+      { numRuns: RUNS, examples: examples() },
     );
     // The run must have reached past the signature into the routes, not only bounced off it.
     const ours = [...seen.entries()].filter(([status]) => ![400, 404, 405].includes(status));
     expect(ours.length).toBeGreaterThan(0);
     // Oversized bodies, declared or chunked, got their 413 (a reset would have failed the fetch).
     expect(seen.get(413) ?? 0).toBeGreaterThan(0);
+    expect(seen.get(402) ?? 0).toBeGreaterThan(0);
     expect(server.output()).not.toMatch(/unexpected error|TypeError|ReferenceError/);
+    // Nothing a shopper sent or proves themselves with reaches the log.
+    for (const secret of [known.subjectId, known.receipt, known.scanToken, known.pausedToken]) {
+      expect(server.output()).not.toContain(secret);
+    }
   }, 180_000);
 });
