@@ -6,7 +6,7 @@
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { postgresSchema, POSTGRES_SCHEMA } from "./prisma-generate.mjs";
+import { postgresSchema, POSTGRES_SCHEMA, PRISMA_CLI } from "./prisma-generate.mjs";
 
 const name = process.argv[2];
 if (!name || !/^[a-z0-9_]+$/.test(name)) {
@@ -14,11 +14,11 @@ if (!name || !/^[a-z0-9_]+$/.test(name)) {
   process.exit(2);
 }
 const stamp = new Date().toISOString().replace(/\D/g, "").slice(0, 14);
-const prisma = join("node_modules", ".bin", "prisma");
 const env = { ...process.env, DATABASE_URL: "file:./data/.migration-scratch.db", CHECKPOINT_DISABLE: "1" };
 mkdirSync("data", { recursive: true });
 writeFileSync(POSTGRES_SCHEMA, postgresSchema());
-const diff = (args) => execFileSync(prisma, ["migrate", "diff", ...args, "--script"], { env, encoding: "utf8" });
+const diff = (args) =>
+  execFileSync(process.execPath, [PRISMA_CLI, "migrate", "diff", ...args, "--script"], { env, encoding: "utf8" });
 
 const snapshots = {
   sqlite: join("prisma", "migrations", "schema.snapshot.prisma"),

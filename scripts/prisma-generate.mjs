@@ -7,6 +7,8 @@ import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 export const POSTGRES_SCHEMA = join(root, "prisma/postgres/schema.prisma");
+/** The Prisma CLI's entry point (its package's `bin`), run with `process.execPath`. */
+export const PRISMA_CLI = join(root, "node_modules/prisma/build/index.js");
 
 /** The PostgreSQL schema text derived from the SQLite one. */
 export function postgresSchema() {
@@ -22,7 +24,8 @@ export function postgresSchema() {
 }
 
 function run(schema) {
-  execFileSync(join(root, "node_modules/.bin/prisma"), ["generate", "--no-hints", "--schema", schema], {
+  // On this process's Node (process.execPath), not whichever `node` the CLI's shebang finds on PATH.
+  execFileSync(process.execPath, [PRISMA_CLI, "generate", "--no-hints", "--schema", schema], {
     cwd: root,
     stdio: ["ignore", "ignore", "inherit"],
     // The schema names env("DATABASE_URL"); generating needs no database, but Prisma cannot

@@ -5,10 +5,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  echo "== installing dependencies (npm ci)"
-  npm ci --no-audit --no-fund
-fi
+# Node 22 (.nvmrc) even where the system's node is older, then node_modules built for it.
+source scripts/use-node.sh
+bash scripts/install-deps.sh
 echo "== building"
 npm run --silent build >/dev/null
 # The local admin (development only; refused in production): the merchant admin of the preview shop

@@ -6,10 +6,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  echo "== installing dependencies (npm ci)"
-  npm ci --no-audit --no-fund
-fi
+# Node 22 (.nvmrc) even where the system's node is older, then node_modules built for it.
+source scripts/use-node.sh
+bash scripts/install-deps.sh
 
 pg_dir=""
 cleanup() { [ -n "$pg_dir" ] && bash scripts/postgres.sh stop "$pg_dir" && rm -rf "$pg_dir"; return 0; }
