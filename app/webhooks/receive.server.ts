@@ -1,3 +1,4 @@
+import { InvalidShopError } from "@shopify/shopify-api";
 import { pseudonymise } from "../crypto/keyring.server";
 import { database } from "../db.server";
 import { DomainError } from "../domain-error";
@@ -56,6 +57,11 @@ export async function verifiedWebhook(request: Request, expected: string): Promi
     }
     // The HMAC was valid (the library checks it before parsing) but the body is not JSON.
     if (error instanceof SyntaxError) throw new DomainError(400, "invalid_json", "The webhook body is not valid JSON.");
+    // The HMAC covers the body only: a genuine body replayed with an X-Shopify-Shop-Domain that is no
+    // shop domain passes it, and the library refuses the header once it looks for that shop's session.
+    if (error instanceof InvalidShopError) {
+      throw new DomainError(400, "invalid_shop", "The X-Shopify-Shop-Domain header is not a shop domain.");
+    }
     throw error;
   }
   if (String(context.topic) !== expected) {
