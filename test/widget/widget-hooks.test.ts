@@ -138,6 +138,48 @@ describe("storefront widget: hooks, keyboard, errors that say what to do (Chromi
     await page.context().close();
   }, 60_000);
 
+  it("looks native: the theme's colour scheme and fonts (Dawn's custom properties), readable on a dark scheme", async () => {
+    // Reduced motion: no colour transition while the scheme changes.
+    const page = await newShopper(stack, { viewport: { width: 390, height: 844 }, reducedMotion: true });
+    await page.goto(stack.storeUrl);
+    const widget = page.locator("skin-scan");
+    await shown(widget.getByRole("button", { name: "Start skin scan" }));
+    // A dark colour scheme as Dawn declares it (R,G,B triplets), on the section around the block.
+    await widget.evaluate((el) => {
+      const scheme = el.parentElement as HTMLElement;
+      for (const [name, value] of Object.entries({
+        "--color-foreground": "240,240,240",
+        "--color-background": "18,18,18",
+        "--color-button": "232,200,170",
+        "--color-button-text": "18,18,18",
+        "--font-body-family": "Georgia, serif",
+      }))
+        scheme.style.setProperty(name, value);
+    });
+    const look = await widget.evaluate((el) => {
+      const style = getComputedStyle(el);
+      const button = getComputedStyle(el.querySelector(".ss-btn") as Element);
+      return {
+        color: style.color,
+        background: style.backgroundColor,
+        font: style.fontFamily,
+        button: button.backgroundColor,
+      };
+    });
+    expect(look).toEqual({
+      color: "rgb(240, 240, 240)",
+      background: "rgb(18, 18, 18)",
+      font: "Georgia, serif",
+      button: "rgb(232, 200, 170)",
+    });
+    await checkStep(page, "theme-01-dark-start");
+    await agreeToScan(widget);
+    await widget.locator("[data-file]").setInputFiles({ name: "me.jpg", mimeType: "image/jpeg", buffer: photo });
+    await shown(widget.getByRole("heading", { name: "Your results", exact: true }), 30_000);
+    await checkStep(page, "theme-02-dark-results");
+    await page.context().close();
+  }, 60_000);
+
   it("keyboard only: 'Read more' opens in place; the confirmation dialog cancels with Escape and confirms with Enter", async () => {
     const page = await newShopper(stack, { viewport: { width: 390, height: 844 } });
     await page.goto(stack.storeUrl);
