@@ -3,7 +3,7 @@ import type { Database } from "../db/client.server";
 import { sqlDialect } from "../db/raw.server";
 import { PERIODS } from "./constants";
 import { DAY_MS, dayOf, nextDay, summarisedDays, type DailySummary } from "./daily-summaries.server";
-import { computeInsightDays, dailyInsights, eventTotals, periodInsights, refusalReasonsOf } from "./insights.server";
+import { dailyInsights, eventTotals, liveInsights, periodInsights, refusalReasonsOf } from "./insights.server";
 import { OPEN_STATUSES } from "./inbox.server";
 
 /**
@@ -142,7 +142,18 @@ function dailyStats(database: Database, shop: string): DailySummary<DayFigures> 
   };
 }
 
-export async function dashboard(database: Database, shop: string, days: number, now = new Date()) {
+/**
+ * The dashboard's figures. `insights: false` leaves out the funnel and mixes (issue 13): the
+ * benchmark's same-run baseline of the dashboard as it was before them.
+ */
+export async function dashboard(
+  database: Database,
+  shop: string,
+  days: number,
+  now = new Date(),
+  options: { insights?: boolean } = {},
+) {
+  const withInsights = options.insights ?? true;
   const { client } = database;
   // The newest day that has ended (with a margin), and today's live range after it.
   const settledDay = dayOf(now.getTime() - SETTLE_MS - DAY);
@@ -150,16 +161,17 @@ export async function dashboard(database: Database, shop: string, days: number, 
   const liveFrom = nextDay(settledDay);
   const today = dayOf(now.getTime());
   const liveRange = [liveFrom < first ? first : liveFrom, nextDay(today)] as const;
-  const [ended, live, requests, retention, endedInsights, liveInsights, events] = await Promise.all([
+  const none = Promise.resolve(null);
+  const [ended, live, requests, retention, endedInsights, liveHours, events] = await Promise.all([
     first <= settledDay ? summarisedDays(dailyStats(database, shop), first, settledDay) : Promise.resolve(new Map()),
     computeDays(database, shop, ...liveRange),
     requestFigures(database, shop, now),
     retentionHealth(database, shop, now),
-    first <= settledDay ? summarisedDays(dailyInsights(database, shop), first, settledDay) : Promise.resolve(new Map()),
-    computeInsightDays(database, shop, ...liveRange),
-    eventTotals(database, shop, first, today),
+    withInsights && first <= settledDay ? summarisedDays(dailyInsights(database, shop), first, settledDay) : none,
+    withInsights ? liveInsights(database, shop, liveRange[0], now, SETTLE_MS) : none,
+    withInsights ? eventTotals(database, shop, first, today) : none,
   ]);
-  const insightDays = [...endedInsights.values(), ...[...liveInsights.values()].filter((d) => d.day >= first)];
+  const insightDays = [...(endedInsights?.values() ?? []), ...(liveHours ?? []).filter((d) => d.day >= first)];
   const byDay = new Map<string, DayFigures>(ended);
   for (const [day, f] of live) if (day >= first) byDay.set(day, f);
   const daily: DayFigures[] = [];
@@ -196,7 +208,7 @@ export async function dashboard(database: Database, shop: string, days: number, 
     requests,
     retention,
     installedAt: shopRow?.installedAt.toISOString() ?? null,
-    insights: periodInsights(insightDays, events),
+    insights: events ? periodInsights(insightDays, events) : null,
   };
 }
 

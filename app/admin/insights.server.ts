@@ -1,5 +1,5 @@
 import type { Database } from "../db/client.server";
-import { selectRows, sqlDialect } from "../db/raw.server";
+import { selectRows } from "../db/raw.server";
 import {
   certainShoppers,
   MIN_SHOPPERS,
@@ -45,12 +45,19 @@ const num = (v: unknown) => Number(v ?? 0);
 /** A constant from this file as an SQL string literal (never input). */
 const literal = (s: string) => `'${s.replace(/'/g, "''")}'`;
 
-function dialect(kind: Database["kind"]) {
+/** Days ("YYYY-MM-DD") or hours ("YYYY-MM-DDTHH", UTC): the unit records are grouped by. */
+export type Unit = "day" | "hour";
+
+function dialect(kind: Database["kind"], unit: Unit) {
   const pg = kind === "postgresql";
   return {
-    ...sqlDialect(kind),
+    // SQLite keeps DateTime as ISO text, so its first 10 or 13 characters are the UTC day or hour.
     dayOf: (alias: string) =>
-      pg ? `to_char(${alias}."createdAt", 'YYYY-MM-DD')` : `substr(${alias}."createdAt", 1, 10)`,
+      pg
+        ? `to_char(${alias}."createdAt", '${unit === "day" ? "YYYY-MM-DD" : 'YYYY-MM-DD"T"HH24'}')`
+        : `substr(${alias}."createdAt", 1, ${unit === "day" ? 10 : 13})`,
+    bound: (key: string): string | Date =>
+      pg ? new Date(key.length === 10 ? `${key}T00:00:00Z` : `${key}:00:00Z`) : key,
     json: (column: string, path: string[]) =>
       pg
         ? `(${column}::jsonb #>> '{${path.join(",")}}')`
@@ -62,15 +69,19 @@ const add = (buckets: Buckets, key: string, figures: BucketDay) => {
   if (figures.n > 0) buckets[key] = figures;
 };
 
-/** Insight buckets for every day in [from, to) of one shop, in one grouped pass per source. */
+/**
+ * Insight buckets for every day (or hour) in [from, to) of one shop, in one grouped pass per source.
+ * `from` and `to` are days or hours; a shopper is "new" in the day (hour) their subject was created.
+ */
 export async function computeInsightDays(
   database: Database,
   shop: string,
   from: string,
   to: string,
+  unit: Unit = "day",
 ): Promise<Map<string, InsightDay>> {
   const { client } = database;
-  const d = dialect(database.kind);
+  const d = dialect(database.kind, unit);
   const range = (alias: string) => `${alias}."shop" = ? AND ${alias}."createdAt" >= ? AND ${alias}."createdAt" < ?`;
   const args = [shop, d.bound(from), d.bound(to)];
   const isNew = (alias: string) => `CASE WHEN ${d.dayOf("sub")} = ${d.dayOf(alias)} THEN 1 ELSE 0 END`;
@@ -87,7 +98,15 @@ export async function computeInsightDays(
     match: `"c${i}" IN (${CONCERN_BANDS.map(literal).join(", ")})`,
   }));
   const flags = [...tones, ...concerns];
+  // per_scan is materialised so each result's JSON is read once per scan, not once per use of a column.
   const acceptedSql = `
+    WITH per_scan AS MATERIALIZED (
+      SELECT ${d.dayOf("s")} AS "day", s."subjectId" AS "subjectId", ${isNew("s")} AS "isNew",
+        ${d.json(`s."result"`, ["indices", "skinTone", "group"])} AS "tone",
+        ${CONCERNS.map((c, i) => `${d.json(`s."result"`, ["indices", CONCERN_FIELDS[c], "band"])} AS "c${i}"`).join(",\n        ")}
+      FROM "Scan" s JOIN "Subject" sub ON sub."id" = s."subjectId"
+      WHERE ${range("s")} AND s."status" = 'accepted'
+    )
     SELECT "day", SUM("k_all") AS "n_all", COUNT(*) AS "s_all", SUM("isNew") AS "new_all",
       ${flags
         .map(
@@ -98,13 +117,7 @@ export async function computeInsightDays(
     FROM (
       SELECT "day", "subjectId", MAX("isNew") AS "isNew", COUNT(*) AS "k_all",
         ${flags.map((f) => `SUM(CASE WHEN ${f.match} THEN 1 ELSE 0 END) AS "k_${f.col}"`).join(",\n        ")}
-      FROM (
-        SELECT ${d.dayOf("s")} AS "day", s."subjectId" AS "subjectId", ${isNew("s")} AS "isNew",
-          ${d.json(`s."result"`, ["indices", "skinTone", "group"])} AS "tone",
-          ${CONCERNS.map((c, i) => `${d.json(`s."result"`, ["indices", CONCERN_FIELDS[c], "band"])} AS "c${i}"`).join(",\n          ")}
-        FROM "Scan" s JOIN "Subject" sub ON sub."id" = s."subjectId"
-        WHERE ${range("s")} AND s."status" = 'accepted'
-      ) per_scan
+      FROM per_scan
       GROUP BY "day", "subjectId"
     ) per_shopper
     GROUP BY "day"`;
@@ -174,6 +187,70 @@ export function refusalReasonsOf(quality: string): string[] {
     // Falls through.
   }
   return ["unspecified"];
+}
+
+const HOUR_MS = 3_600_000;
+const hourOf = (t: number) => new Date(t).toISOString().slice(0, 13);
+const nextHour = (hour: string) => hourOf(Date.parse(`${hour}:00:00Z`) + HOUR_MS);
+/** Per open database, per shop: the figures of each ended hour of the live days (today, and yesterday for 5 minutes). */
+const hourCache = new Map<Database, Map<string, Map<string, InsightDay>>>();
+const HOUR_CACHE_SHOPS = 1_000;
+
+/**
+ * The live part of the dashboard's period, from `fromDay` to now, by hour. Reading every accepted scan's
+ * result JSON of a busy day costs tens of milliseconds, so each hour that has ended (with the same settle
+ * margin as the days) is read once per process and kept in memory until its day is summarised; a
+ * dashboard then reads only the current hour's rows. A shopper is "new" in the hour their subject was
+ * created, so the hours add up like days (app/insights/events.ts, certainShoppers).
+ */
+export async function liveInsights(
+  database: Database,
+  shop: string,
+  fromDay: string,
+  now: Date,
+  settleMs: number,
+): Promise<InsightDay[]> {
+  const fromHour = `${fromDay}T00`;
+  const settled = hourOf(now.getTime() - settleMs);
+  let shops = hourCache.get(database);
+  if (!shops) {
+    // One database per process in production; tests open one per file.
+    if (hourCache.size >= 8) hourCache.clear();
+    hourCache.set(database, (shops = new Map()));
+  }
+  let hours = shops.get(shop);
+  if (!hours) {
+    if (shops.size >= HOUR_CACHE_SHOPS) shops.clear();
+    shops.set(shop, (hours = new Map()));
+  }
+  for (const key of hours.keys()) if (key < fromHour) hours.delete(key);
+  let missing: string | null = null;
+  for (let h = fromHour; h < settled; h = nextHour(h)) {
+    if (!hours.has(h)) {
+      missing = h;
+      break;
+    }
+  }
+  const [computed, live] = await Promise.all([
+    missing ? computeInsightDays(database, shop, missing, settled, "hour") : Promise.resolve(null),
+    computeInsightDays(
+      database,
+      shop,
+      settled > fromHour ? settled : fromHour,
+      nextHour(hourOf(now.getTime())),
+      "hour",
+    ),
+  ]);
+  if (missing && computed) {
+    for (let h = missing; h < settled; h = nextHour(h)) hours.set(h, computed.get(h) ?? { day: h, buckets: {} });
+  }
+  const ended = [...hours.entries()].filter(([h]) => h >= fromHour && h < settled).map(([, figures]) => figures);
+  return [...ended, ...live.values()];
+}
+
+/** Tests empty the database between cases; the hours kept in memory go with it. */
+export function forgetLiveInsightsForTests(): void {
+  hourCache.clear();
 }
 
 /** DailyInsight rows: read, computed, stored (the pattern of daily-summaries.server.ts). */

@@ -133,7 +133,7 @@ export default function Dashboard() {
               <DailyColumns title="Scans per day" days={data.daily.map((d) => ({ day: d.day, value: d.scans }))} />
             </Card>
           </Layout.Section>
-          <InsightsCards insights={data.insights} />
+          {data.insights ? <InsightsCards insights={data.insights} /> : null}
           <Layout.Section>
             <Card>
               <BlockStack gap="200">

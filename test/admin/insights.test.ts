@@ -1,5 +1,6 @@
-import { describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { dashboard } from "../../app/admin/dashboard.server";
+import { forgetLiveInsightsForTests } from "../../app/admin/insights.server";
 import { refusalAdvice, REFUSAL_ADVICE } from "../../app/insights/events";
 import { loader } from "../../app/routes/app._index";
 import { adminRequest, call } from "../support/admin";
@@ -29,6 +30,7 @@ const refused = (reasons: string[]) => JSON.stringify({ ok: false, reasons, hint
 
 describe.each(DATABASE_KINDS)("dashboard insights on %s", (kind) => {
   const database = useDatabase(kind, { app: true });
+  beforeEach(() => forgetLiveInsightsForTests());
   let seq = 0;
 
   /** A shopper (subject + consent) first seen at `at`, with scans at the given times. */
@@ -93,14 +95,14 @@ describe.each(DATABASE_KINDS)("dashboard insights on %s", (kind) => {
     await shopper(now, [{}], OTHER_SHOP);
 
     const data = await call(loader, await adminRequest("/app?days=7"));
-    expect(data.insights.funnel).toEqual([
+    expect(data.insights!.funnel).toEqual([
       { step: "widget_opened", count: 40 },
       { step: "consent", count: 12 },
       { step: "scan_accepted", count: 12 },
       { step: "product_viewed", count: 12 },
       { step: "added_to_cart", count: null },
     ]);
-    expect(data.insights.minShoppers).toBe(10);
+    expect(data.insights!.minShoppers).toBe(10);
   });
 
   it("tone and concern mix: shares over shown groups; a group of 9 shoppers is not shown", async () => {
@@ -111,10 +113,10 @@ describe.each(DATABASE_KINDS)("dashboard insights on %s", (kind) => {
     for (let i = 0; i < 10; i++) await shopper(now, [{ result: measured("tan", { shine: "moderate" }) }]);
     for (let i = 0; i < 9; i++) await shopper(now, [{ result: measured("dark", { shine: "moderate" }) }]);
     const { insights } = await call(loader, await adminRequest("/app?days=7"));
-    const tone = Object.fromEntries(insights.tones.map((t) => [t.group, t.share]));
+    const tone = Object.fromEntries(insights!.tones.map((t) => [t.group, t.share]));
     // The 9 "dark" shoppers are hidden, and the shares are of the 40 shown, so theirs cannot be worked out.
     expect(tone).toEqual({ "very light": null, light: null, intermediate: 0.75, tan: 0.25, brown: null, dark: null });
-    const concern = Object.fromEntries(insights.concerns.map((c) => [c.concern, c.share]));
+    const concern = Object.fromEntries(insights!.concerns.map((c) => [c.concern, c.share]));
     // Shine: 19 of 49 scanning shoppers (10 tan + 9 dark) — the concern's own 19 are enough.
     expect(concern.redness).toBeCloseTo(30 / 49);
     expect(concern.shine).toBeCloseTo(19 / 49);
@@ -135,8 +137,8 @@ describe.each(DATABASE_KINDS)("dashboard insights on %s", (kind) => {
     await shopper(first, scans);
     const db = { kind, client: database.client, url: database.url } as Parameters<typeof dashboard>[0];
     const once = await dashboard(db, SHOP, 30, now);
-    expect(once.insights.tones.find((t) => t.group === "brown")?.share).toBeNull();
-    expect(once.insights.funnel.find((s) => s.step === "scan_accepted")?.count).toBeNull();
+    expect(once.insights!.tones.find((t) => t.group === "brown")?.share).toBeNull();
+    expect(once.insights!.funnel.find((s) => s.step === "scan_accepted")?.count).toBeNull();
     // Ten different shoppers on ten different days are ten people: shown, from the stored summaries.
     for (let i = 1; i < 10; i++) await shopper(new Date(first.getTime() + i * DAY), [{ result: measured("brown") }]);
     await database.client.dailyInsight.deleteMany();
@@ -145,8 +147,8 @@ describe.each(DATABASE_KINDS)("dashboard insights on %s", (kind) => {
     // Read back from DailyInsight even after the scans are gone (retention).
     await database.client.scan.deleteMany({ where: { shop: SHOP } });
     const again = await dashboard(db, SHOP, 30, now);
-    expect(again.insights.tones.find((t) => t.group === "brown")?.share).toBe(1);
-    expect(again.insights.funnel.find((s) => s.step === "scan_accepted")?.count).toBe(19);
+    expect(again.insights!.tones.find((t) => t.group === "brown")?.share).toBe(1);
+    expect(again.insights!.funnel.find((s) => s.step === "scan_accepted")?.count).toBe(19);
     // Counts only: no subject id in any summary.
     const stored = JSON.stringify(await database.client.dailyInsight.findMany({ select: { buckets: true } }));
     const subjects = await database.client.subject.findMany({ select: { id: true, anonymousId: true } });
@@ -154,6 +156,23 @@ describe.each(DATABASE_KINDS)("dashboard insights on %s", (kind) => {
       expect(stored).not.toContain(s.id);
       expect(stored).not.toContain(s.anonymousId);
     }
+  });
+
+  it("today counts ended hours (kept in memory) and the current hour together", async () => {
+    await storeOfflineSession(database.client, SHOP);
+    await seedShop(database.client, SHOP);
+    const noon = new Date(`${new Date().toISOString().slice(0, 10)}T12:00:00Z`);
+    const db = { kind, client: database.client, url: database.url } as Parameters<typeof dashboard>[0];
+    for (let i = 0; i < 6; i++) await shopper(new Date(noon.getTime() - 3 * 3_600_000 + i * 60_000), [{}]);
+    for (let i = 0; i < 4; i++) await shopper(new Date(noon.getTime() - 2 * 60_000), [{}]);
+    const nine = await dashboard(db, SHOP, 7, noon);
+    // 6 + 4 = 10 different shoppers, new in their own hour: shown.
+    expect(nine.insights!.funnel.find((s) => s.step === "scan_accepted")?.count).toBe(10);
+    // Again, with 09:00–11:00 from memory and the current hour read again.
+    await shopper(new Date(noon.getTime() - 60_000), [{}]);
+    const again = await dashboard(db, SHOP, 7, noon);
+    expect(again.insights!.funnel.find((s) => s.step === "scan_accepted")?.count).toBe(11);
+    expect(again.insights!.funnel.find((s) => s.step === "consent")?.count).toBe(11);
   });
 
   it("refusal reasons with advice: most refusals are dim light → suggest daylight; a rare reason is not shown", async () => {
@@ -165,13 +184,13 @@ describe.each(DATABASE_KINDS)("dashboard insights on %s", (kind) => {
     for (let i = 0; i < 10; i++) await shopper(now, [{ quality: refused(["uneven_light", "too_dark"]) }]);
     for (let i = 0; i < 3; i++) await shopper(now, [{ quality: refused(["move_closer"]) }]);
     const { insights } = await call(loader, await adminRequest("/app?days=7"));
-    expect(insights.refusals).toEqual([
+    expect(insights!.refusals).toEqual([
       { reason: "too_dark", label: "Too dark", refusals: 38, shoppers: 24 },
       { reason: "uneven_light", label: "Uneven light", refusals: 10, shoppers: 10 },
       { reason: "move_closer", label: "Too far away", refusals: null, shoppers: null },
     ]);
-    expect(insights.advice?.reason).toBe("too_dark");
-    expect(insights.advice?.advice).toMatch(/daylight/);
+    expect(insights!.advice?.reason).toBe("too_dark");
+    expect(insights!.advice?.advice).toMatch(/daylight/);
   });
 
   it("advice is given only when one shown reason is at least a third of the refusals shown", () => {

@@ -5,8 +5,43 @@ import Database from "better-sqlite3";
  * subjects with one consent each (a tenth with the photo opt-in, one in fifty withdrawn), `scans`
  * spread evenly over them and over the last `days` days (8 % refused for quality, with reasons),
  * a notice view per consent and a half, rights requests (one per 10 subjects; the last 40 days' still open, some overdue) and
- * kept photos (one per 100 subjects). Dates are ISO text, as Prisma writes them.
+ * kept photos (one per 100 subjects), and the widget's daily event counters. Dates are ISO text, as Prisma writes them.
  */
+const GROUPS = ["very light", "light", "intermediate", "tan", "brown", "dark"];
+const BANDS = ["low", "low", "moderate", "high"];
+/**
+ * A stored result shaped like the local engine's measurement (app/analysis/engine.ts), about 1 KB,
+ * with tone groups and concern bands varying by scan, so the dashboard's insights parse what they
+ * would in production.
+ */
+function measurement(i: number): string {
+  const band = (k: number) => BANDS[(i * 7 + k * 3) % BANDS.length];
+  const index = (k: number) => ({ band: band(k), score: 0.31, value: 4.2, regions: { cheeks: 4.4, forehead: 3.9 } });
+  return JSON.stringify({
+    indices: {
+      skinTone: {
+        lab: { L: 61.2, a: 12.4, b: 17.9 },
+        itaDegrees: 30.1,
+        group: GROUPS[i % GROUPS.length],
+        fitzpatrick: { estimate: "III", types: ["II", "III"], note: "colour-based estimate" },
+        sampleCount: 5120,
+        itaRange: [24.6, 35.2],
+        groups: ["intermediate", "tan"],
+        confidence: 0.4,
+        lightPinned: false,
+        light: { exposureStops: 1, casts: ["warm", "cool"], evenness: 0.82 },
+        summary: "Between intermediate and tan under this light.",
+      },
+      redness: index(1),
+      unevenness: index(2),
+      shine: index(3),
+      underEyeDarkness: index(4),
+    },
+    whiteBalance: "none",
+    notes: ["Lighting affects the result.", "A cosmetic indicator, not a diagnosis."],
+  });
+}
+
 export function seedAdminScaleSqlite(
   file: string,
   shop: string,
@@ -80,7 +115,7 @@ export function seedAdminScaleSqlite(
               refused
                 ? `{"ok":false,"reasons":${reasons[scans % reasons.length]},"hints":[]}`
                 : '{"ok":true,"reasons":[],"hints":[]}',
-              refused ? null : '{"ita":30.1,"group":"intermediate"}',
+              refused ? null : measurement(scans),
               scanWhen,
             );
             if (optIn && k === 0 && i % 100 === 0) {
@@ -114,6 +149,17 @@ export function seedAdminScaleSqlite(
         }
       })();
     }
+    // The widget's counters: one row per day and event, as POST /proxy/events keeps them.
+    const events = sqlite.prepare(`INSERT INTO "StorefrontEventDay" ("shop","day","event","count") VALUES (?,?,?,?)`);
+    sqlite.transaction(() => {
+      for (let d = 0; d < size.days; d++) {
+        const day = new Date(now - d * DAY).toISOString().slice(0, 10);
+        const opened = Math.ceil((1.5 * size.consents) / size.days);
+        events.run(shop, day, "widget_opened", opened);
+        events.run(shop, day, "product_viewed", Math.ceil(opened / 3));
+        events.run(shop, day, "added_to_cart", Math.ceil(opened / 12));
+      }
+    })();
   } finally {
     sqlite.close();
   }
