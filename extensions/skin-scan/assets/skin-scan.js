@@ -8,8 +8,8 @@ if (!customElements.get("skin-scan")) {
   const BANDS = { low: 1, moderate: 2, high: 3 };
   // Step indicator position (notice → photo → results); other steps hide it.
   const STEPS = { notice: 0, minor: 0, capture: 1, analysing: 1, retry: 1, result: 2 };
-  // Notice sections always in full; others: first sentence + "Read more".
-  const FULL = ["data", "purpose", "rights", "withdraw", "complaints"];
+  // Notice sections always in full (the contact: DPDP Rules 9 and 14); others: first sentence + "Read more".
+  const FULL = ["data", "purpose", "rights", "withdraw", "complaints", "contact"];
   const ACTIONS = {
     add: "addToCart",
     camera: "camera",
