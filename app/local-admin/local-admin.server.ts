@@ -45,9 +45,18 @@ export function assertLocalRequest(request: Request): void {
   }
 }
 
+/**
+ * From this machine, and addressed to it by a loopback name. The peer alone is not enough: a web page
+ * the developer opens can point its own domain name at 127.0.0.1 (DNS rebinding) and then read these
+ * routes as same-origin, from a loopback peer; such a request still carries that domain as its Host
+ * (which server.mjs builds request.url from).
+ */
 function fromThisMachine(request: Request): boolean {
   const peer = parseAddress(request.headers.get(PEER_ADDRESS_HEADER));
-  return peer !== null && addressClass(formatAddress(peer)) === "loopback";
+  if (peer === null || addressClass(formatAddress(peer)) !== "loopback") return false;
+  const host = new URL(request.url).hostname;
+  const named = parseAddress(host);
+  return host === "localhost" || (named !== null && addressClass(formatAddress(named)) === "loopback");
 }
 
 /** A session token for the preview shop, valid for a minute. */
@@ -90,7 +99,8 @@ export async function signInPreviewShop(path: string | null): Promise<string> {
     }),
   );
   await onShopInstalled(shop);
-  const target = path && ADMIN_PATH.test(path) ? path : "/app";
+  // No dot segments: "/app/../x" would leave the admin.
+  const target = path && ADMIN_PATH.test(path) && !path.split("/").some((s) => s === "." || s === "..") ? path : "/app";
   const params = embeddedParams();
   params.set("id_token", previewSessionToken());
   return `${target}?${params}`;

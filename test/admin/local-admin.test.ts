@@ -173,6 +173,46 @@ describe("the local admin (development only)", () => {
     expect(new URL(settings.headers.get("location")!, APP).pathname).toBe("/app/settings");
     const elsewhere = await answer(signInLoader, get("/dev/admin?path=https://evil.example/app"));
     expect(new URL(elsewhere.headers.get("location")!, APP).pathname).toBe("/app");
+    // Dot segments that would leave the admin once the browser resolves them open the dashboard too.
+    for (const path of ["/app/../../evil", "/app/./../auth/login"]) {
+      const dotted = await answer(signInLoader, get(`/dev/admin?path=${encodeURIComponent(path)}`));
+      expect(dotted.headers.get("location"), path).toMatch(/^\/app\?/);
+    }
+  });
+
+  it("answers 403 to a loopback peer that addresses it by another name (DNS rebinding) and gives no token", async () => {
+    // A page on rebind.evil.example points its name at 127.0.0.1: the peer is loopback, the Host is not.
+    for (const host of ["rebind.evil.example:3000", "127.0.0.1.nip.io", "192.168.1.20:3000"]) {
+      for (const [loader, path] of [
+        [signInLoader, "/dev/admin"],
+        [sessionTokenLoader, "/dev/session-token"],
+        [appBridgeLoader, "/dev/app-bridge.js"],
+      ] as const) {
+        const request = new Request(`http://${host}${path}`, {
+          headers: { "user-agent": BROWSER, [PEER_ADDRESS_HEADER]: "127.0.0.1" },
+        });
+        const response = await answer(loader, request);
+        expect(response.status, `${host}${path}`).toBe(403);
+        expect(await response.text()).not.toContain('token"');
+      }
+      const reload = `http://${host}/app/requests?embedded=1&shop=${PREVIEW_SHOP}`;
+      const bounce = await answer(
+        authLoader,
+        new Request(
+          `http://${host}/auth/session-token?embedded=1&shop=${PREVIEW_SHOP}&shopify-reload=${encodeURIComponent(reload)}`,
+          { headers: { "user-agent": BROWSER, [PEER_ADDRESS_HEADER]: "127.0.0.1" } },
+        ),
+      );
+      expect(bounce.headers.get("location")).toBeNull();
+    }
+    expect(await database.client.session.count()).toBe(0);
+    // The loopback names keep working.
+    for (const host of ["localhost:3000", "[::1]:3000", "127.0.0.1:3000"]) {
+      const request = new Request(`http://${host}/dev/session-token`, {
+        headers: { "user-agent": BROWSER, [PEER_ADDRESS_HEADER]: "::1" },
+      });
+      expect((await answer(sessionTokenLoader, request)).status, host).toBe(200);
+    }
   });
 
   it("fresh session tokens come from /dev/session-token, which the App Bridge stand-in uses", async () => {
