@@ -240,6 +240,13 @@ describe.each(DATABASE_KINDS)("incident register on %s", (kind) => {
     });
     const noKinds = await call(record, await adminRequest("/app/incidents/new", { json: facts({ dataKinds: [] }) }));
     expect(Object.keys((await noKinds.json()).errors)).toEqual(["dataKinds"]);
+    // A year JavaScript accepts but no database column holds is the form's 400, not a 500.
+    const farPast = await call(
+      record,
+      await adminRequest("/app/incidents/new", { json: facts({ occurredFrom: "-271821-04-20T00:00:00Z" }) }),
+    );
+    expect(farPast.status).toBe(400);
+    expect((await farPast.json()).errors).toEqual({ occurredFrom: "Occurred from must be in 2000 or later." });
     expect(await db().incident.count()).toBe(0);
     const mine = await recordIncident();
     const bad = await callForResponse(
@@ -248,6 +255,22 @@ describe.each(DATABASE_KINDS)("incident register on %s", (kind) => {
       { id: mine.id },
     );
     expect((bad as Response).status).toBe(400);
+    // A format the document does not come in is refused, not answered in another format (and audited as asked).
+    const auditedBefore = await db().auditTrailEvent.count({ where: { shop: SHOP, action: "incident.document" } });
+    for (const query of ["doc=notice-en&format=csv", "doc=board-initial&format=csv", "doc=customers&format=html"]) {
+      const wrong = await callForResponse(
+        documents,
+        await adminRequest(`/app/incidents/${mine.id}/documents?${query}`),
+        {
+          id: mine.id,
+        },
+      );
+      expect((wrong as Response).status, query).toBe(400);
+      expect(((await (wrong as Response).json()) as { error: { code: string } }).error.code).toBe("invalid_document");
+    }
+    expect(await db().auditTrailEvent.count({ where: { shop: SHOP, action: "incident.document" } })).toBe(
+      auditedBefore,
+    );
   });
 
   it("P21: the documents download as escaped HTML and Markdown, and every step is in the audit trail", async () => {

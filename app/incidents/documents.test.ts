@@ -219,6 +219,13 @@ describe("the incident form", () => {
     [{ discoveredAt: "not a date" }, "discoveredAt"],
     [{ narrative: { summary: "  " } }, "narrative.summary"],
     [{ scope: "everything" }, "scope"],
+    // Dates JavaScript accepts that no database column holds (they were a 500), or that are slips.
+    [{ occurredFrom: "-271821-04-20T00:00:00Z" }, "occurredFrom"],
+    [{ occurredTo: "+275760-09-13T00:00:00Z" }, "occurredTo"],
+    [{ occurredFrom: "0000-01-01T00:00:00Z" }, "occurredFrom"],
+    [{ discoveredAt: "+010000-01-01T00:00:00Z" }, "discoveredAt"],
+    // A window that ends in the future would count shoppers who came after it.
+    [{ occurredTo: new Date(Date.now() + 86_400_000).toISOString() }, "occurredTo"],
   ])("P21: refuses %j on the field %s", (change, field) => {
     const parsed = incidentInput.safeParse({ ...valid, ...change });
     expect(parsed.success).toBe(false);

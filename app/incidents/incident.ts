@@ -51,10 +51,21 @@ export const narrativeSchema = z.object({
 });
 export type Narrative = z.infer<typeof narrativeSchema>;
 
-const when = (label: string) =>
+/**
+ * The times an incident can have: from 2000 (before any record this app keeps) to a few minutes from
+ * now (clocks differ). Outside it a date is a typing slip, and years such as -271821 or 275760 (which
+ * JavaScript accepts) cannot even be stored: they were a 500.
+ */
+const EARLIEST = new Date("2000-01-01T00:00:00Z");
+const CLOCK_SLACK_MS = 5 * 60_000;
+
+const when = (label: string, future = `${label} is in the future.`) =>
   z.preprocess(
     (v) => (typeof v === "string" && v.trim() !== "" ? new Date(v) : v instanceof Date ? v : undefined),
-    z.date({ required_error: `${label} is required.`, invalid_type_error: `${label} is not a date.` }),
+    z
+      .date({ required_error: `${label} is required.`, invalid_type_error: `${label} is not a date.` })
+      .min(EARLIEST, `${label} must be in 2000 or later.`)
+      .refine((d) => d.getTime() <= Date.now() + CLOCK_SLACK_MS, future),
   );
 
 /** A recorded incident's facts: times, kinds, scope and the narrative. */
@@ -62,7 +73,8 @@ export const incidentInput = z
   .object({
     discoveredAt: when("Discovered at"),
     occurredFrom: when("Occurred from"),
-    occurredTo: when("Occurred to"),
+    // A window reaching into the future would count shoppers who came after the breach was stopped.
+    occurredTo: when("Occurred to", "Occurred to is in the future: give now if it may still be going on."),
     dataKinds: z.preprocess(
       (v) => (typeof v === "string" ? v.split(",").filter(Boolean) : v),
       dataKindsSchema as unknown as z.ZodType<DataKind[]>,
@@ -85,8 +97,6 @@ export const incidentInput = z
         path: ["occurredFrom"],
         message: "The breach cannot start after it was discovered.",
       });
-    if (v.discoveredAt.getTime() > Date.now() + 5 * 60_000)
-      ctx.addIssue({ code: "custom", path: ["discoveredAt"], message: "Discovered at is in the future." });
   });
 export type IncidentInput = z.infer<typeof incidentInput>;
 

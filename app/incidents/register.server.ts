@@ -186,10 +186,13 @@ export async function incidentDetail(db: Db, shop: string, id: string, now = new
 }
 
 export const DOCUMENTS = ["board-initial", "board-detailed", "notice-en", "notice-hi", "customers"] as const;
-export const documentQuery = z.object({
-  doc: z.enum(DOCUMENTS),
-  format: z.enum(["html", "md", "csv"]).optional(),
-});
+/** The customers list is a CSV and only it; the documents are HTML or Markdown (no silent substitute). */
+export const documentQuery = z
+  .object({
+    doc: z.enum(DOCUMENTS),
+    format: z.enum(["html", "md", "csv"]).optional(),
+  })
+  .refine((q) => q.format === undefined || (q.doc === "customers") === (q.format === "csv"));
 export type DocumentQuery = z.infer<typeof documentQuery>;
 
 export interface DocumentFile {

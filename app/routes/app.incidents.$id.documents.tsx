@@ -15,7 +15,7 @@ export const loader = ({ request, params }: LoaderFunctionArgs) =>
       throw new DomainError(
         400,
         "invalid_document",
-        "doc must be board-initial, board-detailed, notice-en, notice-hi or customers.",
+        "doc must be board-initial, board-detailed, notice-en or notice-hi (format html or md), or customers (format csv).",
       );
     const file = await incidentDocument(db, shop, id, parsed.data);
     return new Response(file.body, {
