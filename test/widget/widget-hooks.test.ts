@@ -174,6 +174,7 @@ describe("storefront widget: hooks, keyboard, errors that say what to do (Chromi
     });
     await checkStep(page, "theme-01-dark-start");
     await agreeToScan(widget);
+    await shown(widget.getByRole("heading", { name: "Your photo", exact: true }));
     await widget.locator("[data-file]").setInputFiles({ name: "me.jpg", mimeType: "image/jpeg", buffer: photo });
     await shown(widget.getByRole("heading", { name: "Your results", exact: true }), 30_000);
     await checkStep(page, "theme-02-dark-results");
