@@ -44,7 +44,9 @@ function Funnel({ insights }: { insights: Insights }) {
       <ol aria-label="From widget to cart" style={{ listStyle: "none", margin: 0, padding: 0 }}>
         {steps.map((s, i) => {
           const before = i > 0 ? steps[i - 1]?.count : null;
-          const rate = s.count !== null && before ? ` (${pct(s.count / before)} of the step before)` : "";
+          // A shopper can view several products: a step larger than the one before gets no ratio.
+          const rate =
+            s.count !== null && before && s.count <= before ? ` (${pct(s.count / before)} of the step before)` : "";
           return (
             <li key={s.step} style={{ marginBottom: "var(--p-space-100)" }}>
               <Text as="span" variant="bodySm">
@@ -61,7 +63,8 @@ function Funnel({ insights }: { insights: Insights }) {
         })}
       </ol>
       <Text as="p" variant="bodySm" tone="subdued">
-        Widget opens, product views and adds to cart are counted per day without any shopper identifier.
+        Consents and accepted scans count each shopper once a day. Widget opens, product views and adds to cart are
+        counted per day without any shopper identifier.
       </Text>
     </BlockStack>
   );

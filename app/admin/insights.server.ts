@@ -300,7 +300,10 @@ export type FunnelStep = (typeof FUNNEL_STEPS)[number];
 
 export interface Insights {
   minShoppers: number;
-  /** Each step's count, or null ("not enough data yet") below MIN_SHOPPERS. */
+  /**
+   * Each step's count, or null ("not enough data yet") below MIN_SHOPPERS: widget events as counted,
+   * consents and accepted scans as shoppers per day.
+   */
   funnel: { step: FunnelStep; count: number | null }[];
   /** Share of the shown tone groups' shoppers; null for a group with too few. */
   tones: { group: string; share: number | null }[];
@@ -326,9 +329,10 @@ export function periodInsights(days: readonly InsightDay[], events: Record<Store
     };
   };
   const event = (e: StorefrontEvent) => shownCount(events[e], events[e]);
+  // Shoppers each day (a shopper scanning twice in a day is one), like a widget open is one visit.
   const record = (key: string) => {
     const t = total(key);
-    return shownCount(t.n, t.certain);
+    return shownCount(t.shopperDays, t.certain);
   };
   const funnel: Insights["funnel"] = [
     { step: "widget_opened", count: event("widget_opened") },

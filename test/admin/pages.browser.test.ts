@@ -182,6 +182,66 @@ describe("admin pages in Chromium", () => {
     await page.close();
   });
 
+  it("the setup checklist and insights render from real state, pass axe-core, and the checklist folds when complete", async () => {
+    await seed();
+    // Twelve more shoppers today with a measured result, two refusals each for dim light, and widget events.
+    const notice = await database.client.noticeVersion.findFirstOrThrow({ where: { shop: SHOP } });
+    for (let i = 0; i < 12; i++) {
+      const s = await seedSubject(database.client, keyring, {
+        shop: SHOP,
+        noticeId: notice.id,
+        anonymousId: `ui-${i}`,
+      });
+      for (let k = 0; k < 2; k++) {
+        await database.client.scan.create({
+          data: {
+            shop: SHOP,
+            subjectId: s.subjectId,
+            consentId: s.consentId,
+            status: "refused",
+            provider: "local",
+            quality: JSON.stringify({ ok: false, reasons: ["too_dark"], hints: [] }),
+          },
+        });
+      }
+    }
+    const day = new Date().toISOString().slice(0, 10);
+    for (const [event, count] of [
+      ["widget_opened", 60],
+      ["product_viewed", 14],
+      ["added_to_cart", 4],
+    ] as const) {
+      await database.client.storefrontEventDay.create({ data: { shop: SHOP, day, event, count } });
+    }
+    const page = await open("/app");
+    await page.getByRole("heading", { name: "Set up ScanShield" }).waitFor();
+    await expect.poll(() => page.getByText("1 of 5 steps done").count()).toBe(1);
+    await page.getByText("From widget to cart").first().waitFor();
+    await expect.poll(() => page.getByText("Added to cart: not enough data yet").count()).toBe(1);
+    await expect.poll(() => page.getByText(/suggest daylight/).count()).toBe(1);
+    await check(page, "dashboard-checklist-insights");
+
+    // Keeping the shipped notice ticks that step without leaving the page.
+    await page.getByRole("button", { name: "Keep the shipped text" }).click();
+    await expect.poll(() => page.getByText("2 of 5 steps done").count()).toBe(1);
+
+    // Every step done: the list folds to one line, and opens again on request.
+    await database.client.shopOnboarding.update({
+      where: { shop: SHOP },
+      data: { storefrontSeenAt: new Date(), providerChosenAt: new Date(), rulesChosenAt: new Date() },
+    });
+    await page.reload({ waitUntil: "networkidle" });
+    await page.getByRole("heading", { name: "Setup complete" }).waitFor();
+    const show = page.getByRole("button", { name: "Show steps" });
+    expect(await show.getAttribute("aria-expanded")).toBe("false");
+    await check(page, "dashboard-checklist-complete");
+    await show.click();
+    await expect
+      .poll(() => page.getByRole("button", { name: "Hide steps" }).getAttribute("aria-expanded"))
+      .toBe("true");
+    await page.close();
+  });
+
   it("the rights inbox lists open requests with due dates and passes axe-core", async () => {
     await seed();
     const page = await open("/app/requests");
