@@ -197,6 +197,69 @@ describe.each(DATABASE_KINDS)("audit trail on %s", (kind) => {
     expect(events).toHaveLength(ACTIONS.length);
   });
 
+  it("P21: an event added outside the chain (position 0 or below) is detected, not skipped", async () => {
+    const shop = newShop();
+    const events = await chainOf(shop, 3);
+    // Appending is allowed by the triggers: a forged event below the first needs no tampering with them.
+    const forged = await database.client.auditTrailEvent.create({
+      data: { ...events[0]!, id: undefined, position: 0, action: "export", detail: '{"n":7}' },
+    });
+    const result = await verifyAuditChain(database.client, shop);
+    expect(result).toMatchObject({
+      intact: false,
+      broken: { position: 0, eventId: forged.id, reason: "outside_chain" },
+    });
+  });
+
+  it("P21: a chain whose head row was deleted is reported, not called intact", async () => {
+    const shop = newShop();
+    const events = await chainOf(shop, 4);
+    await database.client.auditChainHead.delete({ where: { shop } });
+    const result = await verifyAuditChain(database.client, shop);
+    expect(result).toMatchObject({
+      intact: false,
+      broken: { position: 1, eventId: events[0]!.id, reason: "head_missing" },
+    });
+  });
+
+  it("P21: a head wound back to an earlier event is detected at the first event past it", async () => {
+    const shop = newShop();
+    const events = await chainOf(shop, 6);
+    // Consistent with itself: the length and hash of event 3, as if events 4-6 had never been appended.
+    await database.client.auditChainHead.update({ where: { shop }, data: { length: 3, headHash: events[2]!.hash } });
+    const result = await verifyAuditChain(database.client, shop);
+    expect(result).toMatchObject({
+      intact: false,
+      broken: { position: 4, eventId: events[3]!.id, reason: "beyond_head" },
+    });
+  });
+
+  it("P21: events appended while the chain is being verified are not taken for tampering", async () => {
+    const shop = newShop();
+    await chainOf(shop, 3);
+    // The first reads of the head are each followed at once by another action's append, before the
+    // events are read; then the appends stop.
+    let racing = 3;
+    const appending = new Proxy(database.client, {
+      get(target, property, receiver) {
+        if (property !== "auditChainHead") return Reflect.get(target, property, receiver);
+        return new Proxy(target.auditChainHead, {
+          get(heads, name, r) {
+            if (name !== "findUnique") return Reflect.get(heads, name, r);
+            return async (args: Parameters<typeof heads.findUnique>[0]) => {
+              const head = await heads.findUnique(args);
+              if (racing-- > 0) await recordAuditEvent(target, { shop, action: "consent.given", subject: "racer" });
+              return head;
+            };
+          },
+        });
+      },
+    });
+    const result = await verifyAuditChain(appending, shop);
+    expect(result).toMatchObject({ intact: true, events: 6, length: 6 });
+    expect(await verifyAuditChain(database.client, shop)).toMatchObject({ intact: true });
+  });
+
   it.each([
     ["an email", { subject: "jane@example.com" }],
     ["a customer id", { subject: "7390123456789" }],

@@ -180,7 +180,13 @@ export type BrokenReason =
   /** The head counts more events than there are: the newest ones are gone. */
   | "missing_tail"
   /** The head's hash is not the last event's: the end of the chain was replaced. */
-  | "head_mismatch";
+  | "head_mismatch"
+  /** An event at position 0 or below: outside the chain, where no walk from position 1 would meet it. */
+  | "outside_chain"
+  /** Events exist but the chain's head row does not: nothing anchors the chain's end. */
+  | "head_missing"
+  /** An event past the end the head records (the head was wound back, or an event added beside it). */
+  | "beyond_head";
 
 export interface ChainVerification {
   shop: string;
@@ -194,6 +200,8 @@ export interface ChainVerification {
 }
 
 const VERIFY_BATCH = 2_000;
+/** How often one verification reads the head again to follow appends made while it runs. */
+const MAX_HEAD_READS = 20;
 
 const MESSAGES: Record<BrokenReason, (position: number) => string> = {
   hash_mismatch: (p) => `event ${p} was altered: its contents no longer match its hash`,
@@ -201,15 +209,24 @@ const MESSAGES: Record<BrokenReason, (position: number) => string> = {
   missing_predecessor: (p) => `the event before position ${p} is missing`,
   missing_tail: (p) => `events from position ${p} on are missing`,
   head_mismatch: (p) => `the chain's end (event ${p}) is not the one recorded in its head`,
+  outside_chain: (p) => `an event at position ${p} lies outside the chain, which starts at 1`,
+  head_missing: (p) => `the chain's head is missing, so nothing anchors its end (first event: ${p})`,
+  beyond_head: (p) => `event ${p} lies past the end recorded in the chain's head`,
 };
 
 /**
  * Walks one shop's chain from the first event, in position order and bounded batches, recomputing
  * every hash and link; stops at the first broken link.
+ *
+ * The walk goes up to the end the head recorded when it was read, and checks the head's hash there.
+ * Events past that end are either appended since (their transaction also moved the head, so a head
+ * read after them covers them) or not part of the chain: the head is read again and the walk goes on
+ * to its new end, and an event the fresh head still does not cover is a broken link. So appends while
+ * the chain is verified are never taken for tampering, and an event beside the chain never passes.
  */
 export async function verifyAuditChain(db: Db, shop: string): Promise<ChainVerification> {
-  const head = await db.auditChainHead.findUnique({ where: { shop } });
-  const length = head?.length ?? 0;
+  let head = await db.auditChainHead.findUnique({ where: { shop } });
+  let length = head?.length ?? 0;
   let expected = 1;
   let prevHash = GENESIS_HASH;
   let events = 0;
@@ -220,25 +237,45 @@ export async function verifyAuditChain(db: Db, shop: string): Promise<ChainVerif
     intact: false,
     broken: { position, eventId, reason, message: MESSAGES[reason](position) },
   });
-  for (;;) {
-    const rows = await db.auditTrailEvent.findMany({
-      where: { shop, position: { gte: expected } },
-      orderBy: { position: "asc" },
-      take: VERIFY_BATCH,
-    });
-    for (const row of rows) {
-      events += 1;
-      if (row.position !== expected) return broken(row.position, row.id, "missing_predecessor");
-      if (row.prevHash !== prevHash) return broken(row.position, row.id, "prev_hash_mismatch");
-      if (auditEventHash(row) !== row.hash) return broken(row.position, row.id, "hash_mismatch");
-      prevHash = row.hash;
-      expected += 1;
+  const outside = await db.auditTrailEvent.findFirst({
+    where: { shop, position: { lt: 1 } },
+    orderBy: { position: "asc" },
+    select: { id: true, position: true },
+  });
+  if (outside) return broken(outside.position, outside.id, "outside_chain");
+  for (let reads = 1; ; reads++) {
+    while (expected <= length) {
+      const rows = await db.auditTrailEvent.findMany({
+        where: { shop, position: { gte: expected, lte: length } },
+        orderBy: { position: "asc" },
+        take: VERIFY_BATCH,
+      });
+      if (rows.length === 0) break;
+      for (const row of rows) {
+        events += 1;
+        if (row.position !== expected) return broken(row.position, row.id, "missing_predecessor");
+        if (row.prevHash !== prevHash) return broken(row.position, row.id, "prev_hash_mismatch");
+        if (auditEventHash(row) !== row.hash) return broken(row.position, row.id, "hash_mismatch");
+        prevHash = row.hash;
+        expected += 1;
+      }
     }
-    if (rows.length < VERIFY_BATCH) break;
+    if (expected - 1 < length) return broken(expected, null, "missing_tail");
+    if (head && length > 0 && head.headHash !== prevHash) return broken(length, null, "head_mismatch");
+    const past = await db.auditTrailEvent.findFirst({
+      where: { shop, position: { gt: length } },
+      orderBy: { position: "asc" },
+      select: { id: true, position: true },
+    });
+    // Past the end: checked against a fresh head, up to a bound (a busy shop appends all the time; what
+    // was appended after the last head read is checked by the next verification).
+    if (!past || reads >= MAX_HEAD_READS) return { shop, events, length, intact: true };
+    const fresh = await db.auditChainHead.findUnique({ where: { shop } });
+    if (!fresh) return broken(past.position, past.id, "head_missing");
+    if (fresh.length < past.position) return broken(past.position, past.id, "beyond_head");
+    head = fresh;
+    length = fresh.length;
   }
-  if (expected - 1 < length) return broken(expected, null, "missing_tail");
-  if (head && length > 0 && head.headHash !== prevHash) return broken(length, null, "head_mismatch");
-  return { shop, events, length, intact: true };
 }
 
 /** Verifies a shop's chain and records the outcome on its head (what the admin card shows). */
