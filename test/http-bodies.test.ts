@@ -32,6 +32,11 @@ describe("request bodies and bad input at the HTTP edge", () => {
       HTTP_HEADERS_TIMEOUT_MS: "1000",
     });
     port = Number(new URL(server.baseUrl).port);
+    // The built-in engine loads its models after the server listens (tens of MB): measured memory must be
+    // the bodies', so the load is over first.
+    for (let waited = 0; !/analysis engine (loaded|failed)/.test(server.output()) && waited < 60_000; waited += 100) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
   }, 90_000);
   afterAll(async () => {
     await server?.stop();
@@ -65,6 +70,19 @@ describe("request bodies and bad input at the HTTP edge", () => {
     },
     { name: "login form", path: "/auth/login", headers: "content-type: application/x-www-form-urlencoded" },
     { name: "storefront JSON (consents)", path: "/consents", signed: true, headers: "content-type: application/json" },
+    // The routes of issues 13 and 14: plan changes (P20), widget events (1 KiB) and breach-notice acknowledgements (P21).
+    {
+      name: "app_subscriptions/update webhook",
+      path: "/webhooks/app_subscriptions/update",
+      headers: webhookHeaders("app_subscriptions/update"),
+    },
+    { name: "storefront event", path: "/events", signed: true, headers: "content-type: application/json" },
+    {
+      name: "breach-notice acknowledgement",
+      path: "/notices/cmnotice0000000000000000/ack",
+      signed: true,
+      headers: "content-type: application/json",
+    },
   ];
 
   const head = (target: (typeof TARGETS)[number], framing: string) =>
