@@ -178,6 +178,16 @@ export async function publishNotice(db: Db, shop: string, input: PublishInput) {
 const optionalText = (max: number, message: string) =>
   z.preprocess(blankToUndefined, z.string().trim().max(max, message).optional());
 
+/**
+ * Characters that do not belong in a one-line name in a legal notice: control characters (line breaks,
+ * NUL) and the bidirectional overrides that make text display in another order than it is stored.
+ * The joiners Hindi and other scripts need (U+200C, U+200D) are allowed.
+ */
+const NOT_IN_A_NAME = /[\p{Cc}\u202A-\u202E\u2066-\u2069]/u;
+
+/** A number of days as a form sends it: a number, or decimal digits; `true`, `[15]` or `0x10` are not. */
+const daysNumber = (v: unknown) => (typeof v === "string" && /^\s*\d+(\.\d+)?\s*$/.test(v) ? Number(v) : v);
+
 /** DPDP Rules 9 and 14: the contact for processing questions and the grievance answer time. */
 export const contactsInput = z
   .object({
@@ -185,7 +195,8 @@ export const contactsInput = z
       .string({ required_error: "Enter a name or a role." })
       .trim()
       .min(1, "Enter a name or a role.")
-      .max(120, "The name or role is too long (at most 120 characters)."),
+      .max(120, "The name or role is too long (at most 120 characters).")
+      .refine((v) => !NOT_IN_A_NAME.test(v), "Use one line of text: no line breaks or control characters."),
     contactEmail: optionalText(254, "The email is too long.").pipe(
       z.string().email("Enter an email address like privacy@example.com.").optional(),
     ),
@@ -195,11 +206,14 @@ export const contactsInput = z
         .regex(/^\+?[0-9][0-9 ()-]{5,28}$/, "Enter a phone number with digits, spaces, ( ) or - only.")
         .optional(),
     ),
-    grievanceAnswerDays: z.coerce
-      .number({ invalid_type_error: "Enter a number of days." })
-      .int("Enter a whole number of days.")
-      .min(1, "The answer time must be at least 1 day.")
-      .max(GRIEVANCE_DAYS_MAX, `The answer time must be at most ${GRIEVANCE_DAYS_MAX} days (DPDP Rules, Rule 14).`),
+    grievanceAnswerDays: z.preprocess(
+      daysNumber,
+      z
+        .number({ required_error: "Enter a number of days.", invalid_type_error: "Enter a number of days." })
+        .int("Enter a whole number of days.")
+        .min(1, "The answer time must be at least 1 day.")
+        .max(GRIEVANCE_DAYS_MAX, `The answer time must be at most ${GRIEVANCE_DAYS_MAX} days (DPDP Rules, Rule 14).`),
+    ),
   })
   .refine((c) => c.contactEmail || c.contactPhone, {
     path: ["contactEmail"],

@@ -24,7 +24,7 @@ const shown = async (locale: string) =>
 
 describe.each(DATABASE_KINDS)("notice contacts (DPDP Rules 9 and 14) on %s", (kind) => {
   const database = useDatabase(kind, { app: true });
-  const save = async (form: Record<string, string>) => call(action, await adminRequest("/app/notice", { json: form }));
+  const save = async (form: Record<string, unknown>) => call(action, await adminRequest("/app/notice", { json: form }));
 
   it("P17: the default notice names a contact and the 15-day answer time, in English and Hindi", async () => {
     await storeOfflineSession(database.client, SHOP);
@@ -98,6 +98,14 @@ describe.each(DATABASE_KINDS)("notice contacts (DPDP Rules 9 and 14) on %s", (ki
     ["contactName", "", "Enter a name or a role."],
     ["contactEmail", "not-an-email", "Enter an email address like privacy@example.com."],
     ["contactPhone", "call me", "Enter a phone number with digits, spaces, ( ) or - only."],
+    // A careless client: these were published as "answered within 1 days" and 16 days.
+    ["grievanceAnswerDays", true, "Enter a number of days."],
+    ["grievanceAnswerDays", "0x10", "Enter a number of days."],
+    ["grievanceAnswerDays", [15], "Enter a number of days."],
+    // Control characters and a bidirectional override (text shown in another order) in the legal notice.
+    ["contactName", "Asha Rao\nGrievance Officer", "Use one line of text: no line breaks or control characters."],
+    ["contactName", "Asha\u0000 Rao", "Use one line of text: no line breaks or control characters."],
+    ["contactName", "Asha \u202Eoaz Rao", "Use one line of text: no line breaks or control characters."],
   ])("P17: %s = %j is refused on its field with %j, and nothing is published", async (field, value, message) => {
     await storeOfflineSession(database.client, SHOP);
     await currentNotice(database.client, SHOP);
@@ -107,6 +115,12 @@ describe.each(DATABASE_KINDS)("notice contacts (DPDP Rules 9 and 14) on %s", (ki
     expect(await database.client.noticeVersion.count({ where: { shop: SHOP } })).toBe(2);
     const shop = await database.client.shop.findUnique({ where: { shop: SHOP } });
     expect(shop?.grievanceAnswerDays ?? 15).toBe(15);
+  });
+
+  it("P17: a name in Hindi with its joiners is accepted as written", async () => {
+    await storeOfflineSession(database.client, SHOP);
+    const response = await save({ ...CONTACTS, contactName: "आशा राव, शिकायत अधिकारी (क्\u200Dष)" });
+    expect(response.status).toBe(200);
   });
 
   it("P17: a contact needs an email or a phone", async () => {
