@@ -59,7 +59,9 @@ export default defineConfig(
     },
   },
   {
-    files: ["app/{consent,scans,analysis,privacy,rights,recommendations,abuse,jobs,billing}/**/*.{ts,tsx,mjs}"],
+    files: [
+      "app/{consent,scans,analysis,privacy,rights,recommendations,abuse,jobs,billing,incidents}/**/*.{ts,tsx,mjs}",
+    ],
     ignores: ["**/*.test.ts"],
     rules: {
       "no-restricted-imports": [
@@ -77,7 +79,7 @@ export default defineConfig(
     },
   },
   {
-    files: ["app/{db,http,crypto}/**/*.{ts,tsx}", "app/{logger,env}.server.ts", "app/domain-error.ts"],
+    files: ["app/{db,http,crypto,text}/**/*.{ts,tsx}", "app/{logger,env}.server.ts", "app/domain-error.ts"],
     ignores: ["**/*.test.ts"],
     rules: {
       "no-restricted-imports": [
@@ -86,7 +88,7 @@ export default defineConfig(
           patterns: [
             {
               regex:
-                "^\\.\\./(routes|proxy|admin|webhooks|consent|scans|analysis|privacy|rights|recommendations|abuse|jobs|billing)/",
+                "^\\.\\./(routes|proxy|admin|webhooks|consent|scans|analysis|privacy|rights|recommendations|abuse|jobs|billing|incidents)/",
               message: "Infrastructure does not depend on the domain or the edges above it.",
             },
           ],

@@ -4,6 +4,7 @@ import { PURPOSES, type NoticeContent } from "../consent/default-notice";
 import { noticeTextHash } from "../consent/notice.server";
 import type { Db } from "../db/client.server";
 import { DomainError } from "../domain-error";
+import { csvText } from "../text/csv";
 
 /**
  * Proof of consent (issue 6, P7): search the append-only consent records and export them with the
@@ -236,13 +237,6 @@ export async function consentProofJson(db: Db, shop: string, q: ProofQuery, now 
   };
 }
 
-/** A cell that a spreadsheet will not run as a formula, quoted per RFC 4180. */
-export function csvCell(value: unknown): string {
-  let text = value === null || value === undefined ? "" : String(value);
-  if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`;
-  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-}
-
 /** The notice as one readable text: the headings, their text, and the choices offered. */
 export function noticePlainText(notice: Pick<ProofNotice, "sections" | "purposes">): string {
   const sections = notice.sections.map((s) => `${s.title}: ${s.body}`);
@@ -270,28 +264,24 @@ export async function consentProofCsv(db: Db, shop: string, q: ProofQuery): Prom
   const { records, notices } = await collectProof(db, shop, q);
   const noticeById = new Map(notices.map((n) => [n.id, n]));
   const textById = new Map(notices.map((n) => [n.id, noticePlainText(n)]));
-  const lines = [CSV_COLUMNS.join(",")];
+  const rows: unknown[][] = [[...CSV_COLUMNS]];
   for (const r of records) {
     const notice = r.noticeId ? noticeById.get(r.noticeId) : undefined;
-    lines.push(
-      [
-        r.receipt,
-        r.action,
-        r.recordedAt,
-        r.customerId,
-        r.purposes.join(" "),
-        r.ageConfirmed,
-        r.noticeVersion,
-        r.locale,
-        r.textHash,
-        notice ? notice.hashVerified && notice.textHash === r.textHash : false,
-        r.withdraws,
-        r.networkHint,
-        r.noticeId ? textById.get(r.noticeId) : "",
-      ]
-        .map(csvCell)
-        .join(","),
-    );
+    rows.push([
+      r.receipt,
+      r.action,
+      r.recordedAt,
+      r.customerId,
+      r.purposes.join(" "),
+      r.ageConfirmed,
+      r.noticeVersion,
+      r.locale,
+      r.textHash,
+      notice ? notice.hashVerified && notice.textHash === r.textHash : false,
+      r.withdraws,
+      r.networkHint,
+      r.noticeId ? textById.get(r.noticeId) : "",
+    ]);
   }
-  return lines.join("\r\n") + "\r\n";
+  return csvText(rows);
 }

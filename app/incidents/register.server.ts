@@ -1,9 +1,9 @@
 import { randomBytes } from "node:crypto";
 import { z } from "zod";
-import { csvCell } from "../admin/consent-proof.server";
 import type { Db } from "../db/client.server";
 import { DomainError } from "../domain-error";
 import { recordAuditEvent } from "../privacy/audit-trail.server";
+import { csvText } from "../text/csv";
 import { affectedCustomerIds, affectedSummary, workOutAffected } from "./affected.server";
 import {
   boardDetailed,
@@ -211,8 +211,7 @@ export async function incidentDocument(db: Db, shop: string, id: string, q: Docu
   let file: DocumentFile;
   if (q.doc === "customers") {
     const ids = await affectedCustomerIds(db, id);
-    // A byte-order mark so spreadsheet programs read it as UTF-8, as the consent-proof CSV does.
-    const body = "\uFEFF" + ["shopify_customer_id", ...ids].map(csvCell).join("\r\n") + "\r\n";
+    const body = csvText([["shopify_customer_id"], ...ids.map((customerId) => [customerId])], { bom: true });
     file = { filename: `${facts.reference}-affected-customers.csv`, contentType: "text/csv; charset=utf-8", body };
   } else {
     const affected = await affectedSummary(db, id, row.affectedComputedAt);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { DEFAULT_NOTICES } from "../../app/consent/default-notice";
-import { csvCell } from "../../app/admin/consent-proof.server";
+import { csvCell } from "../../app/text/csv";
 import { loader as exportLoader } from "../../app/routes/app.consents.export";
 import { loader as search } from "../../app/routes/app.consents";
 import { action as publish } from "../../app/routes/app.notice";
