@@ -100,8 +100,16 @@ describe("the storefront API under generated requests", () => {
 
   const rebase = (url: string) => url.replace("https://scanshield.test", server.baseUrl);
 
+  /** Text beyond ASCII: any grapheme (Devanagari, emoji, combining marks, RTL) and control characters. */
+  const wild = (maxLength: number) =>
+    fc.oneof(
+      fc.string({ unit: "grapheme", maxLength }),
+      fc.string({ unit: fc.integer({ min: 0, max: 0x1f }).map((c) => String.fromCharCode(c)), maxLength }),
+      fc.constantFrom("\u202Eevil", "हिन्दी", "a\u0000b", "\uFEFF", "👩🏽‍🔬".repeat(20)),
+    );
   const id = () =>
     fc.oneof(
+      wild(80),
       fc.constant(known.consentId),
       fc.constant(known.noticeId),
       fc.string({ maxLength: 80 }),
@@ -118,10 +126,10 @@ describe("the storefront API under generated requests", () => {
         subjectId: fc.oneof(fc.constant(known.subjectId), fc.string()),
         receipt: fc.oneof(fc.constant(known.receipt), fc.string()),
         type: fc.oneof(fc.constantFrom("grievance", "erasure", "access", "nomination"), fc.string()),
-        message: fc.string({ maxLength: 3000 }),
+        message: fc.oneof(fc.string({ maxLength: 3000 }), wild(3000)),
         contactEmail: fc.oneof(fc.emailAddress(), fc.string()),
         concerns: fc.oneof(fc.array(fc.constantFrom("redness", "shine", "x")), fc.anything()),
-        event: fc.oneof(fc.constantFrom("widget_opened", "product_viewed", "added_to_cart"), fc.string()),
+        event: fc.oneof(fc.constantFrom("widget_opened", "product_viewed", "added_to_cart"), fc.string(), wild(40)),
       },
       { requiredKeys: [] },
     ),
@@ -152,9 +160,13 @@ describe("the storefront API under generated requests", () => {
     method: fc.constantFrom("GET", "POST", "DELETE", "PUT", "PATCH"),
     signing: fc.constantFrom("valid", "valid", "valid", "none", "tampered", "stale", "other-shop", "paused-shop"),
     customerId: fc.option(fc.oneof(fc.constant("8801"), fc.string({ maxLength: 30 })), { nil: undefined }),
-    query: fc.dictionary(fc.constantFrom("locale", "x", "shop", "format"), fc.string({ maxLength: 40 }), {
-      maxKeys: 3,
-    }),
+    query: fc.dictionary(
+      fc.constantFrom("locale", "x", "shop", "format"),
+      fc.oneof(fc.string({ maxLength: 40 }), wild(40)),
+      {
+        maxKeys: 3,
+      },
+    ),
     token: fc.option(
       fc.oneof(fc.constant(known.scanToken), fc.constant(known.pausedToken), fc.string({ maxLength: 200 })),
       { nil: undefined },
