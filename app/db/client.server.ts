@@ -4,6 +4,7 @@ import { PrismaBetterSQLite3 } from "@prisma/adapter-better-sqlite3";
 import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaClient, type Prisma } from "@prisma/client";
 import { SqliteReads } from "./sqlite-reads.server";
+import { withTransactionGate } from "./sqlite-transaction-gate.server";
 import { databaseKind, sqliteFile, type DatabaseKind } from "./url";
 
 export type Db = PrismaClient;
@@ -87,7 +88,7 @@ async function open(url: string, options: OpenOptions): Promise<Database> {
   }
 
   const client = new PrismaClient({
-    adapter: new PrismaBetterSQLite3({ url: `file:${sqliteFile(url)}`, timeout: 10_000 }),
+    adapter: withTransactionGate(new PrismaBetterSQLite3({ url: `file:${sqliteFile(url)}`, timeout: 10_000 })),
   });
   // One connection per client (the adapter's design), so these hold for every query.
   await client.$queryRawUnsafe("PRAGMA journal_mode = WAL");
