@@ -16,6 +16,12 @@ describe("request log patterns", () => {
     ["/proxy/scans/cm3abc123", "/proxy/scans/:id"],
     ["/proxy/consents/cm3abc/withdraw", "/proxy/consents/:id/withdraw"],
     ["/proxy/my-data", "/proxy/my-data"],
+    // The routes of issues 12-14 under their own names, the ids still masked.
+    ["/proxy/notices", "/proxy/notices"],
+    ["/proxy/notices/cm3notice/ack", "/proxy/notices/:id/ack"],
+    ["/proxy/scans/cm3abc123/photo", "/proxy/scans/:id/photo"],
+    ["/proxy/progress", "/proxy/progress"],
+    ["/proxy/events", "/proxy/events"],
   ])("%s is logged as %s", (path, pattern) => expect(routePattern(path)).toBe(pattern));
 });
 

@@ -23,6 +23,8 @@ const ROUTE_WORDS = new Set([
   "requests",
   "recommendations",
   "events",
+  "notices",
+  "ack",
 ]);
 
 export function routePattern(pathname: string): string {
