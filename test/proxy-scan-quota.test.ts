@@ -46,6 +46,11 @@ describe.each(DATABASE_KINDS)("P20: scans pause at the monthly allowance on %s",
 
     const shown = await notice(args(new Request(appProxyUrl("/notice", { locale: "en" }))));
     expect(shown.status).toBe(200);
+    // The notice tells the shopper up front, before consent and a photo; its text and hash are the same.
+    const body = await shown.json();
+    expect(body.scansPaused).toBe(true);
+    const version = await database.client.noticeVersion.findFirstOrThrow({ where: { shop: SHOP, locale: "en" } });
+    expect(body.textHash).toBe(version.textHash);
     const given = await shopper.consent(subjectId);
     expect(given.status).toBe(201);
 
@@ -80,8 +85,13 @@ describe.each(DATABASE_KINDS)("P20: scans pause at the monthly allowance on %s",
     await seedShop(database.client, SHOP);
     const shopper = storefront();
     const token = async () => (await shopper.consent(newSubjectSecret())).body.scanToken as string;
+    /** What the notice tells the shopper before consent: paused or not. */
+    const paused = async () =>
+      (await (await notice(args(new Request(appProxyUrl("/notice", { locale: "hi" }))))).json()).scansPaused;
 
+    expect(await paused()).toBe(false);
     await usedThisMonth(FREE_PLAN.monthlyScans - 1);
+    expect(await paused()).toBe(false);
     // Past the quota gate: refused for its bytes, not for the plan.
     const below = await scan(await token());
     expect(below.status).not.toBe(402);
@@ -91,10 +101,12 @@ describe.each(DATABASE_KINDS)("P20: scans pause at the monthly allowance on %s",
       where: { shop_month: { shop: SHOP, month } },
       data: { scans: FREE_PLAN.monthlyScans },
     });
+    expect(await paused()).toBe(true);
     expect((await scan(await token())).status).toBe(402);
 
     // A development store gets the development allowance.
     await plan({ developmentStore: true });
+    expect(await paused()).toBe(false);
     expect((await scan(await token())).status).not.toBe(402);
     await database.client.scanUsage.update({
       where: { shop_month: { shop: SHOP, month } },
@@ -109,6 +121,7 @@ describe.each(DATABASE_KINDS)("P20: scans pause at the monthly allowance on %s",
     });
     expect((await scan(await token())).status).not.toBe(402);
     await database.client.shopPlan.update({ where: { shop: SHOP }, data: { status: "CANCELLED" } });
+    expect(await paused()).toBe(true);
     expect((await scan(await token())).status).toBe(402);
   });
 

@@ -11,8 +11,9 @@ import { effectivePlan, usageMonth } from "./plans";
  * already in flight when the allowance runs out still finish (each passed the check), so a month
  * can end a few scans over, never under what the merchant pays for.
  *
- * Only POST /proxy/scans is metered: the notice, consent, withdrawal, my-data, erasure and rights
- * requests never read the quota, so a paused shop's shoppers keep every right and lose nothing.
+ * Only POST /proxy/scans is metered: consent, withdrawal, my-data, erasure and rights requests never
+ * read the quota, so a paused shop's shoppers keep every right and lose nothing. The notice reads it
+ * (scansPaused) only to tell the shopper up front, before consent and a photo, that scans are paused.
  */
 export class ScanQuotaReachedError extends DomainError {
   constructor() {
@@ -59,6 +60,17 @@ export async function quotaState(db: Db, shop: string, month: string) {
   return { plan, used: Number(row?.scans ?? 0) };
 }
 
+/** True once the month's accepted scans reach the shop's allowance: new scans pause (P20). */
+const isPaused = ({ plan, used }: { plan: { monthlyScans: number }; used: number }) => used >= plan.monthlyScans;
+
+/**
+ * Whether a new scan would be refused now with 402 scan_quota_reached: the notice says so, so the
+ * shopper learns it before consenting and choosing a photo (P20). Advice only: the scan's own check decides.
+ */
+export async function scansPaused(db: Db, shop: string, now = new Date()): Promise<boolean> {
+  return isPaused(await quotaState(db, shop, usageMonth(now)));
+}
+
 /** Accepted scans of one month (UTC, "YYYY-MM"). */
 export async function usedThisMonth(db: Db, shop: string, month: string): Promise<number> {
   const row = await db.scanUsage.findUnique({ where: { shop_month: { shop, month } }, select: { scans: true } });
@@ -80,8 +92,7 @@ export async function withinScanQuota<T extends { status: string }>(
   now = new Date(),
 ): Promise<T> {
   const month = usageMonth(now);
-  const { plan, used } = await quotaState(db, shop, month);
-  if (used >= plan.monthlyScans) throw new ScanQuotaReachedError();
+  if (isPaused(await quotaState(db, shop, month))) throw new ScanQuotaReachedError();
   const outcome = await scan();
   if (outcome.status === "accepted") await countAcceptedScan(db, shop, month);
   return outcome;

@@ -52,7 +52,7 @@ export const MAX_PAGES = 2_000;
 
 const PRODUCT_FIELDS = `
   id handle title status tags
-  featuredMedia { preview { image { url } } }
+  featuredMedia { alt preview { image { url altText } } }
   priceRangeV2 { minVariantPrice { currencyCode } }
   variants(first: 10) { nodes { id price availableForSale } }
   collections(first: 20) { nodes { handle } }
@@ -79,7 +79,12 @@ const productNode = z.object({
   status: z.string(),
   tags: z.array(z.string().max(255)).max(250),
   featuredMedia: z
-    .object({ preview: z.object({ image: z.object({ url: z.string().url() }).nullable() }).nullable() })
+    .object({
+      alt: z.string().nullable().optional(),
+      preview: z
+        .object({ image: z.object({ url: z.string().url(), altText: z.string().nullable().optional() }).nullable() })
+        .nullable(),
+    })
     .nullable()
     .optional(),
   priceRangeV2: z
@@ -121,6 +126,17 @@ const errorShape = z.array(
 /** Metafield types whose value is one short word or phrase a rule can match. */
 const MATCHABLE_METAFIELD_TYPES = new Set(["single_line_text_field", "boolean", "number_integer"]);
 
+/** Shopify caps alt text at 512 characters; one line is all a product card needs. */
+const MAX_ALT = 512;
+
+/** The featured image's alt text (the media's, else its preview image's), one line; null when there is none. */
+function imageAlt(node: ProductNode): string | null {
+  const media = node.featuredMedia;
+  if (!media?.preview?.image) return null;
+  const alt = (media.alt || media.preview.image.altText || "").replace(/\s+/g, " ").trim().slice(0, MAX_ALT);
+  return alt || null;
+}
+
 /** A product node as the recommendation cache stores it. */
 export function toCatalogueEntry(node: ProductNode): CatalogueEntry {
   const variant = node.variants.nodes.find((v) => v.availableForSale) ?? node.variants.nodes[0] ?? null;
@@ -133,6 +149,7 @@ export function toCatalogueEntry(node: ProductNode): CatalogueEntry {
     handle: node.handle,
     title: node.title,
     imageUrl: node.featuredMedia?.preview?.image?.url ?? null,
+    imageAlt: imageAlt(node),
     price: variant?.price ?? null,
     currency: node.priceRangeV2?.minVariantPrice.currencyCode ?? null,
     variantId: variant ? (variant.id.split("/").pop() ?? null) : null,

@@ -14,11 +14,13 @@ const handleOf = (title: string) =>
     .replace(/[^a-z0-9]+/g, "-")
     .replace(/^-|-$/g, "");
 
-const demo = (id: number, title: string, price: string, tag: string): CatalogueEntry => ({
+const demo = (id: number, title: string, price: string, tag: string, imageAlt: string): CatalogueEntry => ({
   shopifyId: `gid://shopify/Product/${id}`,
   handle: handleOf(title),
   title,
   imageUrl: `${DEMO_IMAGE_PATH}${handleOf(title)}.svg`,
+  // What the drawing shows, as a merchant would write it in Shopify's media alt text.
+  imageAlt,
   price,
   currency: "INR",
   variantId: String(id * 100 + 1),
@@ -29,10 +31,10 @@ const demo = (id: number, title: string, price: string, tag: string): CatalogueE
 });
 
 export const DEMO_CATALOGUE: readonly CatalogueEntry[] = [
-  demo(9001, "Calm Cica Serum", "899.00", "skin-scan:redness"),
-  demo(9002, "Even Tone Niacinamide 10%", "749.00", "skin-scan:unevenness"),
-  demo(9003, "Oil Balance Gel Moisturiser", "599.00", "skin-scan:shine"),
-  demo(9004, "Bright Eyes Caffeine Cream", "699.00", "skin-scan:under-eye"),
-  demo(9005, "Daily Mineral SPF 50", "649.00", "skin-scan:everyday"),
-  demo(9006, "Gentle Cream Cleanser", "449.00", "skin-scan:everyday"),
+  demo(9001, "Calm Cica Serum", "899.00", "skin-scan:redness", "Green glass dropper bottle labelled CICA"),
+  demo(9002, "Even Tone Niacinamide 10%", "749.00", "skin-scan:unevenness", "Amber dropper bottle labelled 10%"),
+  demo(9003, "Oil Balance Gel Moisturiser", "599.00", "skin-scan:shine", "Blue jar with a white lid, labelled GEL"),
+  demo(9004, "Bright Eyes Caffeine Cream", "699.00", "skin-scan:under-eye", "Plum squeeze tube labelled EYE"),
+  demo(9005, "Daily Mineral SPF 50", "649.00", "skin-scan:everyday", "Yellow squeeze tube labelled SPF 50"),
+  demo(9006, "Gentle Cream Cleanser", "449.00", "skin-scan:everyday", "Olive pump bottle labelled CLEANSE"),
 ];

@@ -39,7 +39,7 @@ export async function recommendationsFor(
   // across a handful of rules, whatever the catalogue size.
   const rows = await selectRows<CatalogueProduct & { term: string }>(
     db,
-    `SELECT t."term", p."shopifyId", p."handle", p."title", p."imageUrl", p."price", p."currency", p."variantId"
+    `SELECT t."term", p."shopifyId", p."handle", p."title", p."imageUrl", p."imageAlt", p."price", p."currency", p."variantId"
      FROM "ProductTerm" t JOIN "Product" p ON p."id" = t."productId"
      WHERE t."shop" = ? AND t."term" IN (${inList(terms.length)}) AND p."available" = ?
      LIMIT ?`,
@@ -67,6 +67,7 @@ export async function saveProduct(db: Db, shop: string, entry: CatalogueEntry): 
     handle: entry.handle,
     title: entry.title,
     imageUrl: entry.imageUrl,
+    imageAlt: entry.imageAlt ?? null,
     price: entry.price,
     currency: entry.currency,
     variantId: entry.variantId,

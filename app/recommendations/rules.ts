@@ -146,6 +146,8 @@ export interface CatalogueProduct {
   handle: string;
   title: string;
   imageUrl: string | null;
+  /** The image's alt text from the catalogue (Shopify's media alt); absent or null when the merchant wrote none. */
+  imageAlt?: string | null;
   price: string | null;
   currency: string | null;
   variantId: string | null;
@@ -156,6 +158,8 @@ export interface Recommendation {
   title: string;
   url: string;
   imageUrl: string | null;
+  /** The merchant's alt text for the image; null when none (the widget then treats the image as decorative). */
+  imageAlt: string | null;
   price: string | null;
   currency: string | null;
   variantId: string | null;
@@ -186,6 +190,7 @@ export function chooseProducts(
         title: p.title,
         url: `/products/${encodeURIComponent(p.handle)}`,
         imageUrl: p.imageUrl,
+        imageAlt: p.imageAlt ?? null,
         price: p.price,
         currency: p.currency,
         variantId: p.variantId,

@@ -1,5 +1,6 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { z } from "zod";
+import { scansPaused } from "../billing/quota.server";
 import { currentNotice } from "../consent/notice.server";
 import { errorResponse } from "../http/responses";
 import { handleProxy, onlyMethods } from "../proxy/edge.server";
@@ -13,14 +14,19 @@ const query = z.object({
     .optional(),
 });
 
-/** GET /apps/skin-scan/notice?locale=xx → the shop's current consent notice in that language. */
+/**
+ * GET /apps/skin-scan/notice?locale=xx → the shop's current consent notice in that language, and
+ * whether new scans are paused at the shop's allowance (P20), so the widget says so before consent.
+ */
 export const loader = ({ request }: LoaderFunctionArgs) =>
   handleProxy(request, async ({ shop, url, db }) => {
     const parsed = query.safeParse({ locale: url.searchParams.get("locale") ?? undefined });
     if (!parsed.success)
       return errorResponse(400, "invalid_locale", "locale must be a language tag such as en or hi-IN.");
     const notice = await currentNotice(db, shop, parsed.data.locale);
-    return Response.json(notice, { headers: { "cache-control": "no-store" } });
+    // Not part of the notice's text or hash: what the consent proves is unchanged (P7).
+    const paused = await scansPaused(db, shop);
+    return Response.json({ ...notice, scansPaused: paused }, { headers: { "cache-control": "no-store" } });
   });
 
 export const action = onlyMethods("GET");

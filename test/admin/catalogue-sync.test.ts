@@ -98,7 +98,14 @@ describe.each(DATABASE_KINDS)("catalogue sync on %s", (kind) => {
       where: { shop: SHOP, shopifyId: recorded.serum.id },
       include: { terms: true },
     });
-    expect(serum).toMatchObject({ price: "1250.00", currency: "INR", variantId: "44123456789013", available: true });
+    expect(serum).toMatchObject({
+      price: "1250.00",
+      currency: "INR",
+      variantId: "44123456789013",
+      available: true,
+      imageUrl: recorded.serum.featuredMedia.preview.image.url,
+      imageAlt: "Amber glass dropper bottle of Calming Serum",
+    });
     expect(serum.terms.map((t) => t.term).sort()).toEqual([
       "collection:bestsellers",
       "collection:calming",
@@ -132,6 +139,11 @@ describe.each(DATABASE_KINDS)("catalogue sync on %s", (kind) => {
     // Scans now recommend from the cache without calling Shopify.
     const recs = await recommendationsFor(database.client, SHOP, { bands: { redness: "high" }, toneGroup: null });
     expect(recs.map((r) => r.title)).toEqual(["Calming Serum"]);
+    // The product card's image comes with the merchant's alt text.
+    expect(recs[0]).toMatchObject({
+      imageUrl: recorded.serum.featuredMedia.preview.image.url,
+      imageAlt: "Amber glass dropper bottle of Calming Serum",
+    });
 
     // The last sync has finished, so the button starts a new one.
     expect(await (await sync()).json()).toMatchObject({
@@ -255,7 +267,14 @@ describe.each(DATABASE_KINDS)("catalogue sync on %s", (kind) => {
 
   it("products/update re-reads the product into the cache; products/delete removes it; a bad signature is 401", async () => {
     await storeOfflineSession(database.client, SHOP);
-    const seen = answers([recorded.oneProduct({ ...recorded.mattifier, tags: ["skin-scan:shine", "new-tag"] })]);
+    // The merchant also gave the image alt text (on the media; the preview image repeats it), over two lines.
+    const featuredMedia = {
+      alt: "Clear gel\n  in a frosted jar",
+      preview: { image: { url: "https://cdn.shopify.com/s/files/1/0000/0001/files/gel.jpg", altText: null } },
+    };
+    const seen = answers([
+      recorded.oneProduct({ ...recorded.mattifier, featuredMedia, tags: ["skin-scan:shine", "new-tag"] }),
+    ]);
     const payload = { id: 8123456789020, admin_graphql_api_id: recorded.mattifier.id, title: "Oil Control Gel" };
     const updated = await productUpdate({
       request: productWebhook("products/update", payload),
@@ -269,6 +288,7 @@ describe.each(DATABASE_KINDS)("catalogue sync on %s", (kind) => {
       include: { terms: true },
     });
     expect(row.terms.map((t) => t.term)).toContain("tag:new-tag");
+    expect(row).toMatchObject({ imageUrl: featuredMedia.preview.image.url, imageAlt: "Clear gel in a frosted jar" });
 
     const forged = await productDelete({
       request: productWebhook("products/delete", { id: 8123456789020 }, "not-the-secret"),

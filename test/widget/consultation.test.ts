@@ -2,6 +2,7 @@ import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { NoticePurpose } from "../../app/consent/default-notice";
 import { noticeTextHash } from "../../app/consent/notice.server";
+import { DEMO_CATALOGUE } from "../../app/recommendations/demo-catalogue";
 import {
   answerDialog,
   checkStep,
@@ -219,6 +220,12 @@ describe("storefront widget: the consultation (Chromium, en + hi, phone + deskto
             .locator("img")
             .evaluate((i) => (i as HTMLImageElement).complete && (i as HTMLImageElement).naturalWidth > 0),
         ).toBe(true);
+        // Each image is described by the merchant's alt text from the catalogue sync (here the demo's).
+        const alts = new Map(DEMO_CATALOGUE.map((p) => [p.imageUrl, p.imageAlt]));
+        for (const img of await cards.locator("img").all()) {
+          const src = new URL((await img.getAttribute("src")) ?? "", stack.storeUrl).pathname;
+          expect(await img.getAttribute("alt")).toBe(alts.get(src));
+        }
         const y = (selector: string) =>
           results
             .locator(selector)

@@ -7,6 +7,7 @@ import { type Browser, type Locator, type Page } from "playwright-core";
 import sharp from "sharp";
 import { expect, onTestFailed } from "vitest";
 import { openDatabase } from "../../app/db/client.server";
+import { DEMO_CATALOGUE } from "../../app/recommendations/demo-catalogue";
 import { saveProduct } from "../../app/recommendations/recommend.server";
 import { signedAppProxyQuery } from "../../scripts/preview/app-proxy-signature.mjs";
 import { startPreview } from "../../scripts/preview/server.mjs";
@@ -92,6 +93,8 @@ async function seedCatalogue(databaseUrl: string): Promise<void> {
       ["eye-cream", "Brightening eye cream", "skin-scan:under-eye", "bright-eyes-caffeine-cream"],
       ["mineral-sunscreen", "Mineral sunscreen SPF 50", "skin-scan:everyday", "daily-mineral-spf-50"],
     ] as const;
+    // The demo catalogue's alt text for the same drawings, as a merchant writes it in Shopify.
+    const alts = new Map(DEMO_CATALOGUE.map((p) => [p.imageUrl, p.imageAlt]));
     let n = 0;
     // Product shots: the demo catalogue's drawings, which the preview serves (public/demo-products/).
     for (const [handle, title, tag, shot] of products) {
@@ -101,6 +104,7 @@ async function seedCatalogue(databaseUrl: string): Promise<void> {
         handle,
         title,
         imageUrl: `/demo-products/${shot}.svg`,
+        imageAlt: alts.get(`/demo-products/${shot}.svg`) ?? null,
         price: `${400 + n * 100}.00`,
         currency: "INR",
         variantId: `gid://shopify/ProductVariant/${2000 + n}`,
