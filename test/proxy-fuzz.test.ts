@@ -268,7 +268,7 @@ describe("the storefront API under generated requests", () => {
       forwarded: undefined,
     };
     const proof = { subjectId: known.subjectId, receipt: known.receipt };
-    return [
+    const list: Generated[] = [
       // P20: a paused shop's scan, with a photo sent whole, streamed, and never ending in time.
       base,
       { ...base, chunked: true },
@@ -347,7 +347,8 @@ describe("the storefront API under generated requests", () => {
         body: undefined,
         forwarded: { header: "x-forwarded-for", value: "127.0.0.1" },
       },
-    ].map((e) => [e]);
+    ];
+    return list.map((e) => [e]);
   };
 
   it("no generated request gets a 5xx, and our own refusals are JSON errors with a code", async () => {
