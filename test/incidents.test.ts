@@ -5,7 +5,8 @@ import { eraseMe } from "../app/rights/rights.server";
 import { action as detailAction, loader as detailLoader } from "../app/routes/app.incidents.$id";
 import { loader as documents } from "../app/routes/app.incidents.$id.documents";
 import { loader as list } from "../app/routes/app.incidents._index";
-import { action as record } from "../app/routes/app.incidents.new";
+import { action as record, loader as newIncidentPage } from "../app/routes/app.incidents.new";
+import { action as noticeAction } from "../app/routes/app.notice";
 import { adminRequest, call, callForResponse } from "./support/admin";
 import { DATABASE_KINDS } from "./support/database";
 import { useDatabase } from "./support/lifecycle";
@@ -222,6 +223,61 @@ describe.each(DATABASE_KINDS)("incident register on %s", (kind) => {
     expect(refused.status).toBe(409);
     expect(await refused.json()).toMatchObject({ error: { code: "notice_incomplete" } });
     expect((await db().incident.findUniqueOrThrow({ where: { id: incident.id } })).noticesPublishedAt).toBeNull();
+  });
+
+  it("P21: an incident that names no contact uses the store's published processing contact (Rule 9) in its notices, and can be published", async () => {
+    await setup();
+    const page = async () => call(newIncidentPage, await adminRequest("/app/incidents/new"));
+    expect((await page()).storeContact).toBeNull();
+    const saved = await call(
+      noticeAction,
+      await adminRequest("/app/notice", {
+        json: {
+          intent: "contacts",
+          contactName: "Asha Rao, Grievance Officer",
+          contactEmail: "privacy@lotus-skin.example",
+          contactPhone: "+91 80 4000 1234",
+          grievanceAnswerDays: "10",
+        },
+      }),
+    );
+    expect(saved.status).toBe(200);
+    // The form for a new incident says whom a blank contact names.
+    expect((await page()).storeContact).toBe(
+      "Asha Rao, Grievance Officer, privacy@lotus-skin.example, +91 80 4000 1234",
+    );
+
+    const incident = await recordIncident(SHOP, { narrative: { summary: "Leak" } });
+    const view = await detail(incident.id);
+    expect(view.missing.notice).toEqual([]);
+    expect(view.storeContact).toBe("Asha Rao, Grievance Officer, privacy@lotus-skin.example, +91 80 4000 1234");
+    const notice = async (doc: string, id = incident.id) =>
+      (
+        await call(documents, await adminRequest(`/app/incidents/${id}/documents?doc=${doc}&format=html`), { id })
+      ).text();
+    const en = await notice("notice-en");
+    expect(en).toContain(
+      "For questions about how your data is processed, or to raise a grievance, contact Asha Rao, Grievance Officer. Email: privacy@lotus-skin.example. Phone: +91 80 4000 1234.",
+    );
+    expect(en).not.toContain("Not yet known");
+    expect(await notice("notice-hi")).toContain(
+      "आपके डेटा की प्रोसेसिंग के बारे में प्रश्नों या शिकायत के लिए Asha Rao, Grievance Officer से संपर्क करें।",
+    );
+    const published = await call(
+      detailAction,
+      await adminRequest(`/app/incidents/${incident.id}`, { json: { intent: "step", step: "publish_notices" } }),
+      { id: incident.id },
+    );
+    expect(published.status).toBe(200);
+    expect((await db().incident.findUniqueOrThrow({ where: { id: incident.id } })).noticesPublishedAt).not.toBeNull();
+
+    // A contact named for the incident comes first.
+    const own = await recordIncident(SHOP, {
+      narrative: { summary: "Leak", contact: "Incident desk, +91 80 4000 9999" },
+    });
+    const ownNotice = await notice("notice-en", own.id);
+    expect(ownNotice).toContain("Incident desk, +91 80 4000 9999");
+    expect(ownNotice).not.toContain("Asha Rao");
   });
 
   it("P21: a bad form is a 400 on its fields and records nothing; a bad document name is a 400", async () => {

@@ -96,7 +96,8 @@ const NARRATIVE_FIELDS: { key: keyof Narrative; label: string; help: string; lin
   {
     key: "contact",
     label: "Whom to contact",
-    help: "A person who answers for the store: name, business e-mail or phone (Rule 7(1)(e)).",
+    // Written from the store's published contact: see contactHelp.
+    help: "",
     lines: 1,
   },
   { key: "fiduciaryName", label: "Data Fiduciary's legal name", help: "Blank uses the shop's domain.", lines: 1 },
@@ -108,14 +109,26 @@ const NARRATIVE_FIELDS: { key: keyof Narrative; label: string; help: string; lin
   },
 ];
 
+/**
+ * The contact field's help: blank names the store's published contact (DPDP Rule 9, the notice page) in
+ * the documents and the widget's notice; without one, the notice cannot be published until one is given.
+ */
+const contactHelp = (storeContact: string | null) =>
+  storeContact
+    ? `Blank uses the store's published contact: ${storeContact} (Consent notice page). Fill in only to name someone else for this incident (Rule 7(1)(e)).`
+    : "No contact is published on the Consent notice page yet: name a person who answers for the store, with a business e-mail or phone (Rule 7(1)(e)), here or there. The notice cannot be published without one.";
+
 export function IncidentForm({
   initial,
+  storeContact = null,
   errors,
   busy,
   submitLabel,
   onSubmit,
 }: {
   initial: IncidentFormValues;
+  /** The store's published processing contact on one line, or null. */
+  storeContact?: string | null;
   errors: Record<string, string>;
   busy: boolean;
   submitLabel: string;
@@ -192,7 +205,8 @@ export function IncidentForm({
             <TextField
               key={f.key}
               label={f.label}
-              helpText={f.help}
+              helpText={f.key === "contact" ? contactHelp(storeContact) : f.help}
+              placeholder={f.key === "contact" && storeContact ? storeContact : undefined}
               autoComplete="off"
               multiline={f.lines > 1 ? f.lines : undefined}
               value={narrative[f.key] ?? ""}

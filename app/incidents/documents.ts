@@ -1,3 +1,4 @@
+import { contactSection } from "../consent/default-notice";
 import type { IncidentFacts } from "./incident";
 import { DATA_KINDS, KIND_TEXT, type DataKind, type NoticeLocale } from "./kinds";
 
@@ -286,7 +287,15 @@ export function personNotice(facts: IncidentFacts, lang: NoticeLocale, own?: Per
         [],
         lang,
       ),
-      field("contact", "7(1)(e)", t.contact, paragraphs(n.contact), [], lang),
+      // The incident's own contact, else the store's published one (Rule 9), in the notice's language.
+      field(
+        "contact",
+        "7(1)(e)",
+        t.contact,
+        paragraphs(n.contact),
+        facts.storeContact ? [contactSection(lang, facts.storeContact).body] : [],
+        lang,
+      ),
     ],
   };
 }

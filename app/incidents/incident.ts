@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { NoticeContacts } from "../consent/default-notice";
 import { dataKindsSchema, SCOPES, type DataKind, type Scope } from "./kinds";
 
 /**
@@ -112,7 +113,20 @@ export interface IncidentFacts {
   initialSentAt: Date | null;
   reportSentAt: Date | null;
   noticesPublishedAt: Date | null;
+  /**
+   * The store's published processing contact (DPDP Rule 9, the notice page), or null when none is
+   * published: whom the notice names (Rule 7(1)(e)) when the incident names no one of its own.
+   */
+  storeContact?: NoticeContacts | null;
 }
+
+/** The shop's contact settings as a contact, or null when they name no one (only the answer time is set). */
+export const publishedContact = (contacts: NoticeContacts): NoticeContacts | null =>
+  contacts.name || contacts.email || contacts.phone ? contacts : null;
+
+/** The contact on one line, as the form shows it: "Asha Rao, privacy@example.com, +91 80 4000 1234". */
+export const contactLine = (contacts: NoticeContacts): string =>
+  [contacts.name, contacts.email, contacts.phone].filter(Boolean).join(", ");
 
 export interface ReportClock {
   deadline: string;

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { z } from "zod";
+import { shopContacts } from "../consent/notice.server";
 import type { Db } from "../db/client.server";
 import { DomainError } from "../domain-error";
 import { recordAuditEvent } from "../privacy/audit-trail.server";
@@ -14,7 +15,14 @@ import {
   renderMarkdown,
   type IncidentDocument,
 } from "./documents";
-import { narrativeSchema, reportClock, type IncidentFacts, type IncidentInput } from "./incident";
+import {
+  contactLine,
+  narrativeSchema,
+  publishedContact,
+  reportClock,
+  type IncidentFacts,
+  type IncidentInput,
+} from "./incident";
 import { dataKindsSchema, SCOPES, type DataKind } from "./kinds";
 
 /**
@@ -30,7 +38,15 @@ const newReference = (now: Date) =>
 
 type IncidentRow = NonNullable<Awaited<ReturnType<Db["incident"]["findFirst"]>>>;
 
-export function toFacts(row: IncidentRow): IncidentFacts {
+/**
+ * The store's published processing contact (DPDP Rule 9, set on the notice page), or null. An incident
+ * that names no contact of its own uses it: the documents and the widget's notice name it.
+ */
+export async function storeContact(db: Db, shop: string) {
+  return publishedContact(await shopContacts(db, shop));
+}
+
+export function toFacts(row: IncidentRow, contact: IncidentFacts["storeContact"] = null): IncidentFacts {
   return {
     reference: row.reference,
     shop: row.shop,
@@ -43,6 +59,7 @@ export function toFacts(row: IncidentRow): IncidentFacts {
     initialSentAt: row.initialSentAt,
     reportSentAt: row.reportSentAt,
     noticesPublishedAt: row.noticesPublishedAt,
+    storeContact: contact,
   };
 }
 
@@ -115,7 +132,7 @@ export type IncidentStep = (typeof INCIDENT_STEPS)[number];
 export async function incidentStep(db: Db, shop: string, id: string, step: IncidentStep, now = new Date()) {
   const row = await ownIncident(db, shop, id);
   if (step === "publish_notices") {
-    const missing = missingFields(personNotice(toFacts(row), "en"));
+    const missing = missingFields(personNotice(toFacts(row, await storeContact(db, shop)), "en"));
     // Rule 7(1)(e): a notice that names no one to contact is not one to send.
     if (missing.length > 0)
       throw new DomainError(409, "notice_incomplete", `Fill in before publishing the notice: ${missing.join("; ")}.`);
@@ -158,10 +175,17 @@ export async function listIncidents(db: Db, shop: string, now = new Date()) {
   }));
 }
 
+/** What the form for a new incident starts from: whom the notice names when the merchant names no one. */
+export async function incidentFormDefaults(db: Db, shop: string) {
+  const contact = await storeContact(db, shop);
+  return { storeContact: contact ? contactLine(contact) : null };
+}
+
 /** One incident for its page: the facts, the clock, the counts by kind (no identities), what each document still lacks. */
 export async function incidentDetail(db: Db, shop: string, id: string, now = new Date()) {
   const row = await ownIncident(db, shop, id);
-  const facts = toFacts(row);
+  const contact = await storeContact(db, shop);
+  const facts = toFacts(row, contact);
   const affected = await affectedSummary(db, id, row.affectedComputedAt);
   return {
     id: row.id,
@@ -172,6 +196,7 @@ export async function incidentDetail(db: Db, shop: string, id: string, now = new
     dataKinds: facts.dataKinds,
     scope: facts.scope,
     narrative: facts.narrative,
+    storeContact: contact ? contactLine(contact) : null,
     initialSentAt: row.initialSentAt?.toISOString() ?? null,
     reportSentAt: row.reportSentAt?.toISOString() ?? null,
     noticesPublishedAt: row.noticesPublishedAt?.toISOString() ?? null,
@@ -207,7 +232,7 @@ export interface DocumentFile {
  */
 export async function incidentDocument(db: Db, shop: string, id: string, q: DocumentQuery, now = new Date()) {
   const row = await ownIncident(db, shop, id);
-  const facts = toFacts(row);
+  const facts = toFacts(row, await storeContact(db, shop));
   let file: DocumentFile;
   if (q.doc === "customers") {
     const ids = await affectedCustomerIds(db, id);

@@ -5,7 +5,7 @@ import { recordAuditEvent } from "../privacy/audit-trail.server";
 import { findSubject, type ShopperProof } from "../rights/shopper.server";
 import { personNotice } from "./documents";
 import { noticeLocale } from "./kinds";
-import { toFacts } from "./register.server";
+import { storeContact, toFacts } from "./register.server";
 
 /**
  * The breach notices an affected shopper sees in the widget (Rule 7(1), P21): for a signed-in customer
@@ -26,9 +26,10 @@ export async function noticesFor(db: Db, shopper: Shopper, proof: ShopperProof, 
     await db.incidentSubject.updateMany({ where: { id: { in: unseen }, shownAt: null }, data: { shownAt: now } });
   }
   const lang = noticeLocale(locale);
+  const contact = rows.length > 0 ? await storeContact(db, shopper.shop) : null;
   return {
     notices: rows.map((row) => {
-      const doc = personNotice(toFacts(row.incident), lang, {
+      const doc = personNotice(toFacts(row.incident, contact), lang, {
         scan_results: row.scans,
         consents: row.consents,
         kept_photos: row.keptPhotos,

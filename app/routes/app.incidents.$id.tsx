@@ -226,6 +226,7 @@ export default function IncidentDetail() {
                 scope: data.scope,
                 narrative: data.narrative,
               }}
+              storeContact={data.storeContact}
               errors={errors}
               busy={busy}
               submitLabel="Save and work out again"

@@ -1,16 +1,19 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
-import { useActionData, useNavigate, useNavigation, useSubmit } from "@remix-run/react";
+import { useActionData, useLoaderData, useNavigate, useNavigation, useSubmit } from "@remix-run/react";
 import { Banner, Layout, Page } from "@shopify/polaris";
 import { useEffect } from "react";
 import { adminAction, adminLoader, readActionBody } from "../admin/edge.server";
 import { parseIncidentForm } from "../admin/incident-forms";
 import { IncidentForm } from "../admin/incident-ui";
 import { Loading, useToast } from "../admin/ui";
-import { recordIncident } from "../incidents/register.server";
+import { incidentFormDefaults, recordIncident } from "../incidents/register.server";
 
 /** GET/POST /app/incidents/new: record a breach; the app works out at once who it touched (P21). */
 export const loader = ({ request }: LoaderFunctionArgs) =>
-  adminLoader(request, async () => ({ now: new Date().toISOString() }));
+  adminLoader(request, async ({ shop, db }) => ({
+    now: new Date().toISOString(),
+    ...(await incidentFormDefaults(db, shop)),
+  }));
 
 export const action = ({ request }: ActionFunctionArgs) =>
   adminAction(request, async ({ shop, db }) => {
@@ -21,6 +24,7 @@ export const action = ({ request }: ActionFunctionArgs) =>
 type ActionData = { ok: true; id: string; toast: string } | { ok: false; errors: Record<string, string> };
 
 export default function NewIncident() {
+  const { storeContact } = useLoaderData<typeof loader>();
   const result = useActionData<ActionData>();
   const errors = result && !result.ok ? result.errors : {};
   useToast(result && result.ok ? result : undefined);
@@ -52,6 +56,7 @@ export default function NewIncident() {
                 scope: "created",
                 narrative: {},
               }}
+              storeContact={storeContact}
               errors={errors}
               busy={busy}
               submitLabel="Record and work out who is affected"
