@@ -51,7 +51,7 @@ export const REFUSAL_ADVICE: Record<string, { label: string; advice: string }> =
   too_dark: {
     label: "Too dark",
     advice:
-      "Most refused photos were too dark: suggest daylight (facing a window) in the text beside the block or in its heading.",
+      "Most refused photos were too dark: suggest daylight in the block's “Photo tip” setting (theme editor), e.g. “Stand facing a window in daylight.”",
   },
   too_bright: {
     label: "Too bright",
@@ -74,7 +74,7 @@ export const REFUSAL_ADVICE: Record<string, { label: string; advice: string }> =
   no_face: {
     label: "No face found",
     advice:
-      "Most refused photos had no face in them: say in the block's text that the scan needs a selfie of the whole face.",
+      "Most refused photos had no face in them: say in the block's “Photo tip” setting (theme editor) that the scan needs a selfie of the whole face.",
   },
   multiple_faces: {
     label: "More than one face",

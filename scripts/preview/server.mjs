@@ -88,7 +88,7 @@ function compiledBlock(locale) {
 }
 
 /** The block as Shopify renders it into a page: Liquid with its settings' defaults, plus the assets it declares. */
-async function renderPage({ locale, customerId, withBlock, analyticsAllowed }) {
+async function renderPage({ locale, customerId, withBlock, analyticsAllowed, overrides = {} }) {
   const shop = { name: "Lotus Skin", privacy_policy: { url: "/policies/privacy-policy" } };
   const request = { locale: { iso_code: locale }, design_mode: false };
   const customer = customerId ? { id: customerId } : null;
@@ -96,7 +96,10 @@ async function renderPage({ locale, customerId, withBlock, analyticsAllowed }) {
   let head = "";
   if (withBlock) {
     const { engine, template, schema } = compiledBlock(locale);
-    const settings = Object.fromEntries(schema.settings.map((s) => [s.id, s.default ?? null]));
+    // ?setting.<id>=value sets one of the block's own settings, as a merchant would in the theme editor.
+    const settings = Object.fromEntries(
+      schema.settings.filter((s) => s.id).map((s) => [s.id, overrides[s.id] ?? s.default ?? null]),
+    );
     blockHtml = await engine.render(template, {
       block: { id: "preview1", settings, shopify_attributes: "" },
       shop,
@@ -249,6 +252,9 @@ export function createPreviewServer(config) {
           customerId,
           withBlock: url.searchParams.get("block") !== "0",
           analyticsAllowed: cookie(req, "preview_analytics") === "yes",
+          overrides: Object.fromEntries(
+            [...url.searchParams].filter(([k]) => k.startsWith("setting.")).map(([k, v]) => [k.slice(8), v]),
+          ),
         });
         return send(200, "text/html; charset=utf-8", html, extra);
       }

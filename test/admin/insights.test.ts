@@ -1,6 +1,5 @@
-import { beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { dashboard } from "../../app/admin/dashboard.server";
-import { forgetLiveInsightsForTests } from "../../app/admin/insights.server";
 import { refusalAdvice, REFUSAL_ADVICE } from "../../app/insights/events";
 import { loader } from "../../app/routes/app._index";
 import { adminRequest, call } from "../support/admin";
@@ -30,7 +29,6 @@ const refused = (reasons: string[]) => JSON.stringify({ ok: false, reasons, hint
 
 describe.each(DATABASE_KINDS)("dashboard insights on %s", (kind) => {
   const database = useDatabase(kind, { app: true });
-  beforeEach(() => forgetLiveInsightsForTests());
   let seq = 0;
 
   /** A shopper (subject + consent) first seen at `at`, with scans at the given times. */
@@ -159,7 +157,7 @@ describe.each(DATABASE_KINDS)("dashboard insights on %s", (kind) => {
     }
   });
 
-  it("today counts ended hours (kept in memory) and the current hour together", async () => {
+  it("today counts ended hours (summarised once into HourlyInsight) and the current hour together", async () => {
     await storeOfflineSession(database.client, SHOP);
     await seedShop(database.client, SHOP);
     const noon = new Date(`${new Date().toISOString().slice(0, 10)}T12:00:00Z`);
@@ -169,7 +167,7 @@ describe.each(DATABASE_KINDS)("dashboard insights on %s", (kind) => {
     const nine = await dashboard(db, SHOP, 7, noon);
     // 6 + 4 = 10 different shoppers, new in their own hour: shown.
     expect(nine.insights!.funnel.find((s) => s.step === "scan_accepted")?.count).toBe(10);
-    // Again, with 09:00–11:00 from memory and the current hour read again.
+    // Again, with the ended hours read from their summaries and the current hour counted again.
     await shopper(new Date(noon.getTime() - 60_000), [{}]);
     const again = await dashboard(db, SHOP, 7, noon);
     expect(again.insights!.funnel.find((s) => s.step === "scan_accepted")?.count).toBe(11);
@@ -192,6 +190,8 @@ describe.each(DATABASE_KINDS)("dashboard insights on %s", (kind) => {
     ]);
     expect(insights!.advice?.reason).toBe("too_dark");
     expect(insights!.advice?.advice).toMatch(/daylight/);
+    // It points at the block's own setting for it, shown on the widget's photo step.
+    expect(insights!.advice?.advice).toContain("the block's “Photo tip” setting");
   });
 
   it("advice is given only when one shown reason is at least a third of the refusals shown", () => {

@@ -321,6 +321,8 @@ if (!customElements.get("skin-scan")) {
       const say = this.announce(this.$("[data-form='consent']"), this.t("loading"));
       const notice = await this.api(`notice?locale=${encodeURIComponent(locale)}`);
       this.notice = notice;
+      // P20: paused at the shop's allowance, said before consent (the CSS then hides the form).
+      this.$("[data-pause]").textContent = notice.scansPaused ? this.t("scans_paused") : "";
       const box = this.$("[data-notice]");
       const template = this.$("[data-section]").content.firstElementChild;
       box.lang = notice.locale;
