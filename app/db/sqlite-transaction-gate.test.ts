@@ -55,4 +55,20 @@ describe("SQLite: a transaction is isolated from the rest of the process", () =>
     await tx.done;
     expect(await read).not.toBeNull();
   });
+
+  it("a transaction queued behind a long one waits its turn instead of failing after Prisma's default 2 s", async () => {
+    const first = openTransaction("long.myshopify.com", "commit");
+    await first.begun;
+    const second = database.client.$transaction(async (tx) => {
+      await tx.shopErasure.create({ data: { shop: "queued.myshopify.com", erasedAt: new Date() } });
+    });
+    const settled = second.then(
+      () => "committed",
+      (error: unknown) => String(error),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    first.release();
+    await first.done;
+    expect(await settled).toBe("committed");
+  });
 });
