@@ -2,6 +2,8 @@ import { describe, expect, it } from "vitest";
 import { subjectDigest } from "../app/consent/consent.server";
 import { appKeyring } from "../app/crypto/keyring.server";
 import { incidentStep, recordIncident, incidentDetail } from "../app/incidents/register.server";
+import { buildCustomerExport, fulfilDataRequest, readExport } from "../app/privacy/export.server";
+import { loader as myData } from "../app/routes/proxy.my-data";
 import { action as ack, loader as ackLoader } from "../app/routes/proxy.notices.$id.ack";
 import { loader as notices } from "../app/routes/proxy.notices";
 import { DATABASE_KINDS } from "./support/database";
@@ -139,6 +141,103 @@ describe.each(DATABASE_KINDS)("breach notices through the app proxy on %s", (kin
       405,
     );
     expect((await incidentDetail(db(), SHOP, incident.id)).affected.notices.acknowledged).toBe(0);
+  });
+
+  it("P21: a shopper's my-data export holds the breach notices published to them and whether they acknowledged them, and nothing of anyone else", async () => {
+    const { affected, bystander, incident } = await setup();
+    const other = newSubjectSecret();
+    await seedSubject(db(), keyring, {
+      shop: SHOP,
+      noticeId: (await db().noticeVersion.findFirstOrThrow({ where: { shop: SHOP } })).id,
+      anonymousId: subjectDigest(SHOP, other),
+      scans: 3,
+      createdAt: new Date(Date.now() - 4 * DAY),
+    });
+    await incidentStep(db(), SHOP, incident.id, "recompute");
+    const exported = async (secret: string) => {
+      const response = await myData(args(proxied("/my-data", { secret })));
+      expect(response.status).toBe(200);
+      return (await response.json()) as {
+        summary: { breachNotices: number };
+        export: { subjects: { breachNotices: Record<string, unknown>[] }[] };
+      };
+    };
+    // Not published: nothing was sent.
+    expect((await exported(affected)).export.subjects[0]?.breachNotices).toEqual([]);
+
+    await incidentStep(db(), SHOP, incident.id, "publish_notices");
+    const [n] = (await read({ secret: affected })).body.notices;
+    await ack(args(proxied(`/notices/${n.id}/ack`, { method: "POST", secret: affected, body: {} }), { id: n.id }));
+    const mine = await exported(affected);
+    expect(mine.summary.breachNotices).toBe(1);
+    const [sent] = mine.export.subjects[0]?.breachNotices ?? [];
+    expect(sent).toMatchObject({
+      id: n.id,
+      reference: incident.reference,
+      acknowledged: true,
+      locale: "en",
+      title: n.title,
+      sections: n.sections,
+    });
+    expect(sent?.shownAt).toEqual(expect.any(String));
+    expect(sent?.acknowledgedAt).toEqual(expect.any(String));
+
+    // Another affected shopper's export: their own notice, not acknowledged, and no trace of the first.
+    const theirs = await exported(other);
+    const [their] = theirs.export.subjects[0]?.breachNotices ?? [];
+    expect(their).toMatchObject({
+      reference: incident.reference,
+      acknowledged: false,
+      acknowledgedAt: null,
+      shownAt: null,
+    });
+    expect(JSON.stringify(theirs)).not.toContain(n.id);
+    expect(JSON.stringify(mine)).not.toContain(String(their?.id));
+    // Neither says how many others the breach touched.
+    expect(JSON.stringify(mine)).not.toMatch(/"persons"|"anonymous"|"signedIn"/);
+    expect((await exported(bystander)).export.subjects[0]?.breachNotices).toEqual([]);
+    // Reading an export is not being shown the notice.
+    expect((await incidentDetail(db(), SHOP, incident.id)).affected.notices).toEqual({ shown: 1, acknowledged: 1 });
+  });
+
+  it("P21: customers/data_request's export holds the breach notices published to the customer and whether they acknowledged them", async () => {
+    const notice = await seedShop(db(), SHOP);
+    for (const customerId of ["7401", "5555"]) {
+      await seedSubject(db(), keyring, {
+        shop: SHOP,
+        noticeId: notice.id,
+        customerId,
+        createdAt: new Date(Date.now() - 3 * DAY),
+      });
+    }
+    const incident = await recordIncident(db(), SHOP, {
+      discoveredAt: new Date(),
+      occurredFrom: new Date(Date.now() - 4 * DAY),
+      occurredTo: new Date(),
+      dataKinds: ["scan_results"],
+      scope: "created",
+      narrative: { summary: "Leak", contact: "privacy@lotus.example" },
+    });
+    await incidentStep(db(), SHOP, incident.id, "publish_notices");
+    const [n] = (await read({ customerId: "5555" })).body.notices;
+    await ack(args(proxied(`/notices/${n.id}/ack`, { method: "POST", customerId: "5555", body: {} }), { id: n.id }));
+
+    const request = await db().privacyRequest.create({
+      data: { shop: SHOP, source: "shopify", type: "shopify_data_request", dueAt: new Date(Date.now() + 30 * DAY) },
+    });
+    const { exportId } = await fulfilDataRequest(db(), keyring, {
+      shop: SHOP,
+      customerId: "7401",
+      subjectDigest: "digest-7401",
+      privacyRequestId: request.id,
+    });
+    const document = await readExport(db(), keyring, SHOP, exportId);
+    const notices = document?.subjects.flatMap((s) => s.breachNotices) ?? [];
+    expect(notices).toHaveLength(1);
+    expect(notices[0]).toMatchObject({ reference: incident.reference, acknowledged: false, shownAt: null });
+    expect(JSON.stringify(document)).not.toContain(n.id);
+    const acknowledged = await buildCustomerExport(db(), keyring, SHOP, { customerId: "5555" }, "merchant");
+    expect(acknowledged.subjects[0]?.breachNotices[0]).toMatchObject({ id: n.id, acknowledged: true });
   });
 
   it("P21: a signed-in affected customer sees the notice by Shopify's signed id", async () => {

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { Keyring } from "../crypto/keyring";
 import { exportContext, imageContext, requestDetailsContext } from "../crypto/contexts";
 import type { Db } from "../db/client.server";
+import { breachNoticesOf } from "../incidents/shopper-notices.server";
 
 /**
  * A machine-readable copy of everything the app holds about one customer of one shop
@@ -41,6 +42,12 @@ export async function buildCustomerExport(
       requests: { orderBy: { createdAt: "asc" } },
     },
   });
+  // P21: the breach notices published to them, in the language of their latest consent.
+  const notices = await breachNoticesOf(
+    db,
+    shop,
+    subjects.map((s) => ({ id: s.id, locale: s.consents.at(-1)?.locale })),
+  );
   return {
     format: EXPORT_FORMAT,
     generatedAt: new Date().toISOString(),
@@ -90,6 +97,8 @@ export async function buildCustomerExport(
         completedAt: r.completedAt?.toISOString() ?? null,
         details: r.detailsCiphertext ? parse(keyring.openText(r.detailsCiphertext, requestDetailsContext(r.id))) : null,
       })),
+      /** Personal-data breach notices (DPDP Rule 7(1)) published to this person, and whether they acknowledged them. */
+      breachNotices: notices.get(subject.id) ?? [],
     })),
   };
 }

@@ -75,6 +75,7 @@ export async function myData(db: Db, keyring: Keyring, shopper: Shopper, proof: 
       scans: scans.length,
       storedImages: scans.filter((s) => s.image !== null).length,
       requests: subjects.flatMap((s) => s.requests).length,
+      breachNotices: subjects.flatMap((s) => s.breachNotices).length,
       scanList: scans.map((s) => ({ scanId: s.id, createdAt: s.createdAt, status: s.status, imageKept: !!s.image })),
     },
     export: document,
