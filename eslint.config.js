@@ -27,6 +27,24 @@ export default defineConfig(
       ],
     },
   },
+  {
+    // Prisma runs an upsert whose update is empty as a read then a write in one transaction; on SQLite in WAL
+    // mode that fails at once with "database is locked" when another connection wrote in between (a 5xx
+    // under load). Find, then create and tolerate the unique race (shopSettingsRow in
+    // app/admin/settings.server.ts), or one INSERT … ON CONFLICT DO NOTHING (insertRows).
+    files: ["**/*.{ts,tsx,mjs,js}"],
+    rules: {
+      "no-restricted-syntax": [
+        "error",
+        {
+          selector:
+            "CallExpression[callee.property.name='upsert'] > ObjectExpression.arguments > Property[key.name='update'] > ObjectExpression.value[properties.length=0]",
+          message:
+            "An upsert with an empty update is a read then a write in one transaction: on SQLite (WAL) it fails at once with 'database is locked' when another connection writes in between. Find first, then create and tolerate the unique race, or INSERT … ON CONFLICT DO NOTHING.",
+        },
+      ],
+    },
+  },
   // Layers (docs/architecture.md): routes → channel edges (proxy, admin, webhooks) → domain →
   // infrastructure (db, http, crypto, logging, env). Imports only go down, never up or sideways into routes.
   {

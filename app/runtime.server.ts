@@ -1,3 +1,4 @@
+import { adminJobHandlers } from "./admin/dashboard-summaries.server";
 import { appKeyring } from "./crypto/keyring.server";
 import { reencryptAll } from "./crypto/rotation.server";
 import { database, openAsWorker } from "./db.server";
@@ -46,7 +47,7 @@ export const runtime = {
     openAsWorker();
     const worker = startWorker({
       database: await database(),
-      handlers: jobHandlers(appKeyring()),
+      handlers: { ...jobHandlers(appKeyring()), ...adminJobHandlers() },
       pollMs: e.JOB_POLL_INTERVAL_MS,
       leaseMs: e.JOB_LEASE_MS,
       periodic: periodicJobs(e.RETENTION_SWEEP_INTERVAL_MS),

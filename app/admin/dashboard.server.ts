@@ -1,17 +1,41 @@
+import { randomUUID } from "node:crypto";
 import { z } from "zod";
 import type { Database } from "../db/client.server";
-import { sqlDialect } from "../db/raw.server";
+import { insertRows, sqlDialect } from "../db/raw.server";
 import { PERIODS } from "./constants";
-import { DAY_MS, dayOf, nextDay, summarisedDays, type DailySummary } from "./daily-summaries.server";
-import { dailyInsights, eventTotals, liveInsights, periodInsights, refusalReasonsOf } from "./insights.server";
+import {
+  DAY_MS,
+  dayOf,
+  fillSummaries,
+  hourOf,
+  IN_REQUEST_ROWS,
+  nextDay,
+  nextHour,
+  nextKey,
+  rawRowsAtMost,
+  startOf,
+  storedSummaries,
+  type DailySummary,
+  type StoredSummaries,
+} from "./daily-summaries.server";
+import {
+  computeInsightDays,
+  eventTotals,
+  insightSummaries,
+  periodInsights,
+  refusalReasonsOf,
+  type InsightDay,
+} from "./insights.server";
 import { OPEN_STATUSES } from "./inbox.server";
 
 /**
  * The dashboard's figures over a period (issue 6): scans, consent and opt-in rates, quality
  * refusals by reason, requests open and due, retention health. Days that have ended are read from
- * DailyStat, written the first time a dashboard needs them (one grouped pass over the missing
- * range); only today is counted live. So the page costs a few hundred small rows plus one day of
- * scans, however many million scans the shop has. Days are UTC days.
+ * DailyStat, written the first time they are needed (one grouped pass over the missing range); only
+ * today is counted live. So the page costs a few hundred small rows plus one day of scans, however
+ * many million scans the shop has. A missing range with more raw rows than a request may summarise
+ * (a history after an upgrade) is left to the dashboard.summaries job, and the page says which days
+ * are still being prepared (issue 13). Days are UTC days.
  */
 const DAY = DAY_MS;
 export const periodQuery = z.object({
@@ -128,54 +152,165 @@ function dailyStats(database: Database, shop: string): DailySummary<DayFigures> 
     },
     compute: (from, to) => computeDays(database, shop, from, to),
     empty,
-    // Two dashboards filling the same day at once write the same figures: the later one is a no-op.
-    store: (rows) =>
-      client.$transaction(
-        rows.map(({ figures: f }) =>
-          client.dailyStat.upsert({
-            where: { shop_day: { shop, day: f.day } },
-            create: { shop, ...f, refusalReasons: JSON.stringify(f.refusalReasons) },
-            update: {},
-          }),
-        ),
-      ),
+    // One INSERT … ON CONFLICT DO NOTHING: two dashboards filling the same day at once write the same figures.
+    store: async (rows) => {
+      if (rows.length === 0) return;
+      const computedAt = new Date();
+      await insertRows(
+        database,
+        "DailyStat",
+        rows.map(({ figures: f }) => ({
+          id: randomUUID(),
+          shop,
+          ...f,
+          refusalReasons: JSON.stringify(f.refusalReasons),
+          computedAt,
+        })),
+        { ifAbsent: true },
+      );
+    },
   };
 }
 
+/** The stored summaries a dashboard period needs, and the ones it still misses. */
+export interface PeriodSummaries {
+  stats: StoredSummaries<DayFigures>;
+  /** Ended days' insights; null without insights. */
+  insightDays: StoredSummaries<InsightDay> | null;
+  /** Ended hours of the live days' insights; null without insights. */
+  insightHours: StoredSummaries<InsightDay> | null;
+}
+
+/** Where a period of `days` ending now splits: ended days, live days, and the live days' ended hours. */
+export function periodBounds(days: number, now: Date) {
+  // The newest day that has ended (with a margin), and today's live range after it.
+  const settledDay = dayOf(now.getTime() - SETTLE_MS - DAY);
+  const first = dayOf(now.getTime() - (days - 1) * DAY);
+  const liveFrom = nextDay(settledDay) < first ? first : nextDay(settledDay);
+  const today = dayOf(now.getTime());
+  // Hours of the live days that have ended (with the same margin); the current one is counted live.
+  const settledHour = hourOf(now.getTime() - SETTLE_MS);
+  const firstHour = `${liveFrom}T00`;
+  return { first, settledDay, liveFrom, today, firstHour, settledHour };
+}
+
+/** Reads what is stored for the period's ended days and the live days' ended hours. */
+export async function periodSummaries(
+  database: Database,
+  shop: string,
+  bounds: ReturnType<typeof periodBounds>,
+  withInsights: boolean,
+): Promise<PeriodSummaries> {
+  const { first, settledDay, firstHour, settledHour } = bounds;
+  const lastHour = hourOf(startOf(settledHour).getTime() - 1);
+  const [stats, insightDays, insightHours] = await Promise.all([
+    storedSummaries(dailyStats(database, shop), first, settledDay),
+    withInsights ? storedSummaries(insightSummaries(database, shop, "day"), first, settledDay) : null,
+    withInsights ? storedSummaries(insightSummaries(database, shop, "hour"), firstHour, lastHour) : null,
+  ]);
+  return { stats, insightDays, insightHours };
+}
+
+/** The summaries each part of PeriodSummaries is read from and stored to. */
+export function summariesOf(database: Database, shop: string, now: Date) {
+  return {
+    stats: dailyStats(database, shop),
+    insightDays: insightSummaries(database, shop, "day", now),
+    insightHours: insightSummaries(database, shop, "hour", now),
+  } as const;
+}
+
+const missingOf = (s: PeriodSummaries) => [
+  ...s.stats.missing,
+  ...(s.insightDays?.missing ?? []),
+  ...(s.insightHours?.missing ?? []),
+];
+
 /**
- * The dashboard's figures. `insights: false` leaves out the funnel and mixes (issue 13): the
- * benchmark's same-run baseline of the dashboard as it was before them.
+ * Computes and stores the missing summaries when their raw rows number at most `limit` (one check of
+ * about a millisecond); otherwise leaves them missing. True when everything is now summarised.
+ */
+async function fillWithin(
+  database: Database,
+  shop: string,
+  summaries: PeriodSummaries,
+  now: Date,
+  limit: number,
+): Promise<boolean> {
+  const missing = missingOf(summaries);
+  if (missing.length === 0) return true;
+  const from = new Date(Math.min(...missing.map((k) => startOf(k).getTime())));
+  const to = new Date(Math.max(...missing.map((k) => startOf(nextKey(k)).getTime())));
+  if (limit !== Infinity && !(await rawRowsAtMost(database, shop, from, to, limit))) return false;
+  const of = summariesOf(database, shop, now);
+  await fillSummaries(of.stats, summaries.stats);
+  if (summaries.insightDays) await fillSummaries(of.insightDays, summaries.insightDays);
+  if (summaries.insightHours) await fillSummaries(of.insightHours, summaries.insightHours);
+  return true;
+}
+
+export interface DashboardOptions {
+  /** false leaves out the funnel and mixes: the benchmark's same-run baseline of the dashboard before issue 13. */
+  insights?: boolean;
+  /**
+   * The most raw rows this call summarises itself (IN_REQUEST_ROWS); a larger missing range is queued
+   * through `queueSummaries`. Infinity summarises everything in the call (the benchmark's baseline).
+   */
+  inRequestRows?: number;
+  /** Called when summaries are missing beyond the request's share: queues the job that fills them. */
+  queueSummaries?: () => Promise<unknown>;
+}
+
+/**
+ * The dashboard's figures. Summaries the period misses are computed here only when they are few
+ * (options.inRequestRows); otherwise options.queueSummaries is called and the figures say what is
+ * still being prepared: `preparing.from` is the first day the totals and the daily chart cover, and
+ * the insights are left out (null) until every day and hour they need is summarised, so no funnel
+ * step is ever counted over a shorter time than another.
  */
 export async function dashboard(
   database: Database,
   shop: string,
   days: number,
   now = new Date(),
-  options: { insights?: boolean } = {},
+  options: DashboardOptions = {},
 ) {
   const withInsights = options.insights ?? true;
   const { client } = database;
-  // The newest day that has ended (with a margin), and today's live range after it.
-  const settledDay = dayOf(now.getTime() - SETTLE_MS - DAY);
-  const first = dayOf(now.getTime() - (days - 1) * DAY);
-  const liveFrom = nextDay(settledDay);
-  const today = dayOf(now.getTime());
-  const liveRange = [liveFrom < first ? first : liveFrom, nextDay(today)] as const;
+  const bounds = periodBounds(days, now);
+  const { first, liveFrom, today, settledHour, firstHour } = bounds;
+  const liveRange = [liveFrom, nextDay(today)] as const;
+  const summaries = await periodSummaries(database, shop, bounds, withInsights);
+  const complete = await fillWithin(database, shop, summaries, now, options.inRequestRows ?? IN_REQUEST_ROWS);
+  if (!complete) await options.queueSummaries?.();
   const none = Promise.resolve(null);
-  const [ended, live, requests, retention, endedInsights, liveHours, events] = await Promise.all([
-    first <= settledDay ? summarisedDays(dailyStats(database, shop), first, settledDay) : Promise.resolve(new Map()),
+  const currentHour = settledHour > firstHour ? settledHour : firstHour;
+  const [live, requests, retention, currentInsights, events] = await Promise.all([
     computeDays(database, shop, ...liveRange),
     requestFigures(database, shop, now),
     retentionHealth(database, shop, now),
-    withInsights && first <= settledDay ? summarisedDays(dailyInsights(database, shop), first, settledDay) : none,
-    withInsights ? liveInsights(database, shop, liveRange[0], now, SETTLE_MS) : none,
+    withInsights ? computeInsightDays(database, shop, currentHour, nextHour(hourOf(now.getTime())), "hour") : none,
     withInsights ? eventTotals(database, shop, first, today) : none,
   ]);
-  const insightDays = [...(endedInsights?.values() ?? []), ...(liveHours ?? []).filter((d) => d.day >= first)];
+  const ended = summaries.stats.have;
+  // Totals start after the newest day still being prepared (the days after it are all summarised).
+  const newestPending = summaries.stats.missing.at(-1);
+  const coveredFrom = newestPending ? nextDay(newestPending) : first;
+  const insightsReady =
+    withInsights && [summaries.insightDays, summaries.insightHours].every((s) => !s?.missing.length);
+  const insightDays = insightsReady
+    ? [
+        ...(summaries.insightDays?.have.values() ?? []),
+        ...(summaries.insightHours?.have.values() ?? []),
+        ...(currentInsights?.values() ?? []),
+      ]
+    : [];
+  const pendingDays = new Set([...summaries.stats.missing, ...(summaries.insightDays?.missing ?? [])]);
+  const pendingHours = summaries.insightHours?.missing.length ?? 0;
   const byDay = new Map<string, DayFigures>(ended);
   for (const [day, f] of live) if (day >= first) byDay.set(day, f);
   const daily: DayFigures[] = [];
-  for (let day = first; day <= dayOf(now.getTime()); day = nextDay(day)) daily.push(byDay.get(day) ?? empty(day));
+  for (let day = coveredFrom; day <= today; day = nextDay(day)) daily.push(byDay.get(day) ?? empty(day));
 
   const sum = (key: keyof Omit<DayFigures, "day" | "refusalReasons">) => daily.reduce((n, f) => n + f[key], 0);
   const reasons: Record<string, number> = {};
@@ -208,7 +343,12 @@ export async function dashboard(
     requests,
     retention,
     installedAt: shopRow?.installedAt.toISOString() ?? null,
-    insights: events ? periodInsights(insightDays, events) : null,
+    insights: events && insightsReady ? periodInsights(insightDays, events) : null,
+    // Summaries still being prepared by the job: the totals cover `from` to today; insights wait for all.
+    preparing:
+      pendingDays.size > 0 || pendingHours > 0
+        ? { from: coveredFrom, days: pendingDays.size, insights: withInsights && !insightsReady }
+        : null,
   };
 }
 

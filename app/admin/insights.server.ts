@@ -1,5 +1,6 @@
+import { randomUUID } from "node:crypto";
 import type { Database } from "../db/client.server";
-import { selectRows } from "../db/raw.server";
+import { insertRows, selectRows } from "../db/raw.server";
 import {
   certainShoppers,
   MIN_SHOPPERS,
@@ -13,7 +14,7 @@ import {
 } from "../insights/events";
 import { CONCERNS, type Concern } from "../recommendations/rules";
 import { TONE_GROUPS } from "./constants";
-import type { DailySummary } from "./daily-summaries.server";
+import { DAY_MS, dayOf, type DailySummary } from "./daily-summaries.server";
 
 /**
  * The merchant's insights on the dashboard (issue 13): the funnel (widget opened → consent → scan
@@ -23,7 +24,8 @@ import type { DailySummary } from "./daily-summaries.server";
  * read out, and a bucket with fewer than MIN_SHOPPERS certain shoppers is not shown.
  *
  * Like DailyStat, each ended day is summarised once into DailyInsight (records, distinct shoppers that
- * day, and shoppers first seen that day, per bucket), so a period reads a few hundred small rows.
+ * day, and shoppers first seen that day, per bucket), and each ended hour of the live days into
+ * HourlyInsight, so a period reads a few hundred small rows and counts only the current hour live.
  */
 export type Buckets = Record<string, BucketDay>;
 export interface InsightDay {
@@ -189,93 +191,55 @@ export function refusalReasonsOf(quality: string): string[] {
   return ["unspecified"];
 }
 
-const HOUR_MS = 3_600_000;
-const hourOf = (t: number) => new Date(t).toISOString().slice(0, 13);
-const nextHour = (hour: string) => hourOf(Date.parse(`${hour}:00:00Z`) + HOUR_MS);
-/** Per open database, per shop: the figures of each ended hour of the live days (today, and yesterday for 5 minutes). */
-const hourCache = new Map<Database, Map<string, Map<string, InsightDay>>>();
-const HOUR_CACHE_SHOPS = 1_000;
-
-/**
- * The live part of the dashboard's period, from `fromDay` to now, by hour. Reading every accepted scan's
- * result JSON of a busy day costs tens of milliseconds, so each hour that has ended (with the same settle
- * margin as the days) is read once per process and kept in memory until its day is summarised; a
- * dashboard then reads only the current hour's rows. A shopper is "new" in the hour their subject was
- * created, so the hours add up like days (app/insights/events.ts, certainShoppers).
- */
-export async function liveInsights(
+/** The insights summaries of one shop, per UTC day (DailyInsight) or per ended UTC hour of the live days (HourlyInsight). */
+export function insightSummaries(
   database: Database,
   shop: string,
-  fromDay: string,
-  now: Date,
-  settleMs: number,
-): Promise<InsightDay[]> {
-  const fromHour = `${fromDay}T00`;
-  const settled = hourOf(now.getTime() - settleMs);
-  let shops = hourCache.get(database);
-  if (!shops) {
-    // One database per process in production; tests open one per file.
-    if (hourCache.size >= 8) hourCache.clear();
-    hourCache.set(database, (shops = new Map()));
-  }
-  let hours = shops.get(shop);
-  if (!hours) {
-    if (shops.size >= HOUR_CACHE_SHOPS) shops.clear();
-    shops.set(shop, (hours = new Map()));
-  }
-  for (const key of hours.keys()) if (key < fromHour) hours.delete(key);
-  let missing: string | null = null;
-  for (let h = fromHour; h < settled; h = nextHour(h)) {
-    if (!hours.has(h)) {
-      missing = h;
-      break;
-    }
-  }
-  const [computed, live] = await Promise.all([
-    missing ? computeInsightDays(database, shop, missing, settled, "hour") : Promise.resolve(null),
-    computeInsightDays(
-      database,
-      shop,
-      settled > fromHour ? settled : fromHour,
-      nextHour(hourOf(now.getTime())),
-      "hour",
-    ),
-  ]);
-  if (missing && computed) {
-    for (let h = missing; h < settled; h = nextHour(h)) hours.set(h, computed.get(h) ?? { day: h, buckets: {} });
-  }
-  const ended = [...hours.entries()].filter(([h]) => h >= fromHour && h < settled).map(([, figures]) => figures);
-  return [...ended, ...live.values()];
-}
-
-/** Tests empty the database between cases; the hours kept in memory go with it. */
-export function forgetLiveInsightsForTests(): void {
-  hourCache.clear();
-}
-
-/** DailyInsight rows: read, computed, stored (the pattern of daily-summaries.server.ts). */
-export function dailyInsights(database: Database, shop: string): DailySummary<InsightDay> {
+  unit: Unit,
+  now = new Date(),
+): DailySummary<InsightDay> {
   const { client } = database;
+  const table = unit === "day" ? "DailyInsight" : "HourlyInsight";
+  const column = unit === "day" ? "day" : "hour";
   return {
     read: async (first, last) => {
-      const rows = await client.dailyInsight.findMany({
-        where: { shop, day: { gte: first, lte: last } },
-        select: { day: true, buckets: true },
-      });
+      const rows =
+        unit === "day"
+          ? await client.dailyInsight.findMany({
+              where: { shop, day: { gte: first, lte: last } },
+              select: { day: true, buckets: true },
+            })
+          : (
+              await client.hourlyInsight.findMany({
+                where: { shop, hour: { gte: first, lte: last } },
+                select: { hour: true, buckets: true },
+              })
+            ).map((r) => ({ day: r.hour, buckets: r.buckets }));
       return new Map(rows.map((r) => [r.day, { day: r.day, buckets: JSON.parse(r.buckets) as Buckets }]));
     },
-    compute: (from, to) => computeInsightDays(database, shop, from, to),
-    empty: (day) => ({ day, buckets: {} }),
-    store: (rows) =>
-      client.$transaction(
-        rows.map(({ day, figures }) =>
-          client.dailyInsight.upsert({
-            where: { shop_day: { shop, day } },
-            create: { shop, day, buckets: JSON.stringify(figures.buckets) },
-            update: {},
-          }),
-        ),
-      ),
+    compute: (from, to) => computeInsightDays(database, shop, from, to, unit),
+    empty: (key) => ({ day: key, buckets: {} }),
+    // One INSERT … ON CONFLICT DO NOTHING: two dashboards filling the same key at once store the same figures.
+    store: async (rows) => {
+      if (rows.length === 0) return;
+      const computedAt = new Date();
+      await insertRows(
+        database,
+        table,
+        rows.map(({ day, figures }) => ({
+          id: randomUUID(),
+          shop,
+          [column]: day,
+          buckets: JSON.stringify(figures.buckets),
+          computedAt,
+        })),
+        { ifAbsent: true },
+      );
+      // An hour is read only while its day is live (today, and yesterday for the settle margin).
+      if (unit === "hour") {
+        await client.hourlyInsight.deleteMany({ where: { shop, hour: { lt: `${dayOf(now.getTime() - DAY_MS)}T00` } } });
+      }
+    },
   };
 }
 

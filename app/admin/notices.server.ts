@@ -14,6 +14,7 @@ import type { Db } from "../db/client.server";
 import { isUniqueViolation } from "../db/errors";
 import { auditedTransaction, recordAuditEvent } from "../privacy/audit-trail.server";
 import { blankToUndefined, fieldErrors, FormError } from "./form";
+import { shopSettingsRow } from "./settings.server";
 
 /**
  * The notice editor (issue 6, P7, P17). Publishing never edits a version in place: it adds the
@@ -123,12 +124,7 @@ export function toContent(input: Pick<PublishInput, "sections" | "purposes">): N
 /** Publishes the next version for one language; the previous versions stay on record (P17). */
 export async function publishNotice(db: Db, shop: string, input: PublishInput) {
   const content = withContacts(toContent(input), input.locale, await shopContacts(db, shop));
-  const settings = await db.shop.upsert({
-    where: { shop },
-    create: { shop },
-    update: {},
-    select: { minimumAge: true },
-  });
+  const settings = await shopSettingsRow(db, shop, { minimumAge: true });
   const textHash = noticeTextHash(input.locale, settings.minimumAge, content);
   const latest = await currentNotice(db, shop, input.locale);
   if (latest.locale === input.locale && latest.textHash === textHash) {
@@ -245,12 +241,7 @@ export async function saveNoticeContacts(db: Db, shop: string, input: ContactsIn
   }
   // The shipped default (v1) is on record first, so the new version follows it.
   await currentNotice(db, shop);
-  const settings = await db.shop.upsert({
-    where: { shop },
-    create: { shop },
-    update: {},
-    select: { minimumAge: true },
-  });
+  const settings = await shopSettingsRow(db, shop, { minimumAge: true });
   const published = await db.noticeVersion.findMany({
     where: { shop },
     distinct: ["locale"],

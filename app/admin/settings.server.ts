@@ -1,7 +1,9 @@
 import { z } from "zod";
 import { shopApiKeyContext } from "../crypto/contexts";
 import type { Keyring } from "../crypto/keyring";
+import type { Prisma } from "@prisma/client";
 import type { Db } from "../db/client.server";
+import { isUniqueViolation } from "../db/errors";
 import { endpointGuard, endpointPolicy, urlProblem, type EndpointGuard } from "../analysis/endpoint-guard.server";
 import { auditedTransaction } from "../privacy/audit-trail.server";
 import { blankToUndefined, fieldErrors, FormError } from "./form";
@@ -107,8 +109,32 @@ const SETTINGS_SELECT = {
   updatedAt: true,
 } as const;
 
+/**
+ * The shop's row, created with the defaults when missing: a read, and a write only the first time.
+ * Not Prisma's upsert with an empty update: on SQLite that is a read then a write in one transaction,
+ * which fails at once with "database is locked" when another connection wrote in between. Two requests
+ * creating the row at once meet the unique index; the loser reads the winner's row.
+ */
+export async function shopSettingsRow<S extends Prisma.ShopSelect>(
+  db: Db,
+  shop: string,
+  select: S,
+): Promise<Prisma.ShopGetPayload<{ select: S }>> {
+  const find = () => db.shop.findUnique({ where: { shop }, select });
+  const found = await find();
+  if (found) return found;
+  try {
+    return await db.shop.create({ data: { shop }, select });
+  } catch (error) {
+    if (!isUniqueViolation(error)) throw error;
+    const raced = await find();
+    if (!raced) throw error;
+    return raced;
+  }
+}
+
 export async function getSettings(db: Db, shop: string): Promise<SettingsView> {
-  const row = await db.shop.upsert({ where: { shop }, create: { shop }, update: {}, select: SETTINGS_SELECT });
+  const row = await shopSettingsRow(db, shop, SETTINGS_SELECT);
   return {
     imageRetentionDays: row.imageRetentionDays,
     resultRetentionDays: row.resultRetentionDays,

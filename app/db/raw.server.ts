@@ -13,11 +13,16 @@ export function insertRow(database: Pick<Database, "kind" | "client">, table: st
   return insertRows(database, table, [row]);
 }
 
-/** Several rows with the same columns in one statement. */
+/**
+ * Several rows with the same columns in one statement. `ifAbsent` skips a row that meets a unique index
+ * (ON CONFLICT DO NOTHING, both engines): one statement, where Prisma's upsert with an empty update is a
+ * read then a write that SQLite in WAL mode fails when another connection wrote in between.
+ */
 export function insertRows(
   database: Pick<Database, "kind" | "client">,
   table: string,
   rows: readonly Record<string, unknown>[],
+  options: { ifAbsent?: boolean } = {},
 ) {
   const names = Object.keys(rows[0] ?? {});
   const columns = names.map((c) => `"${c}"`);
@@ -27,7 +32,7 @@ export function insertRows(
   const mark = () => (database.kind === "postgresql" ? `$${++n}` : "?");
   const tuples = rows.map(() => `(${names.map(mark).join(", ")})`);
   return database.client.$executeRawUnsafe(
-    `INSERT INTO "${table}" (${columns.join(", ")}) VALUES ${tuples.join(", ")}`,
+    `INSERT INTO "${table}" (${columns.join(", ")}) VALUES ${tuples.join(", ")}${options.ifAbsent ? " ON CONFLICT DO NOTHING" : ""}`,
     ...rows.flatMap((row) => names.map((name) => row[name])),
   );
 }

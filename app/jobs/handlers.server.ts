@@ -6,7 +6,11 @@ import { FLUSH_ERASURES_JOB } from "../privacy/erasure.server";
 import { sweepRetention } from "../privacy/retention.server";
 import type { JobHandler, PeriodicJob } from "./worker.server";
 
-/** Every job type the worker knows, and the ones it schedules itself. */
+/**
+ * Every domain job type the worker knows, and the ones it schedules itself. The admin's own jobs (the
+ * dashboard's summaries) are in app/admin/dashboard-summaries.server.ts: domain code does not import the
+ * admin, so app/runtime.server.ts adds them.
+ */
 export const RETENTION_SWEEP = "retention.sweep";
 export const REMOTE_DELETIONS = "analysis.remote_deletions";
 /** How often owed vendor deletions are retried; cheap when there are none. */

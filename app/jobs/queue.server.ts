@@ -64,6 +64,33 @@ export async function enqueueOnce(db: Db, input: EnqueueInput & { dedupeKey: str
   }
 }
 
+/** A shop's most recent job of one type. */
+export const latestJobOf = (db: Db, shop: string, type: string) =>
+  db.job.findFirst({
+    where: { shop, type },
+    orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+    select: { id: true, status: true, lastError: true },
+  });
+
+/**
+ * Queues a job of this type for the shop unless one is already queued or running. The dedupe key names
+ * the shop's latest job of the type, so two callers that race both name the same one and only one job
+ * is created, while a call after that job has finished (or failed) names it and starts a new one.
+ */
+export async function enqueueUnlessActive(
+  db: Db,
+  input: EnqueueInput & { shop: string },
+): Promise<{ jobId: string; created: boolean }> {
+  const latest = await latestJobOf(db, input.shop, input.type);
+  if (latest && (latest.status === "queued" || latest.status === "running"))
+    return { jobId: latest.id, created: false };
+  const { id, created } = await enqueueOnce(db, {
+    ...input,
+    dedupeKey: `${input.type}:${input.shop}:after:${latest?.id ?? "none"}`,
+  });
+  return { jobId: id, created };
+}
+
 /**
  * Claims the next due job (queued and due, or running with an expired lease) for `workerId`.
  * PostgreSQL: `FOR UPDATE SKIP LOCKED`, so instances never wait on each other's candidates.

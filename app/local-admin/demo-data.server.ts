@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { confirmStep } from "../admin/onboarding.server";
+import { shopSettingsRow } from "../admin/settings.server";
 import { RESULT_NOTES } from "../analysis/engine";
 import { ITA_GROUPS } from "../analysis/colour";
 import { applySubscriptionUpdate } from "../billing/plan.server";
@@ -81,7 +82,7 @@ export async function seedDemoAdmin(db: Db, keyring: Keyring, shop: string, now 
     return { seeded: false, shoppers: 0, scans: 0 };
   }
   const random = generator(20_261_129);
-  await db.shop.upsert({ where: { shop }, create: { shop }, update: {} });
+  await shopSettingsRow(db, shop, { shop: true });
   const notice = await currentNotice(db, shop, "en");
   const month = usageMonth(now);
   let scans = 0;

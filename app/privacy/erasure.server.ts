@@ -149,6 +149,7 @@ const SHOP_TABLES = [
   "RecommendationRule",
   "DailyStat",
   "DailyInsight",
+  "HourlyInsight",
   // The plan as Shopify reported it and the monthly scan counters (P20).
   "ShopPlan",
   "ScanUsage",

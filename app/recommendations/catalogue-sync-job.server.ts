@@ -1,7 +1,7 @@
 import { SessionNotFoundError } from "@shopify/shopify-app-remix/server";
 import { z } from "zod";
 import type { Db } from "../db/client.server";
-import { enqueueOnce } from "../jobs/queue.server";
+import { enqueueUnlessActive, latestJobOf } from "../jobs/queue.server";
 import { PermanentJobError, type JobHandler } from "../jobs/worker.server";
 import { unauthenticated } from "../shopify.server";
 import {
@@ -21,30 +21,17 @@ export const CATALOGUE_SYNC_JOB = "catalogue.sync";
 
 const ACTIVE = new Set(["queued", "running"]);
 
-const latestJob = (db: Db, shop: string) =>
-  db.job.findFirst({
-    where: { shop, type: CATALOGUE_SYNC_JOB },
-    orderBy: [{ createdAt: "desc" }, { id: "desc" }],
-    select: { id: true, status: true, lastError: true },
-  });
+const latestJob = (db: Db, shop: string) => latestJobOf(db, shop, CATALOGUE_SYNC_JOB);
 
-/**
- * Queues a sync unless one is already queued or running for the shop. The dedupe key names the
- * shop's latest sync job, so two clicks that race both name the same one and only one job is
- * created, while a click after that job has finished names it and starts a new one.
- */
-export async function requestCatalogueSync(db: Db, shop: string): Promise<{ jobId: string; created: boolean }> {
-  const latest = await latestJob(db, shop);
-  if (latest && ACTIVE.has(latest.status)) return { jobId: latest.id, created: false };
-  const { id, created } = await enqueueOnce(db, {
+/** Queues a sync unless one is already queued or running for the shop (two clicks that race make one job). */
+export function requestCatalogueSync(db: Db, shop: string): Promise<{ jobId: string; created: boolean }> {
+  return enqueueUnlessActive(db, {
     type: CATALOGUE_SYNC_JOB,
     payload: { shop },
     shop,
-    dedupeKey: `${CATALOGUE_SYNC_JOB}:${shop}:after:${latest?.id ?? "none"}`,
     // Throttling passes within minutes; anything else is permanent (see the handler).
     maxAttempts: 3,
   });
-  return { jobId: id, created };
 }
 
 const lastRunDetails = z.object({

@@ -1,8 +1,10 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
-import { useLoaderData, useNavigate } from "@remix-run/react";
+import { useLoaderData, useNavigate, useRevalidator } from "@remix-run/react";
+import { useEffect } from "react";
 import { Badge, Banner, BlockStack, Card, EmptyState, InlineGrid, Layout, Page, Select, Text } from "@shopify/polaris";
 import { PERIODS } from "../admin/constants";
 import { dashboard, periodQuery } from "../admin/dashboard.server";
+import { requestDashboardSummaries } from "../admin/dashboard-summaries.server";
 import { adminAction, adminContext, readActionBody } from "../admin/edge.server";
 import { InsightsCards } from "../admin/insights-cards";
 import { confirmStep, parseConfirm, setupChecklist } from "../admin/onboarding.server";
@@ -16,8 +18,10 @@ export const loader = async ({ request }: LoaderFunctionArgs) => {
   const { shop, database } = await adminContext(request);
   const { days } = periodQuery.parse(Object.fromEntries(new URL(request.url).searchParams));
   // The plan as stored (no call to Shopify here): the usage banner from 80 % (P20).
+  // A long history is summarised by a job, never inside this request (issue 13); the page says what is ready.
+  const queueSummaries = () => requestDashboardSummaries(database.client, shop);
   const [figures, quota, checklist] = await Promise.all([
-    dashboard(database, shop, days),
+    dashboard(database, shop, days, new Date(), { queueSummaries }),
     planSummary(database.client, shop),
     setupChecklist(database.client, shop),
   ]);
@@ -51,11 +55,20 @@ function Metric({ label, value, help }: { label: string; value: string; help?: s
   );
 }
 
+/** How often the page looks again while older figures are being prepared. */
+const PREPARING_POLL_MS = 5_000;
+
 export default function Dashboard() {
   const data = useLoaderData<typeof loader>();
   const navigate = useNavigate();
-  const { totals, rates, requests, retention } = data;
-  const nothingYet = totals.scans === 0 && totals.grants === 0 && totals.noticeViews === 0;
+  const { totals, rates, requests, retention, preparing } = data;
+  const { revalidate, state: revalidation } = useRevalidator();
+  useEffect(() => {
+    if (!preparing || revalidation !== "idle") return;
+    const timer = setTimeout(revalidate, PREPARING_POLL_MS);
+    return () => clearTimeout(timer);
+  }, [preparing, revalidation, revalidate]);
+  const nothingYet = !preparing && totals.scans === 0 && totals.grants === 0 && totals.noticeViews === 0;
   return (
     <Loading title="Dashboard">
       <Page
@@ -72,6 +85,18 @@ export default function Dashboard() {
                 action={{ content: "Open the inbox", url: "/app/requests" }}
               >
                 <p>The law gives you 30 days (15 for grievances). Answer them first.</p>
+              </Banner>
+            </Layout.Section>
+          ) : null}
+          {preparing ? (
+            <Layout.Section>
+              <Banner tone="info" title="Older figures are still being prepared">
+                <p>
+                  {preparing.from > data.period.from
+                    ? `The totals and the chart below cover ${formatDate(`${preparing.from}T00:00:00Z`)} to today. `
+                    : ""}
+                  {`${preparing.days > 0 ? `${preparing.days.toLocaleString("en")} earlier day${preparing.days === 1 ? "" : "s"} of your shop's activity` : "Today's earlier hours"} are being summarised in the background${preparing.insights ? "; the funnel, skin-tone and concern mix and refusal reasons appear when that is done" : ""}. This page updates itself, usually within a few minutes.`}
+                </p>
               </Banner>
             </Layout.Section>
           ) : null}

@@ -177,6 +177,7 @@ describe.each(DATABASE_KINDS)("setup checklist on %s", (kind) => {
       data: { shop: SHOP, day: "2026-11-01", event: "widget_opened", count: 3 },
     });
     await database.client.dailyInsight.create({ data: { shop: SHOP, day: "2026-11-01", buckets: "{}" } });
+    await database.client.hourlyInsight.create({ data: { shop: SHOP, hour: "2026-11-01T09", buckets: "{}" } });
     await action(args(await adminRequest("/app", { form: { intent: "confirm-step", step: "rules" } })));
     await eraseShop(
       { kind, client: database.client, url: database.url } as Parameters<typeof eraseShop>[0],
@@ -186,5 +187,6 @@ describe.each(DATABASE_KINDS)("setup checklist on %s", (kind) => {
     expect(await database.client.shopOnboarding.count()).toBe(0);
     expect(await database.client.storefrontEventDay.count()).toBe(0);
     expect(await database.client.dailyInsight.count()).toBe(0);
+    expect(await database.client.hourlyInsight.count()).toBe(0);
   });
 });

@@ -84,6 +84,7 @@ export async function clearAll(database: Pick<TestDatabase, "client">): Promise<
     db.recommendationRule.deleteMany(),
     db.dailyStat.deleteMany(),
     db.dailyInsight.deleteMany(),
+    db.hourlyInsight.deleteMany(),
     db.storefrontEventDay.deleteMany(),
     db.shopOnboarding.deleteMany(),
     db.shopPlan.deleteMany(),

@@ -1,3 +1,4 @@
+import { adminJobHandlers } from "../../app/admin/dashboard-summaries.server";
 import type { Database } from "../../app/db/client.server";
 import { appKeyring } from "../../app/crypto/keyring.server";
 import { jobHandlers } from "../../app/jobs/handlers.server";
@@ -5,7 +6,12 @@ import { startWorker } from "../../app/jobs/worker.server";
 
 /** Runs the real worker with the real handlers until no job is due, then stops it. */
 export async function runJobs(database: Database): Promise<void> {
-  const worker = startWorker({ database, handlers: jobHandlers(appKeyring()), pollMs: 5, leaseMs: 30_000 });
+  const worker = startWorker({
+    database,
+    handlers: { ...jobHandlers(appKeyring()), ...adminJobHandlers() },
+    pollMs: 5,
+    leaseMs: 30_000,
+  });
   await worker.idle();
   await worker.stop();
 }

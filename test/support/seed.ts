@@ -6,7 +6,8 @@ import type { Db } from "../../app/db/client.server";
 
 /** Realistic rows for one shop: a notice, subjects with consents, scans with results, opt-in images. */
 export async function seedShop(db: Db, shop: string) {
-  await db.shop.upsert({ where: { shop }, create: { shop }, update: {} });
+  if (!(await db.shop.findUnique({ where: { shop }, select: { shop: true } })))
+    await db.shop.create({ data: { shop } });
   return db.noticeVersion.create({
     data: {
       shop,
