@@ -5,13 +5,17 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   AuditInputError,
   GENESIS_HASH,
+  HEAD_REBUILT,
   recordAuditEvent,
   verifyAndRecord,
   verifyAuditChain,
   auditChainState,
   type AuditAction,
 } from "../app/privacy/audit-trail.server";
+import { setDatabaseForTests } from "../app/db.server";
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from "./support/database";
+import { newSubjectSecret, storefront } from "./support/shopper";
+import { SHOP } from "./support/shopify";
 
 /** Appends from another OS process, with its own connection (test/support/audit-append-child.ts). */
 async function appendFromChild(url: string, shop: string, count: number, tag: string): Promise<void> {
@@ -21,6 +25,22 @@ async function appendFromChild(url: string, shop: string, count: number, tag: st
     { env: { ...process.env, LOG_LEVEL: "silent" }, timeout: 60_000 },
   );
 }
+
+/** The SQLite triggers as the migrations create them, for `tamper` to put back. */
+const SQLITE_TRIGGERS = [
+  [
+    "AuditTrailEvent_no_update",
+    `BEFORE UPDATE ON "AuditTrailEvent" BEGIN SELECT RAISE(ABORT, 'AuditTrailEvent is append-only'); END`,
+  ],
+  [
+    "AuditTrailEvent_no_delete",
+    `BEFORE DELETE ON "AuditTrailEvent" BEGIN SELECT RAISE(ABORT, 'AuditTrailEvent is append-only'); END`,
+  ],
+  [
+    "AuditChainHead_no_delete",
+    `BEFORE DELETE ON "AuditChainHead" BEGIN SELECT RAISE(ABORT, 'AuditChainHead rows are never deleted'); END`,
+  ],
+] as const;
 
 /** The trail is append-only even for tests, so every case writes to a shop of its own. */
 const newShop = () => `audit-${randomBytes(4).toString("hex")}.myshopify.com`;
@@ -46,19 +66,15 @@ describe.each(DATABASE_KINDS)("audit trail on %s", (kind) => {
           )
         : sql;
     if (kind === "sqlite") {
-      await db.$executeRawUnsafe(`DROP TRIGGER "AuditTrailEvent_no_update"`);
-      await db.$executeRawUnsafe(`DROP TRIGGER "AuditTrailEvent_no_delete"`);
+      for (const [name] of SQLITE_TRIGGERS) await db.$executeRawUnsafe(`DROP TRIGGER "${name}"`);
       await db.$executeRawUnsafe(text, ...values);
-      await db.$executeRawUnsafe(
-        `CREATE TRIGGER "AuditTrailEvent_no_update" BEFORE UPDATE ON "AuditTrailEvent" BEGIN SELECT RAISE(ABORT, 'AuditTrailEvent is append-only'); END`,
-      );
-      await db.$executeRawUnsafe(
-        `CREATE TRIGGER "AuditTrailEvent_no_delete" BEFORE DELETE ON "AuditTrailEvent" BEGIN SELECT RAISE(ABORT, 'AuditTrailEvent is append-only'); END`,
-      );
+      for (const [name, sql] of SQLITE_TRIGGERS) await db.$executeRawUnsafe(`CREATE TRIGGER "${name}" ${sql}`);
     } else {
-      await db.$executeRawUnsafe(`ALTER TABLE "AuditTrailEvent" DISABLE TRIGGER "AuditTrailEvent_no_update"`);
+      for (const table of ["AuditTrailEvent", "AuditChainHead"])
+        await db.$executeRawUnsafe(`ALTER TABLE "${table}" DISABLE TRIGGER USER`);
       await db.$executeRawUnsafe(text, ...values);
-      await db.$executeRawUnsafe(`ALTER TABLE "AuditTrailEvent" ENABLE TRIGGER "AuditTrailEvent_no_update"`);
+      for (const table of ["AuditTrailEvent", "AuditChainHead"])
+        await db.$executeRawUnsafe(`ALTER TABLE "${table}" ENABLE TRIGGER USER`);
     }
   }
 
@@ -214,11 +230,96 @@ describe.each(DATABASE_KINDS)("audit trail on %s", (kind) => {
   it("P21: a chain whose head row was deleted is reported, not called intact", async () => {
     const shop = newShop();
     const events = await chainOf(shop, 4);
-    await database.client.auditChainHead.delete({ where: { shop } });
+    await tamper(`DELETE FROM "AuditChainHead" WHERE "shop" = ?`, shop);
     const result = await verifyAuditChain(database.client, shop);
     expect(result).toMatchObject({
       intact: false,
       broken: { position: 1, eventId: events[0]!.id, reason: "head_missing" },
+    });
+  });
+
+  it("P21: the app itself cannot delete a chain's head row (database trigger)", async () => {
+    const shop = newShop();
+    await chainOf(shop, 2);
+    await expect(database.client.auditChainHead.delete({ where: { shop } })).rejects.toThrow();
+    await expect(database.client.auditChainHead.deleteMany({ where: { shop } })).rejects.toThrow();
+    if (kind === "postgresql") {
+      await expect(database.client.$executeRawUnsafe(`TRUNCATE "AuditChainHead"`)).rejects.toThrow();
+    }
+    expect(await database.client.auditChainHead.findUnique({ where: { shop } })).toMatchObject({ length: 2 });
+    expect(await verifyAuditChain(database.client, shop)).toMatchObject({ intact: true, events: 2 });
+  });
+
+  it("P21: an append after the head row was removed goes on from the last event, never forks, and verification reports it", async () => {
+    const shop = newShop();
+    const events = await chainOf(shop, 4);
+    await tamper(`DELETE FROM "AuditChainHead" WHERE "shop" = ?`, shop);
+    // A shopper's consent in a transaction of its own, and another joining the caller's: neither fails.
+    await recordAuditEvent(database.client, { shop, action: "consent.given", subject: "after" });
+    await database.client.$transaction((tx) => recordAuditEvent(tx, { shop, action: "consent.withdrawn" }));
+    const chain = await database.client.auditTrailEvent.findMany({ where: { shop }, orderBy: { position: "asc" } });
+    expect(chain.map((e) => [e.position, e.action])).toEqual([
+      ...events.map((e) => [e.position, e.action]),
+      [5, HEAD_REBUILT],
+      [6, "consent.given"],
+      [7, "consent.withdrawn"],
+    ]);
+    expect(chain[4]!.prevHash).toBe(events[3]!.hash);
+    expect(JSON.parse(chain[4]!.detail)).toEqual({ headLength: 0, headWasMissing: true, lastPosition: 4 });
+    for (let i = 1; i < chain.length; i++) expect(chain[i]!.prevHash).toBe(chain[i - 1]!.hash);
+    expect(await database.client.auditChainHead.findUnique({ where: { shop } })).toMatchObject({
+      length: 7,
+      headHash: chain[6]!.hash,
+    });
+    // Whole, but never called intact again: events cut from its end before the rebuild cannot be ruled out.
+    const result = await verifyAndRecord(database.client, shop);
+    expect(result).toMatchObject({
+      intact: false,
+      events: 7,
+      broken: { position: 5, eventId: chain[4]!.id, reason: "head_rebuilt" },
+    });
+    expect(await auditChainState(database.client, shop)).toMatchObject({ brokenAt: 5, brokenReason: "head_rebuilt" });
+    // Tampering after the rebuild is still found first.
+    await tamper(`UPDATE "AuditTrailEvent" SET "detail" = ? WHERE "id" = ?`, '{"n":1}', chain[5]!.id);
+    expect((await verifyAuditChain(database.client, shop)).broken).toMatchObject({
+      position: 6,
+      reason: "hash_mismatch",
+    });
+  });
+
+  it("P7, P8, P21: a shopper's consent and withdrawal through the storefront still succeed after the head row was removed", async () => {
+    setDatabaseForTests(database);
+    const api = storefront();
+    const secret = newSubjectSecret();
+    expect((await api.consent(newSubjectSecret())).status).toBe(201);
+    await tamper(`DELETE FROM "AuditChainHead" WHERE "shop" = ?`, SHOP);
+    const given = await api.consent(secret);
+    expect(given.status).toBe(201);
+    const withdrawn = await api.withdraw(given.body.consentId, { subjectId: secret, receipt: given.body.receipt });
+    expect(withdrawn.status).toBe(200);
+    const chain = await database.client.auditTrailEvent.findMany({
+      where: { shop: SHOP },
+      orderBy: { position: "asc" },
+    });
+    expect(chain.map((e) => e.action)).toEqual(["consent.given", HEAD_REBUILT, "consent.given", "consent.withdrawn"]);
+    expect((await verifyAuditChain(database.client, SHOP)).broken).toMatchObject({
+      position: 2,
+      reason: "head_rebuilt",
+    });
+  });
+
+  it("P21: an append after the head was wound back goes on from the last event instead of failing", async () => {
+    const shop = newShop();
+    const events = await chainOf(shop, 5);
+    await database.client.auditChainHead.update({ where: { shop }, data: { length: 2, headHash: events[1]!.hash } });
+    await recordAuditEvent(database.client, { shop, action: "consent.given" });
+    const chain = await database.client.auditTrailEvent.findMany({ where: { shop }, orderBy: { position: "asc" } });
+    expect(chain.map((e) => e.action).slice(5)).toEqual([HEAD_REBUILT, "consent.given"]);
+    expect(JSON.parse(chain[5]!.detail)).toEqual({ headLength: 2, headWasMissing: false, lastPosition: 5 });
+    expect(new Set(chain.map((e) => e.prevHash)).size).toBe(7);
+    expect((await verifyAuditChain(database.client, shop)).broken).toMatchObject({
+      position: 6,
+      reason: "head_rebuilt",
     });
   });
 

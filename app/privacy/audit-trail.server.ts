@@ -31,6 +31,12 @@ export const AUDIT_ACTIONS = [
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
+/**
+ * Written by the trail itself, never by a caller: an append found the chain's head row gone (or wound
+ * back behind the events), went on from the last event and says so here; verification reports it.
+ */
+export const HEAD_REBUILT = "audit.head_rebuilt";
+
 export type AuditDetail = Record<string, string | number | boolean>;
 
 export interface AuditEventInput {
@@ -120,6 +126,8 @@ const isClient = (db: DbOrTx): db is Db => "$transaction" in db;
  * takes the row lock and a concurrent append waits for this transaction to end, then reads the new
  * head; on SQLite the first write takes the database's write lock, which other connections wait for
  * (busy timeout). The unique (shop, position) index is the backstop: two events can never share a place.
+ * A head row deleted or wound back behind the triggers' back does not make appends fail: the chain goes
+ * on from its last event, with a HEAD_REBUILT event first (see append).
  */
 export async function recordAuditEvent(db: DbOrTx, event: AuditEventInput): Promise<void> {
   assertNoPersonalData(event);
@@ -150,11 +158,52 @@ export async function auditedTransaction(
 }
 
 async function append(tx: Exclude<DbOrTx, Db>, event: AuditEventInput): Promise<void> {
-  await tx.$executeRaw`INSERT INTO "AuditChainHead" ("shop", "length", "headHash") VALUES (${event.shop}, 0, ${GENESIS_HASH}) ON CONFLICT ("shop") DO NOTHING`;
-  const head = await tx.auditChainHead.update({
+  const created =
+    await tx.$executeRaw`INSERT INTO "AuditChainHead" ("shop", "length", "headHash") VALUES (${event.shop}, 0, ${GENESIS_HASH}) ON CONFLICT ("shop") DO NOTHING`;
+  let head = await tx.auditChainHead.update({
     where: { shop: event.shop },
     data: { length: { increment: 1 } },
   });
+  // Under the head's lock, the chain's last event is stable. It is the head's previous end, unless the
+  // head was deleted (a trigger refuses that, but not to someone who drops it) or wound back: appending
+  // at the head's length would then take a place an event holds, and fail on every privacy action of
+  // the shop, a shopper's consent included. The chain goes on from its last event instead, never forks,
+  // and says so in an event of its own, which verification reports (head_rebuilt).
+  const last = await tx.auditTrailEvent.findFirst({
+    where: { shop: event.shop },
+    orderBy: { position: "desc" },
+    select: { position: true, hash: true },
+  });
+  if (last && last.position >= head.length) {
+    const marker = await appendAt(
+      tx,
+      { length: last.position + 1, headHash: last.hash },
+      {
+        shop: event.shop,
+        action: HEAD_REBUILT,
+        // What the head said (0: it was gone) and where the chain really ended.
+        detail: {
+          headLength: created > 0 ? 0 : head.length - 1,
+          headWasMissing: created > 0,
+          lastPosition: last.position,
+        },
+      },
+    );
+    head = await tx.auditChainHead.update({
+      where: { shop: event.shop },
+      data: { length: last.position + 2, headHash: marker },
+    });
+  }
+  const hash = await appendAt(tx, head, event);
+  await tx.auditChainHead.update({ where: { shop: event.shop }, data: { headHash: hash } });
+}
+
+/** Writes one event at the head's length, after the head's hash; returns the event's hash. */
+async function appendAt(
+  tx: Exclude<DbOrTx, Db>,
+  head: { length: number; headHash: string },
+  event: Omit<AuditEventInput, "action"> & { action: AuditAction | typeof HEAD_REBUILT },
+): Promise<string> {
   const stored: StoredAuditEvent = {
     shop: event.shop,
     position: head.length,
@@ -166,7 +215,7 @@ async function append(tx: Exclude<DbOrTx, Db>, event: AuditEventInput): Promise<
   };
   const hash = auditEventHash(stored);
   await tx.auditTrailEvent.create({ data: { ...stored, hash } });
-  await tx.auditChainHead.update({ where: { shop: event.shop }, data: { headHash: hash } });
+  return hash;
 }
 
 /** Why a link is broken: the first one found names the chain's state. */
@@ -186,7 +235,12 @@ export type BrokenReason =
   /** Events exist but the chain's head row does not: nothing anchors the chain's end. */
   | "head_missing"
   /** An event past the end the head records (the head was wound back, or an event added beside it). */
-  | "beyond_head";
+  | "beyond_head"
+  /**
+   * The chain is whole, but an append once found its head gone or wound back and rebuilt it from the
+   * last event (HEAD_REBUILT): events removed from the end before that cannot be ruled out.
+   */
+  | "head_rebuilt";
 
 export interface ChainVerification {
   shop: string;
@@ -212,6 +266,8 @@ const MESSAGES: Record<BrokenReason, (position: number) => string> = {
   outside_chain: (p) => `an event at position ${p} lies outside the chain, which starts at 1`,
   head_missing: (p) => `the chain's head is missing, so nothing anchors its end (first event: ${p})`,
   beyond_head: (p) => `event ${p} lies past the end recorded in the chain's head`,
+  head_rebuilt: (p) =>
+    `the chain's head was missing or wound back and was rebuilt at event ${p}: events removed from its end before then cannot be ruled out`,
 };
 
 /**
@@ -223,6 +279,8 @@ const MESSAGES: Record<BrokenReason, (position: number) => string> = {
  * read after them covers them) or not part of the chain: the head is read again and the walk goes on
  * to its new end, and an event the fresh head still does not cover is a broken link. So appends while
  * the chain is verified are never taken for tampering, and an event beside the chain never passes.
+ * A chain an append had to rebuild the head of (HEAD_REBUILT) is reported as `head_rebuilt` at that
+ * event once the rest of it is found whole: it is never called intact again.
  */
 export async function verifyAuditChain(db: Db, shop: string): Promise<ChainVerification> {
   let head = await db.auditChainHead.findUnique({ where: { shop } });
@@ -230,6 +288,8 @@ export async function verifyAuditChain(db: Db, shop: string): Promise<ChainVerif
   let expected = 1;
   let prevHash = GENESIS_HASH;
   let events = 0;
+  /** The first HEAD_REBUILT event: reported once the rest of the chain is found whole. */
+  let rebuilt: { position: number; id: string } | undefined;
   const broken = (position: number, eventId: string | null, reason: BrokenReason): ChainVerification => ({
     shop,
     events,
@@ -256,6 +316,7 @@ export async function verifyAuditChain(db: Db, shop: string): Promise<ChainVerif
         if (row.position !== expected) return broken(row.position, row.id, "missing_predecessor");
         if (row.prevHash !== prevHash) return broken(row.position, row.id, "prev_hash_mismatch");
         if (auditEventHash(row) !== row.hash) return broken(row.position, row.id, "hash_mismatch");
+        if (row.action === HEAD_REBUILT) rebuilt ??= { position: row.position, id: row.id };
         prevHash = row.hash;
         expected += 1;
       }
@@ -269,7 +330,9 @@ export async function verifyAuditChain(db: Db, shop: string): Promise<ChainVerif
     });
     // Past the end: checked against a fresh head, up to a bound (a busy shop appends all the time; what
     // was appended after the last head read is checked by the next verification).
-    if (!past || reads >= MAX_HEAD_READS) return { shop, events, length, intact: true };
+    if (!past || reads >= MAX_HEAD_READS) {
+      return rebuilt ? broken(rebuilt.position, rebuilt.id, "head_rebuilt") : { shop, events, length, intact: true };
+    }
     const fresh = await db.auditChainHead.findUnique({ where: { shop } });
     if (!fresh) return broken(past.position, past.id, "head_missing");
     if (fresh.length < past.position) return broken(past.position, past.id, "beyond_head");
