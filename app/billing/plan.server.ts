@@ -7,6 +7,7 @@ import { fromAdminClient, type AdminGraphqlClient, type GraphqlCaller } from "..
 import {
   billingIsTest,
   effectivePlan,
+  planUnconfirmedNote,
   monthResetsAt,
   planPageUrl,
   quotaLevel,
@@ -179,6 +180,13 @@ export async function applySubscriptionUpdate(
   return "applied";
 }
 
+/** When Shopify last told the app about the plan: a billing check or a subscription update, whichever is newer. */
+function reportedAt(row: { checkedAt: Date | null; subscriptionUpdatedAt: Date | null } | null): string | null {
+  const times = [row?.checkedAt, row?.subscriptionUpdatedAt].filter((t): t is Date => t instanceof Date);
+  if (times.length === 0) return null;
+  return new Date(Math.max(...times.map((t) => t.getTime()))).toISOString();
+}
+
 export interface PlanSummary {
   plan: Pick<EffectivePlan, "name" | "handle" | "monthlyScans" | "source">;
   /** Accepted scans this month, and the share of the allowance they are. */
@@ -192,8 +200,10 @@ export interface PlanSummary {
   subscriptionStatus: string | null;
   /** When Shopify was last asked; null if never. */
   checkedAt: string | null;
-  /** Shopify did not answer this time: the figures are as of checkedAt. */
+  /** Shopify did not answer this time: the figures are as Shopify last reported them. */
   shopifyUnavailable: boolean;
+  /** With shopifyUnavailable: which plan the quota enforces meanwhile, and as of when (planUnconfirmedNote). */
+  unavailableNote: string | null;
 }
 
 /**
@@ -233,5 +243,6 @@ export async function planSummary(
     subscriptionStatus: row?.status ?? null,
     checkedAt: row?.checkedAt?.toISOString() ?? null,
     shopifyUnavailable,
+    unavailableNote: shopifyUnavailable ? planUnconfirmedNote({ plan, reportedAt: reportedAt(row) }) : null,
   };
 }

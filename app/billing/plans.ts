@@ -134,3 +134,26 @@ export function quotaBanner(input: {
       `${resets} (UTC). A larger plan raises it at once.`,
   };
 }
+
+/**
+ * What the Plan page says when Shopify could not be asked just now: always the plan the quota enforces
+ * (effectivePlan of what is stored), and where that came from, so the text never names one allowance
+ * while scans count against another. `reportedAt` is the newest of the last billing check and the last
+ * app_subscriptions/update applied; null when Shopify has told the app nothing yet.
+ */
+export function planUnconfirmedNote(input: {
+  plan: Pick<EffectivePlan, "name" | "monthlyScans" | "source">;
+  reportedAt: string | null;
+}): string {
+  const allowance = `${input.plan.monthlyScans.toLocaleString("en")} scans a month`;
+  if (!input.reportedAt) {
+    return `Until Shopify answers, scans count against the ${input.plan.name} plan's allowance (${allowance}).`;
+  }
+  const when = new Date(input.reportedAt).toLocaleDateString("en-GB", {
+    day: "numeric",
+    month: "long",
+    year: "numeric",
+    timeZone: "UTC",
+  });
+  return `This is your plan as Shopify last reported it (${when}): scans count against its allowance (${allowance}).`;
+}

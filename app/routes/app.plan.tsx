@@ -45,12 +45,7 @@ export default function PlanPage() {
           {data.shopifyUnavailable ? (
             <Layout.Section>
               <Banner tone="warning" title="Shopify could not be asked for your plan just now">
-                <p>
-                  {data.checkedAt
-                    ? `This is your plan as Shopify last reported it (${formatDate(data.checkedAt)}).`
-                    : "Until Shopify answers, the free allowance applies."}{" "}
-                  Reload the page to try again.
-                </p>
+                <p>{`${data.unavailableNote ?? ""} Reload the page to try again.`}</p>
               </Banner>
             </Layout.Section>
           ) : null}

@@ -224,6 +224,35 @@ describe.each(DATABASE_KINDS)("the Plan page and Shopify's billing check on %s",
     });
   });
 
+  it("P20: a paid plan Shopify's subscription update reported but no billing check confirmed: the page names the plan the quota enforces, not the free allowance", async () => {
+    await storeOfflineSession(database.client, SHOP);
+    const updatedAt = new Date("2026-11-21T09:30:00Z");
+    await database.client.shopPlan.create({
+      data: { shop: SHOP, shopGid: SHOP_GID, planName: "Starter", status: "ACTIVE", subscriptionUpdatedAt: updatedAt },
+    });
+    await used(10);
+    // Shopify cannot be asked now, and never was: the plan comes from app_subscriptions/update alone.
+    const page = await call(planPage, await adminRequest("/app/plan"));
+    expect(page).toMatchObject({
+      plan: { name: "Starter", monthlyScans: 1_000 },
+      shopifyUnavailable: true,
+      checkedAt: null,
+    });
+    expect(page.unavailableNote).toBe(
+      "This is your plan as Shopify last reported it (21 November 2026): scans count against its allowance (1,000 scans a month).",
+    );
+    expect(page.unavailableNote).not.toMatch(/free/i);
+  });
+
+  it("P20: with nothing ever reported and Shopify unreachable, the page names the free plan's allowance, which is what the quota enforces", async () => {
+    await storeOfflineSession(database.client, SHOP);
+    const page = await call(planPage, await adminRequest("/app/plan"));
+    expect(page).toMatchObject({ plan: { name: "Free", monthlyScans: 100 }, shopifyUnavailable: true });
+    expect(page.unavailableNote).toBe(
+      "Until Shopify answers, scans count against the Free plan's allowance (100 scans a month).",
+    );
+  });
+
   it("P20: the admin home carries this month's usage for its banner from the stored plan, without calling Shopify", async () => {
     await storeOfflineSession(database.client, SHOP);
     await database.client.shopPlan.create({
