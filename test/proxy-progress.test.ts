@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -5,12 +6,18 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { PROOF_CHECKS_PER_NETWORK_PER_HOUR } from "../app/abuse/limits";
 import { REPEATABILITY } from "../app/analysis/repeatability";
 import { subjectDigest } from "../app/consent/consent.server";
-import { imageContext } from "../app/crypto/contexts";
+import { imageContext, requestDetailsContext } from "../app/crypto/contexts";
 import { openDatabase } from "../app/db/client.server";
 import { appKeyring } from "../app/crypto/keyring.server";
 import { resetEnvForTests } from "../app/env.server";
 import { PEER_ADDRESS_HEADER } from "../app/http/client-address";
-import { buildCustomerExport, PHOTO_FOR_SHOPPER_ONLY } from "../app/privacy/export.server";
+import { createKeyring } from "../app/crypto/keyring";
+import {
+  buildCustomerExport,
+  DETAILS_UNAVAILABLE,
+  PHOTO_FOR_SHOPPER_ONLY,
+  PHOTO_UNAVAILABLE,
+} from "../app/privacy/export.server";
 import { flushRequestLog } from "../app/proxy/request-log.server";
 import { loader as requestDetail } from "../app/routes/app.requests.$id";
 import { loader as progressLoader } from "../app/routes/proxy.progress";
@@ -333,6 +340,83 @@ describe.each(DATABASE_KINDS)("P19: before/after tracking through the app proxy 
     expect(images(forMerchant)[expired]).toBeNull();
     expect(images(forMerchant)[kept]).toMatchObject({ note: PHOTO_FOR_SHOPPER_ONLY });
     expect(JSON.stringify(forMerchant)).not.toContain(base64);
+  });
+
+  it("P2, P9, P19: a kept photo whose key was removed is a 410 that says what to do, the key id is logged, and progress and my-data still answer", async () => {
+    const db = database.client;
+    const me = await shopper();
+    const readable = await scan(me, 3, {}, { photoExpiresInDays: 30 });
+    const orphaned = await scan(me, 2, {}, { photoExpiresInDays: 30 });
+    // Sealed under a key the app no longer has (removed from ENCRYPTION_KEYS before a rotation re-sealed it).
+    const retired = createKeyring(new Map([["retired-2025", randomBytes(32)]]), "retired-2025");
+    const sealed = retired.seal(PHOTO, imageContext(orphaned));
+    await db.storedImage.update({
+      where: { scanId: orphaned },
+      data: { keyId: sealed.keyId, ciphertext: new Uint8Array(sealed.envelope) },
+    });
+    const request = await db.privacyRequest.create({
+      data: { shop: me.shop, subjectId: me.subjectId, source: "shopper", type: "correction", dueAt: new Date() },
+    });
+    const details = retired.seal(JSON.stringify({ message: "my name is wrong" }), requestDetailsContext(request.id));
+    await db.privacyRequest.update({
+      where: { id: request.id },
+      data: { detailsKeyId: details.keyId, detailsCiphertext: new Uint8Array(details.envelope) },
+    });
+
+    const lines: string[] = [];
+    const capture = (chunk: string | Uint8Array) => (lines.push(Buffer.from(chunk).toString("utf8")), true);
+    const out = vi.spyOn(process.stdout, "write").mockImplementation(capture);
+    const err = vi.spyOn(process.stderr, "write").mockImplementation(capture);
+    const level = process.env.LOG_LEVEL;
+    process.env.LOG_LEVEL = "debug";
+    resetEnvForTests();
+    let gone: Response, mine: Awaited<ReturnType<ReturnType<typeof storefront>["myData"]>>;
+    try {
+      gone = await photo(orphaned, as(me));
+      mine = await storefront(me.shop).myData({ subjectId: me.secret, receipt: me.receipt });
+    } finally {
+      process.env.LOG_LEVEL = level;
+      resetEnvForTests();
+      out.mockRestore();
+      err.mockRestore();
+    }
+    expect(gone.status).toBe(410);
+    const answer = await gone.json();
+    expect(answer.error.code).toBe("photo_unavailable");
+    expect(answer.error.message).toMatch(/delete the scan/);
+    expect(JSON.stringify(answer)).not.toContain(orphaned);
+    // The operator learns which key is missing, and nothing about the shopper or the scan.
+    const logged = lines.map((line) => JSON.parse(line)).filter((line) => line.message === "sealed data unreadable");
+    expect(logged).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ shop: me.shop, table: "StoredImage", keyId: "retired-2025", reason: "unknown_key" }),
+        expect.objectContaining({ table: "PrivacyRequest", keyId: "retired-2025" }),
+      ]),
+    );
+    const output = lines.join("");
+    for (const secret of [orphaned, me.subjectId, me.secret, me.receipt, "my name is wrong"])
+      expect(output).not.toContain(secret);
+
+    // The photo that can be opened still is; the list and the comparison are whole.
+    expect((await photo(readable, as(me))).status).toBe(200);
+    const listed = await progress(as(me));
+    expect(listed.status).toBe(200);
+    expect((await listed.json()).scans.map((s: { scanId: string }) => s.scanId)).toEqual([readable, orphaned]);
+
+    // my-data: everything else, the unreadable photo and request details replaced by a note.
+    expect(mine!.status).toBe(200);
+    const exported = mine!.body.export.subjects[0];
+    const byId = Object.fromEntries(exported.scans.map((x: { id: string; image: unknown }) => [x.id, x.image]));
+    expect(byId[readable]).toMatchObject({ base64: Buffer.from(PHOTO).toString("base64") });
+    expect(byId[orphaned]).toEqual({
+      mimeType: "image/jpeg",
+      expiresAt: expect.any(String),
+      unavailable: true,
+      note: PHOTO_UNAVAILABLE,
+    });
+    expect(exported.requests).toEqual([
+      expect.objectContaining({ id: request.id, details: null, note: DETAILS_UNAVAILABLE }),
+    ]);
   });
 
   it("P19: a logged-in customer needs no secret; a customer the app has never seen has no progress", async () => {

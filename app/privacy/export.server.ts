@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Keyring } from "../crypto/keyring";
+import { openOrReport } from "../crypto/unreadable.server";
 import { exportContext, imageContext, requestDetailsContext } from "../crypto/contexts";
 import type { Db } from "../db/client.server";
 import { breachNoticesOf } from "../incidents/shopper-notices.server";
@@ -26,6 +27,13 @@ export type ExportAudience = "shopper" | "merchant";
 export const PHOTO_FOR_SHOPPER_ONLY =
   "The photo itself is shown only to the shopper: they can download it from the skin scan on the store.";
 
+/** In place of a kept photo that can no longer be decrypted (its key was removed). */
+export const PHOTO_UNAVAILABLE =
+  "This kept photo can no longer be opened, so it is not in this copy; the scan's results are. You can delete the scan, which deletes the photo too, or file a privacy request to ask the store about it.";
+/** In place of a request's details that can no longer be decrypted. */
+export const DETAILS_UNAVAILABLE =
+  "The details of this request can no longer be opened, so they are not in this copy; the request itself is.";
+
 export async function buildCustomerExport(
   db: Db,
   keyring: Keyring,
@@ -42,6 +50,17 @@ export async function buildCustomerExport(
       requests: { orderBy: { createdAt: "asc" } },
     },
   });
+  // Sealed values whose key was removed from ENCRYPTION_KEYS are left out with a note (the operator
+  // finds the key id in the log); the rest of the export is whole.
+  const shopperPhoto = (ciphertext: Uint8Array, scanId: string) => {
+    const bytes = openOrReport(keyring, ciphertext, imageContext(scanId), { shop, table: "StoredImage" });
+    return bytes ? { base64: bytes.toString("base64") } : { unavailable: true, note: PHOTO_UNAVAILABLE };
+  };
+  const requestDetails = (ciphertext: Uint8Array | null, requestId: string) => {
+    if (!ciphertext) return { details: null };
+    const text = openOrReport(keyring, ciphertext, requestDetailsContext(requestId), { shop, table: "PrivacyRequest" });
+    return text ? { details: parse(text.toString("utf8")) } : { details: null, note: DETAILS_UNAVAILABLE };
+  };
   // P21: the breach notices published to them, in the language of their latest consent.
   const notices = await breachNoticesOf(
     db,
@@ -82,9 +101,7 @@ export async function buildCustomerExport(
             ? {
                 mimeType: s.image.mimeType,
                 expiresAt: s.image.expiresAt.toISOString(),
-                ...(audience === "shopper"
-                  ? { base64: keyring.open(s.image.ciphertext, imageContext(s.id)).toString("base64") }
-                  : { note: PHOTO_FOR_SHOPPER_ONLY }),
+                ...(audience === "shopper" ? shopperPhoto(s.image.ciphertext, s.id) : { note: PHOTO_FOR_SHOPPER_ONLY }),
               }
             : null,
       })),
@@ -95,7 +112,7 @@ export async function buildCustomerExport(
         createdAt: r.createdAt.toISOString(),
         dueAt: r.dueAt.toISOString(),
         completedAt: r.completedAt?.toISOString() ?? null,
-        details: r.detailsCiphertext ? parse(keyring.openText(r.detailsCiphertext, requestDetailsContext(r.id))) : null,
+        ...requestDetails(r.detailsCiphertext, r.id),
       })),
       /** Personal-data breach notices (DPDP Rule 7(1)) published to this person, and whether they acknowledged them. */
       breachNotices: notices.get(subject.id) ?? [],

@@ -2,6 +2,7 @@ import { z } from "zod";
 import type { Shopper } from "../consent/consent.server";
 import { imageContext } from "../crypto/contexts";
 import type { Keyring } from "../crypto/keyring";
+import { openOrReport } from "../crypto/unreadable.server";
 import type { Db } from "../db/client.server";
 import { DomainError } from "../domain-error";
 import {
@@ -191,7 +192,8 @@ export async function ownProgress(db: Db, shopper: Shopper, proof: ShopperProof,
 
 /**
  * The photo kept with one's own scan, decrypted. Another shopper's scan, another shop's, a scan with
- * no kept photo and a photo past its delete-after date all answer the same 404.
+ * no kept photo and a photo past its delete-after date all answer the same 404; one's own photo that
+ * can no longer be decrypted answers 410 photo_unavailable.
  */
 export async function ownPhoto(
   db: Db,
@@ -209,5 +211,24 @@ export async function ownPhoto(
     select: { ciphertext: true, mimeType: true },
   });
   if (!image) throw notFound;
-  return { bytes: keyring.open(image.ciphertext, imageContext(scanId)), mimeType: image.mimeType };
+  const bytes = openOrReport(keyring, image.ciphertext, imageContext(scanId), {
+    shop: shopper.shop,
+    table: "StoredImage",
+  });
+  if (!bytes) throw new PhotoUnavailableError();
+  return { bytes, mimeType: image.mimeType };
+}
+
+/**
+ * A kept photo that can no longer be decrypted (its key was removed from ENCRYPTION_KEYS): gone for
+ * good as far as the shopper is concerned, so 410, and the operator has the key id in the log.
+ */
+export class PhotoUnavailableError extends DomainError {
+  constructor() {
+    super(
+      410,
+      "photo_unavailable",
+      "This kept photo can no longer be opened, so it cannot be shown. Your scan's results are not affected. You can delete the scan, which deletes the photo too, or file a privacy request to ask the store about it.",
+    );
+  }
 }
