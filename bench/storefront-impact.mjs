@@ -4,8 +4,9 @@
 // (4× CPU slowdown, 150 ms RTT, 1.6 Mbit/s down). It prints the medians of Largest Contentful Paint,
 // Total Blocking Time and Cumulative Layout Shift for both, and the difference; and how many requests went
 // to the app (the insights beacon apart) and to the block's lazy assets (camera guide, My progress, notices) while loading: none should.
-// Needs Chromium (CHROMIUM_PATH, default /usr/bin/chromium). The app is not needed: the widget makes no
-// request until a shopper clicks, which is part of what this measures.
+// Needs Chromium (CHROMIUM_PATH, default /usr/bin/chromium). The app is not needed: before a shopper clicks,
+// the widget's only request to it is the insights beacon (POST events, "widget_opened", fire and forget, once
+// the block is in view), which the preview then answers with an error at once; nothing waits for its answer.
 import { chromium } from "playwright-core";
 import { previewConfig, startPreview } from "../scripts/preview/server.mjs";
 

@@ -604,9 +604,11 @@ if (!customElements.get("skin-scan")) {
           this.$("[data-reason]", item).textContent = reason.startsWith("reason_") || !reason ? product.reason : reason;
           this.$("[data-price]", item).textContent =
             product.price && product.currency
-              ? new Intl.NumberFormat(this.locale(), { style: "currency", currency: product.currency }).format(
-                  product.price,
-                )
+              ? new Intl.NumberFormat(this.locale(), {
+                  style: "currency",
+                  currency: product.currency,
+                  trailingZeroDisplay: "stripIfInteger",
+                }).format(product.price)
               : (product.price ?? "");
           const image = this.$("img", item);
           if (product.imageUrl) {
