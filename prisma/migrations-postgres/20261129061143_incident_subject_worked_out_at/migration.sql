@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "IncidentSubject" ADD COLUMN     "workedOutAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP;
+
