@@ -63,8 +63,9 @@ function Funnel({ insights }: { insights: Insights }) {
         })}
       </ol>
       <Text as="p" variant="bodySm" tone="subdued">
-        Consents and accepted scans count each shopper once a day. Widget opens, product views and adds to cart are
-        counted per day without any shopper identifier.
+        Consents and accepted scans count each shopper once a day; a shopper back to scan under an earlier consent
+        counts as consented that day too. Widget opens, product views and adds to cart are counted without any shopper
+        identifier.
       </Text>
     </BlockStack>
   );

@@ -67,6 +67,9 @@ function dialect(kind: Database["kind"], unit: Unit) {
   };
 }
 
+/** Shoppers who held a consent that day: gave it, or scanned under one (the funnel's consent step). */
+const CONSENT_HELD = "consent_held";
+
 const add = (buckets: Buckets, key: string, figures: BucketDay) => {
   if (figures.n > 0) buckets[key] = figures;
 };
@@ -123,7 +126,23 @@ export async function computeInsightDays(
       GROUP BY "day", "subjectId"
     ) per_shopper
     GROUP BY "day"`;
-  const [accepted, consents, refused] = await Promise.all([
+  // The funnel's consent step: shoppers who held a consent that day, because they gave it or scanned
+  // under it (a scan needs one, P6). A shopper back to scan again under last week's consent consented
+  // for that visit too, so no day has more shoppers with an accepted scan than with a consent.
+  const heldSql = `
+    SELECT "day", COUNT(*) AS "n", COUNT(DISTINCT "subjectId") AS "s",
+      COUNT(DISTINCT CASE WHEN "isNew" = 1 THEN "subjectId" END) AS "new"
+    FROM (
+      SELECT ${d.dayOf("c")} AS "day", c."subjectId" AS "subjectId", ${isNew("c")} AS "isNew"
+      FROM "ConsentRecord" c JOIN "Subject" sub ON sub."id" = c."subjectId"
+      WHERE ${range("c")} AND c."action" = 'grant'
+      UNION ALL
+      SELECT ${d.dayOf("s")} AS "day", s."subjectId" AS "subjectId", ${isNew("s")} AS "isNew"
+      FROM "Scan" s JOIN "Subject" sub ON sub."id" = s."subjectId"
+      WHERE ${range("s")}
+    ) held
+    GROUP BY "day"`;
+  const [accepted, consents, held, refused] = await Promise.all([
     selectRows<Record<string, unknown> & { day: string }>(client, acceptedSql, ...args),
     selectRows<{ day: string; n: unknown; s: unknown; new: unknown }>(
       client,
@@ -134,6 +153,7 @@ export async function computeInsightDays(
        GROUP BY ${d.dayOf("c")}`,
       ...args,
     ),
+    selectRows<{ day: string; n: unknown; s: unknown; new: unknown }>(client, heldSql, ...args, ...args),
     // Refused photos are a small share of scans; their reasons are a JSON list, read here.
     selectRows<{ day: string; subjectId: string; isNew: unknown; quality: string }>(
       client,
@@ -151,6 +171,7 @@ export async function computeInsightDays(
     return found.buckets;
   };
   for (const r of consents) add(at(r.day), "consent", { n: num(r.n), shoppers: num(r.s), newShoppers: num(r.new) });
+  for (const r of held) add(at(r.day), CONSENT_HELD, { n: num(r.n), shoppers: num(r.s), newShoppers: num(r.new) });
   for (const r of accepted) {
     const b = at(r.day);
     add(b, "scan_accepted", { n: num(r.n_all), shoppers: num(r.s_all), newShoppers: num(r.new_all) });
@@ -266,7 +287,8 @@ export interface Insights {
   minShoppers: number;
   /**
    * Each step's count, or null ("not enough data yet") below MIN_SHOPPERS: widget events as counted,
-   * consents and accepted scans as shoppers per day.
+   * consents and accepted scans as shoppers per day (consent: shoppers who gave one or scanned under
+   * one that day, so it is never below the accepted scans).
    */
   funnel: { step: FunnelStep; count: number | null }[];
   /** Share of the shown tone groups' shoppers; null for a group with too few. */
@@ -283,7 +305,12 @@ export interface Insights {
  * met sooner, never later, than for people, which is why the steps taken from records use people).
  */
 export function periodInsights(days: readonly InsightDay[], events: Record<StorefrontEvent, number>): Insights {
-  const series = (key: string) => days.flatMap((d) => (d.buckets[key] ? [d.buckets[key]] : []));
+  const series = (key: string) =>
+    days.flatMap((d) => {
+      // Days summarised before consent_held existed count their grants instead.
+      const figures = d.buckets[key] ?? (key === CONSENT_HELD ? d.buckets.consent : undefined);
+      return figures ? [figures] : [];
+    });
   const total = (key: string) => {
     const s = series(key);
     return {
@@ -300,7 +327,7 @@ export function periodInsights(days: readonly InsightDay[], events: Record<Store
   };
   const funnel: Insights["funnel"] = [
     { step: "widget_opened", count: event("widget_opened") },
-    { step: "consent", count: record("consent") },
+    { step: "consent", count: record(CONSENT_HELD) },
     { step: "scan_accepted", count: record("scan_accepted") },
     { step: "product_viewed", count: event("product_viewed") },
     { step: "added_to_cart", count: event("added_to_cart") },

@@ -124,10 +124,7 @@ export async function seedDemoAdmin(db: Db, keyring: Keyring, shop: string, now 
         data: { shop, route: "/proxy/notice", method: "GET", status: 200, durationMs: 4, createdAt: at },
       });
     }
-    const attempts = 1 + Math.floor(random() * 2.4);
-    for (let k = 0; k < attempts; k++) {
-      const scanAt = new Date(at.getTime() + (k + 1) * 90_000);
-      const refused = random() < 0.2;
+    const scan = async (scanAt: Date, refused: boolean) => {
       await db.scan.create({
         data: {
           shop,
@@ -148,13 +145,27 @@ export async function seedDemoAdmin(db: Db, keyring: Keyring, shop: string, now 
       });
       scans += 1;
       if (!refused && usageMonth(scanAt) === month) await countAcceptedScan(db, shop, month);
+    };
+    // The widget's own events (no identifiers), per visit: opened, and after a result a product viewed
+    // and sometimes added to the cart.
+    const visit = async (day: Date, viewed: number, added: number) => {
+      await countStorefrontEvent(db, shop, "widget_opened", day);
+      if (random() < viewed) await countStorefrontEvent(db, shop, "product_viewed", day);
+      if (random() < added) await countStorefrontEvent(db, shop, "added_to_cart", day);
+    };
+    // First visit: a photo or two (the first one sometimes refused), then the recommendations.
+    const attempts = 1 + Math.floor(random() * 2.4);
+    for (let k = 0; k < attempts; k++) await scan(new Date(at.getTime() + (k + 1) * 90_000), random() < 0.2);
+    await visit(at, 0.7, 0.3);
+    // The shoppers who read the notice twice opened the widget twice (once leaving without a scan).
+    if (views === 2) await countStorefrontEvent(db, shop, "widget_opened", at);
+    // About a quarter come back a week or two later to scan again under the same consent (progress, P19).
+    for (let back = at.getTime() + (7 + Math.floor(random() * 7)) * DAY; back < now.getTime() - 3_600_000;) {
+      if (random() >= 0.3) break;
+      await scan(new Date(back), random() < 0.1);
+      await visit(new Date(back), 0.4, 0.15);
+      back += (7 + Math.floor(random() * 7)) * DAY;
     }
-    // The widget's own events (no identifiers): opened by more shoppers than consent, products viewed after a scan.
-    const day = new Date(at.getTime());
-    await countStorefrontEvent(db, shop, "widget_opened", day);
-    if (random() < 0.6) await countStorefrontEvent(db, shop, "widget_opened", day);
-    if (random() < 0.7) await countStorefrontEvent(db, shop, "product_viewed", day);
-    if (random() < 0.3) await countStorefrontEvent(db, shop, "added_to_cart", day);
   }
 
   // The checklist: the block has been seen on the storefront, the notice kept and the engine chosen;

@@ -104,6 +104,21 @@ describe.each(DATABASE_KINDS)("dashboard insights on %s", (kind) => {
     expect(data.insights!.minShoppers).toBe(10);
   });
 
+  it("funnel: a shopper back on later days to scan under an earlier consent counts as consented on those days too, so accepted scans never outnumber consents", async () => {
+    await storeOfflineSession(database.client, SHOP);
+    await seedShop(database.client, SHOP);
+    const now = new Date(`${new Date().toISOString().slice(0, 10)}T12:00:00Z`);
+    const day = (n: number) => new Date(now.getTime() - n * 86_400_000);
+    await events(day(0).toISOString().slice(0, 10), { widget_opened: 60 });
+    // 12 shoppers consent five days ago and scan then, and again on two later days (progress tracking, P19).
+    for (let i = 0; i < 12; i++) await shopper(day(5), [{ at: day(5) }, { at: day(3) }, { at: day(1) }]);
+    const data = await dashboard(database, SHOP, 7, now);
+    const step = (name: string) => data.insights!.funnel.find((s) => s.step === name)?.count;
+    // Shoppers each day: 12 on each of three days, with a consent each time (given, or scanned under).
+    expect(step("scan_accepted")).toBe(36);
+    expect(step("consent")).toBe(36);
+  });
+
   it("tone and concern mix: shares over shown groups; a group of 9 shoppers is not shown", async () => {
     await storeOfflineSession(database.client, SHOP);
     await seedShop(database.client, SHOP);
