@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { subjectDigest } from "../app/consent/consent.server";
 import { appKeyring } from "../app/crypto/keyring.server";
-import { incidentStep, recordIncident, incidentDetail } from "../app/incidents/register.server";
+import { incidentDetail, incidentStep, recordIncident, updateIncident } from "../app/incidents/register.server";
 import { buildCustomerExport, fulfilDataRequest, readExport } from "../app/privacy/export.server";
 import { loader as myData } from "../app/routes/proxy.my-data";
 import { action as ack, loader as ackLoader } from "../app/routes/proxy.notices.$id.ack";
@@ -141,6 +141,35 @@ describe.each(DATABASE_KINDS)("breach notices through the app proxy on %s", (kin
       405,
     );
     expect((await incidentDetail(db(), SHOP, incident.id)).affected.notices.acknowledged).toBe(0);
+  });
+
+  it("P21: working the set out again keeps a shopper's notice (its id, shown and acknowledged) and drops people it no longer finds", async () => {
+    const { affected, incident } = await setup();
+    await incidentStep(db(), SHOP, incident.id, "publish_notices");
+    const [n] = (await read({ secret: affected })).body.notices;
+    await ack(args(proxied(`/notices/${n.id}/ack`, { method: "POST", secret: affected, body: {} }), { id: n.id }));
+    await incidentStep(db(), SHOP, incident.id, "recompute");
+    const [again] = (await read({ secret: affected })).body.notices;
+    expect(again).toMatchObject({ id: n.id, acknowledged: true });
+    expect((await incidentDetail(db(), SHOP, incident.id)).affected).toMatchObject({
+      persons: 1,
+      notices: { shown: 1, acknowledged: 1 },
+    });
+
+    // The window narrowed to before the shopper's scan (twice at the same instant): they leave the set.
+    const now = new Date();
+    const narrowed = {
+      discoveredAt: new Date(Date.now() - DAY),
+      occurredFrom: new Date(Date.now() - 7 * DAY),
+      occurredTo: new Date(Date.now() - 6 * DAY),
+      dataKinds: ["scan_results" as const],
+      scope: "created" as const,
+      narrative: { summary: "Leak", contact: "privacy@lotus.example" },
+    };
+    expect((await updateIncident(db(), SHOP, incident.id, narrowed, now)).affected).toBe(0);
+    expect((await updateIncident(db(), SHOP, incident.id, narrowed, now)).affected).toBe(0);
+    expect((await read({ secret: affected })).body).toEqual({ notices: [] });
+    expect((await incidentDetail(db(), SHOP, incident.id)).affected).toMatchObject({ persons: 0 });
   });
 
   it("P21: a shopper's my-data export holds the breach notices published to them and whether they acknowledged them, and nothing of anyone else", async () => {

@@ -52,43 +52,42 @@ function kindSelect(kind: DataKind, w: AffectedWindow): { sql: string; values: u
 
 /**
  * Works the set out (again) from the records and stores it, in the database itself: one INSERT … SELECT
- * groups every kind's records by subject (a million scans never pass through the app). People already in
- * the set keep when they were shown and acknowledged the notice; people erased since stay as counts.
- * Returns the set's size.
+ * groups every kind's records by subject (a million scans never pass through the app) and joins each
+ * person once for whether they are signed in. Working out again updates the rows of people found before
+ * in place (ON CONFLICT on (incidentId, subjectId)), so their notice keeps its id and when it was shown
+ * and acknowledged, then deletes the rows of people it no longer finds; people erased since (no subject)
+ * stay as counts. Returns the set's size (people erased since not included).
  */
 export async function workOutAffected(db: Db, w: AffectedWindow, now = new Date()): Promise<number> {
   const kinds = DATA_KINDS.filter((k) => w.dataKinds.includes(k)).map((k) => kindSelect(k, w));
-  const seen = await db.incidentSubject.findMany({
-    where: {
-      incidentId: w.id,
-      subjectId: { not: null },
-      OR: [{ shownAt: { not: null } }, { acknowledgedAt: { not: null } }],
-    },
-    select: { subjectId: true, shownAt: true, acknowledgedAt: true },
-  });
-  // A random id per row, made by the engine (16 random bytes as hex, like Prisma's ids: opaque, unique).
+  const previous = await db.incident.findUnique({ where: { id: w.id }, select: { affectedComputedAt: true } });
+  // Strictly later than the last working-out, so its rows are told from this one's even within a millisecond.
+  const stamp = new Date(Math.max(now.getTime(), (previous?.affectedComputedAt?.getTime() ?? 0) + 1));
+  // A random id per new row, made by the engine (16 random bytes as hex, like Prisma's ids: opaque, unique).
   const newId =
     engineOf(db) === "postgresql" ? `md5(random()::text || clock_timestamp()::text)` : `lower(hex(randomblob(16)))`;
-  const sums = COUNT_COLUMNS.map((c) => `SUM(t."${c}")`).join(", ");
-  const insert = `INSERT INTO "IncidentSubject" ("id", "shop", "incidentId", "subjectId", "signedIn", ${COUNT_COLUMNS.map((c) => `"${c}"`).join(", ")}, "createdAt")
-    SELECT ${newId}, ?, ?, t."subjectId", (s."customerId" IS NOT NULL), ${sums}, ?
-    FROM (${kinds.map((k) => k.sql).join(" UNION ALL ")}) t
-    JOIN "Subject" s ON s."id" = t."subjectId"
-    GROUP BY t."subjectId", s."customerId"`;
+  const counts = COUNT_COLUMNS.map((c) => `"${c}"`).join(", ");
+  // "WHERE true" keeps SQLite's parser from reading ON CONFLICT as a join's ON.
+  const upsert = `INSERT INTO "IncidentSubject" ("id", "shop", "incidentId", "subjectId", "signedIn", ${counts}, "createdAt", "workedOutAt")
+    SELECT ${newId}, ?, ?, g."subjectId", (s."customerId" IS NOT NULL), ${COUNT_COLUMNS.map((c) => `g."${c}"`).join(", ")}, ?, ?
+    FROM (
+      SELECT t."subjectId", ${COUNT_COLUMNS.map((c) => `SUM(t."${c}") AS "${c}"`).join(", ")}
+      FROM (${kinds.map((k) => k.sql).join(" UNION ALL ")}) t
+      GROUP BY t."subjectId"
+    ) g
+    JOIN "Subject" s ON s."id" = g."subjectId"
+    WHERE true
+    ON CONFLICT ("incidentId", "subjectId") DO UPDATE SET "signedIn" = excluded."signedIn", ${COUNT_COLUMNS.map((c) => `"${c}" = excluded."${c}"`).join(", ")}, "workedOutAt" = excluded."workedOutAt"`;
   // One batch of single statements: no read inside the transaction, so SQLite never has to upgrade a
   // read lock to a write lock (which fails at once when another connection wrote in between).
-  const [, inserted] = await db.$transaction([
-    db.incidentSubject.deleteMany({ where: { incidentId: w.id, subjectId: { not: null } } }),
-    executeRaw(db, insert, w.shop, w.id, now, ...kinds.flatMap((k) => k.values)),
-    ...seen.map((s) =>
-      db.incidentSubject.updateMany({
-        where: { incidentId: w.id, subjectId: s.subjectId },
-        data: { shownAt: s.shownAt, acknowledgedAt: s.acknowledgedAt },
-      }),
-    ),
-    db.incident.update({ where: { id: w.id }, data: { affectedComputedAt: now } }),
+  const [found] = await db.$transaction([
+    executeRaw(db, upsert, w.shop, w.id, stamp, stamp, ...kinds.flatMap((k) => k.values)),
+    db.incidentSubject.deleteMany({
+      where: { incidentId: w.id, subjectId: { not: null }, workedOutAt: { lt: stamp } },
+    }),
+    db.incident.update({ where: { id: w.id }, data: { affectedComputedAt: stamp } }),
   ]);
-  return Number(inserted);
+  return Number(found);
 }
 
 type Num = number | bigint | null;
