@@ -5,6 +5,7 @@ import { noticeTextHash } from "../consent/notice.server";
 import type { Db } from "../db/client.server";
 import { DomainError } from "../domain-error";
 import { csvText } from "../text/csv";
+import { optionalWholeNumber, wholeNumber } from "./form";
 
 /**
  * Proof of consent (issue 6, P7): search the append-only consent records and export them with the
@@ -37,10 +38,10 @@ export const proofQuery = z.object({
     .catch(undefined),
   from: day.optional().catch(undefined),
   to: day.optional().catch(undefined),
-  noticeVersion: z.coerce.number().int().positive().optional().catch(undefined),
+  noticeVersion: optionalWholeNumber({ min: 1, max: 1_000_000 }).catch(undefined),
   purpose: z.enum(PURPOSES).optional().catch(undefined),
   action: z.enum(["grant", "withdraw"]).optional().catch(undefined),
-  page: z.coerce.number().int().min(1).max(100_000).catch(1),
+  page: wholeNumber({ min: 1, max: 100_000 }).catch(1),
 });
 export type ProofQuery = z.infer<typeof proofQuery>;
 

@@ -3,6 +3,7 @@ import { z } from "zod";
 import type { Database } from "../db/client.server";
 import { insertRows, sqlDialect } from "../db/raw.server";
 import { PERIODS } from "./constants";
+import { wholeNumber } from "./form";
 import {
   DAY_MS,
   dayOf,
@@ -39,9 +40,7 @@ import { OPEN_STATUSES } from "./inbox.server";
  */
 const DAY = DAY_MS;
 export const periodQuery = z.object({
-  days: z.coerce
-    .number()
-    .int()
+  days: wholeNumber({ min: 1, max: 366 })
     .refine((d) => (PERIODS as readonly number[]).includes(d))
     .catch(30),
 });

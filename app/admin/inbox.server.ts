@@ -8,7 +8,7 @@ import { auditedTransaction } from "../privacy/audit-trail.server";
 import { eraseNow } from "../privacy/erasure.server";
 import { buildCustomerExport, EXPORT_RETENTION_DAYS, readExport } from "../privacy/export.server";
 import { TYPE_LABELS } from "./constants";
-import { fieldErrors, FormError } from "./form";
+import { fieldErrors, FormError, wholeNumber } from "./form";
 
 /**
  * The rights inbox (issue 6, P9, P10): every request from Shopify's compliance webhooks and from
@@ -28,7 +28,7 @@ export const inboxQuery = z.object({
     .refine((t) => t in TYPE_LABELS)
     .optional()
     .catch(undefined),
-  page: z.coerce.number().int().min(1).max(10_000).catch(1),
+  page: wholeNumber({ min: 1, max: 10_000 }).catch(1),
 });
 export type InboxQuery = z.infer<typeof inboxQuery>;
 

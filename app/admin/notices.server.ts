@@ -13,7 +13,7 @@ import { currentNotice, noticeTextHash, shopContacts, type CurrentNotice } from 
 import type { Db } from "../db/client.server";
 import { isUniqueViolation } from "../db/errors";
 import { auditedTransaction, recordAuditEvent } from "../privacy/audit-trail.server";
-import { blankToUndefined, fieldErrors, FormError } from "./form";
+import { blankToUndefined, fieldErrors, FormError, wholeNumber } from "./form";
 import { shopSettingsRow } from "./settings.server";
 
 /**
@@ -181,9 +181,6 @@ const optionalText = (max: number, message: string) =>
  */
 const NOT_IN_A_NAME = /[\p{Cc}\u202A-\u202E\u2066-\u2069]/u;
 
-/** A number of days as a form sends it: a number, or decimal digits; `true`, `[15]` or `0x10` are not. */
-const daysNumber = (v: unknown) => (typeof v === "string" && /^\s*\d+(\.\d+)?\s*$/.test(v) ? Number(v) : v);
-
 /** DPDP Rules 9 and 14: the contact for processing questions and the grievance answer time. */
 export const contactsInput = z
   .object({
@@ -202,14 +199,16 @@ export const contactsInput = z
         .regex(/^\+?[0-9][0-9 ()-]{5,28}$/, "Enter a phone number with digits, spaces, ( ) or - only.")
         .optional(),
     ),
-    grievanceAnswerDays: z.preprocess(
-      daysNumber,
-      z
-        .number({ required_error: "Enter a number of days.", invalid_type_error: "Enter a number of days." })
-        .int("Enter a whole number of days.")
-        .min(1, "The answer time must be at least 1 day.")
-        .max(GRIEVANCE_DAYS_MAX, `The answer time must be at most ${GRIEVANCE_DAYS_MAX} days (DPDP Rules, Rule 14).`),
-    ),
+    // A number, or decimal digits; `true`, `[15]` or `0x10` are not (wholeNumber).
+    grievanceAnswerDays: wholeNumber({
+      min: 1,
+      max: GRIEVANCE_DAYS_MAX,
+      required: "Enter a number of days.",
+      notNumber: "Enter a number of days.",
+      notWhole: "Enter a whole number of days.",
+      tooSmall: "The answer time must be at least 1 day.",
+      tooLarge: `The answer time must be at most ${GRIEVANCE_DAYS_MAX} days (DPDP Rules, Rule 14).`,
+    }),
   })
   .refine((c) => c.contactEmail || c.contactPhone, {
     path: ["contactEmail"],

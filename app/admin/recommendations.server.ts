@@ -3,7 +3,7 @@ import type { Db } from "../db/client.server";
 import { shopRules } from "../recommendations/recommend.server";
 import { BANDS, CONCERNS, MATCH_TYPES, RULE_CONCERNS, ruleTerm, type Rule } from "../recommendations/rules";
 import { TONE_GROUPS } from "./constants";
-import { fieldErrors, FormError } from "./form";
+import { fieldErrors, FormError, optionalWholeNumber } from "./form";
 
 /**
  * The recommendations editor (issue 6): the shop's rules (what RecommendationRule holds, read by
@@ -18,7 +18,14 @@ const rule = z
     matchType: z.enum(MATCH_TYPES, { message: "Choose tag, collection or metafield." }),
     matchValue: z.string().trim().min(1, "Enter the tag, collection handle or metafield.").max(255, "Too long."),
     reason: z.string().trim().max(120, "Keep the reason under 120 characters.").nullable().default(null),
-    priority: z.coerce.number().int().min(-100).max(100).default(0),
+    // Missing or blank: 0. Only decimal digits (wholeNumber): `true` is not 1.
+    priority: optionalWholeNumber({
+      min: -100,
+      max: 100,
+      notNumber: "Enter a whole number from -100 to 100.",
+      tooSmall: "Enter a whole number from -100 to 100.",
+      tooLarge: "Enter a whole number from -100 to 100.",
+    }).transform((p) => p ?? 0),
   })
   .superRefine((r, ctx) => {
     const ok =

@@ -6,45 +6,36 @@ import type { Db } from "../db/client.server";
 import { isUniqueViolation } from "../db/errors";
 import { endpointGuard, endpointPolicy, urlProblem, type EndpointGuard } from "../analysis/endpoint-guard.server";
 import { auditedTransaction } from "../privacy/audit-trail.server";
-import { blankToUndefined, fieldErrors, FormError } from "./form";
+import {
+  blankToUndefined,
+  fieldErrors,
+  FormError,
+  optionalWholeNumber,
+  wholeNumber,
+  type WholeNumberField,
+} from "./form";
 
 /**
  * The merchant's settings (issue 6): retention windows (P12), minimum age (P5), rate limits (P15)
  * and the analysis provider (P16). The analysis API key is write-only: it is sealed on save (P14)
  * and the page only ever learns whether one is set. Every change is audited without secrets.
  */
-/** Blank → undefined (so "required" speaks), text → number (NaN when it is not one). */
-const toNumber = (value: unknown): unknown => {
-  const v = blankToUndefined(value);
-  return typeof v === "string" ? Number(v.trim()) : v;
-};
-
-const int = (label: string, min: number, max: number) =>
-  z.preprocess(
-    toNumber,
-    z
-      .number({
-        required_error: `Enter ${label.toLowerCase()}.`,
-        invalid_type_error: `${label} must be a whole number.`,
-      })
-      .int(`${label} must be a whole number.`)
-      .min(min, `${label} must be at least ${min}.`)
-      .max(max, `${label} must be at most ${max}.`),
-  );
+/** A whole-number setting (wholeNumber: plain decimal digits only), its messages named by its label. */
+const intField = (label: string, min: number, max: number): WholeNumberField => ({
+  min,
+  max,
+  required: `Enter ${label.toLowerCase()}.`,
+  notNumber: `${label} must be a whole number.`,
+  tooSmall: `${label} must be at least ${min}.`,
+  tooLarge: `${label} must be at most ${max}.`,
+});
+const int = (label: string, min: number, max: number) => wholeNumber(intField(label, min, max));
 
 export const settingsInput = z
   .object({
     imageRetentionDays: int("Photo retention", 1, 365),
     // Blank means "for the life of the install" (P12).
-    resultRetentionDays: z.preprocess(
-      toNumber,
-      z
-        .number({ invalid_type_error: "Result retention must be a whole number." })
-        .int("Result retention must be a whole number.")
-        .min(1, "Result retention must be at least 1.")
-        .max(3650, "Result retention must be at most 3650.")
-        .optional(),
-    ),
+    resultRetentionDays: optionalWholeNumber(intField("Result retention", 1, 3650)),
     requestLogRetentionDays: int("Request log retention", 30, 365),
     // P5: nobody under 18, whatever the merchant sets.
     minimumAge: int("Minimum age", 18, 99),

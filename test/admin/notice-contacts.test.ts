@@ -102,6 +102,7 @@ describe.each(DATABASE_KINDS)("notice contacts (DPDP Rules 9 and 14) on %s", (ki
     ["grievanceAnswerDays", true, "Enter a number of days."],
     ["grievanceAnswerDays", "0x10", "Enter a number of days."],
     ["grievanceAnswerDays", [15], "Enter a number of days."],
+    ["grievanceAnswerDays", "15.0", "Enter a whole number of days."],
     // Control characters and a bidirectional override (text shown in another order) in the legal notice.
     ["contactName", "Asha Rao\nGrievance Officer", "Use one line of text: no line breaks or control characters."],
     ["contactName", "Asha\u0000 Rao", "Use one line of text: no line breaks or control characters."],

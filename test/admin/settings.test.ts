@@ -42,6 +42,12 @@ describe.each(DATABASE_KINDS)("admin settings on %s", (kind) => {
     ["minimumAge", "16", "Minimum age must be at least 18."],
     ["resultRetentionDays", "1.5", "Result retention must be a whole number."],
     ["scansPerNetworkPerHour", "", "Enter scans per network per hour."],
+    // What Number() also read as numbers: 16, 100, 21, 3 and 30 were saved.
+    ["imageRetentionDays", "0x10", "Photo retention must be a whole number."],
+    ["requestLogRetentionDays", "1e2", "Request log retention must be a whole number."],
+    ["minimumAge", "+21", "Minimum age must be a whole number."],
+    ["resultRetentionDays", "0b11", "Result retention must be a whole number."],
+    ["scansPerSubjectPerHour", "30.0", "Scans per shopper per hour must be a whole number."],
     ["analysisApiUrl", "http://analysis.example.com", "Enter an https:// URL without a user name or password."],
     [
       "analysisApiUrl",
