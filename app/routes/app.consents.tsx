@@ -112,7 +112,8 @@ export default function Consents() {
                       onChange={set("noticeVersion")}
                     />
                   </FormLayout.Group>
-                  <FormLayout.Group condensed>
+                  {/* Not condensed: a date field is wider than a quarter of a phone, so these wrap there. */}
+                  <FormLayout.Group>
                     <TextField label="From" type="date" value={form.from} onChange={set("from")} autoComplete="off" />
                     <TextField label="To" type="date" value={form.to} onChange={set("to")} autoComplete="off" />
                     <Select

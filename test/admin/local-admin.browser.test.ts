@@ -96,6 +96,37 @@ describe("the local admin in Chromium (what `npm run quickstart` shows)", () => 
     });
   }
 
+  /**
+   * Form controls drawn over each other (a date field wider than its column covering the next field,
+   * issue 13): every pair of visible inputs, selects, text areas and buttons whose boxes intersect.
+   */
+  async function overlappingControls(page: Page) {
+    return page.evaluate(() => {
+      const controls = [...document.querySelectorAll<HTMLElement>("input, select, textarea, button")].filter((el) => {
+        const r = el.getBoundingClientRect();
+        const style = getComputedStyle(el);
+        return r.width > 1 && r.height > 1 && style.visibility !== "hidden" && el.getAttribute("type") !== "hidden";
+      });
+      const name = (el: HTMLElement) =>
+        el.getAttribute("aria-label") ??
+        (el.id ? document.querySelector(`label[for="${el.id}"]`)?.textContent : null) ??
+        el.textContent?.trim() ??
+        el.tagName;
+      const found: string[] = [];
+      controls.forEach((a, i) => {
+        const ra = a.getBoundingClientRect();
+        for (const b of controls.slice(i + 1)) {
+          if (a.contains(b) || b.contains(a)) continue;
+          const rb = b.getBoundingClientRect();
+          const w = Math.min(ra.right, rb.right) - Math.max(ra.left, rb.left);
+          const h = Math.min(ra.bottom, rb.bottom) - Math.max(ra.top, rb.top);
+          if (w > 2 && h > 2) found.push(`${name(a)} × ${name(b)}`);
+        }
+      });
+      return found;
+    });
+  }
+
   it("http://127.0.0.1:<port>/ opens the admin of the preview shop, signed in, with the demo data and the setup checklist", async () => {
     const { page, errors } = await openAdmin(VIEWPORTS[1]);
     const response = await page.goto(`${server!.baseUrl}/`, { waitUntil: "networkidle" });
@@ -152,6 +183,7 @@ describe("the local admin in Chromium (what `npm run quickstart` shows)", () => 
         if (name === "checklist") await page.getByText("Set up ScanShield").scrollIntoViewIfNeeded();
         await page.screenshot({ path: shot, fullPage: true });
         expect(await axeViolations(page), `axe-core on ${name} (${viewport.name})`).toEqual([]);
+        expect(await overlappingControls(page), `form controls drawn over each other on ${name}`).toEqual([]);
         expect(errors).toEqual([]);
         await page.close();
       },
