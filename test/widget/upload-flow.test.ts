@@ -174,6 +174,8 @@ describe("storefront widget: photo upload (Chromium)", () => {
     await eventually(() => text(widget.locator("[data-step='quiz'] [data-products] li").first())).toMatch(
       "Calming serum",
     );
+    // Suggestions, not "results": nothing was measured.
+    expect(await text(statusOf(page))).toBe("Here are your suggestions.");
     await checkStep(page, "quiz-01-suggestions");
     expect(posts).toEqual(["/apps/skin-scan/recommendations"]);
     await page.context().close();

@@ -648,7 +648,7 @@ if (!customElements.get("skin-scan")) {
       });
       this.track("quiz");
       this.products(recommendations, this.$("[data-products]", this.step));
-      this.announce(form, this.t(recommendations.length ? "results_ready" : "no_products"));
+      this.announce(form, this.t(recommendations.length ? "suggestions_ready" : "no_products"));
     }
 
     showRights() {
