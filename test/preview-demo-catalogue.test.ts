@@ -25,9 +25,11 @@ describe("the preview's demo catalogue", () => {
   afterAll(() => new Promise((resolve) => preview?.close(resolve)));
 
   it.each(DEMO_CATALOGUE.map((p) => [p.title, p] as const))(
-    "%s has a price and an image the preview serves",
+    "%s has a price, an image the preview serves and alt text for it",
     async (_, product) => {
       expect(product.price).toMatch(/^\d+\.\d{2}$/);
+      // What the drawing shows, for the product card's img alt (not the product's name again).
+      expect(product.imageAlt).toMatch(/^[A-Z][\w %]+ labelled [A-Z0-9 %]+$/);
       expect(product.imageUrl).toMatch(/^\/demo-products\/[a-z0-9-]+\.svg$/);
       const response = await fetch(`${url}${product.imageUrl}`);
       expect(response.status).toBe(200);
