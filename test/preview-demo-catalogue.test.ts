@@ -29,7 +29,7 @@ describe("the preview's demo catalogue", () => {
     async (_, product) => {
       expect(product.price).toMatch(/^\d+\.\d{2}$/);
       // What the drawing shows, for the product card's img alt (not the product's name again).
-      expect(product.imageAlt).toMatch(/^[A-Z][\w %]+ labelled [A-Z0-9 %]+$/);
+      expect(product.imageAlt).toMatch(/^[A-Z][\w %,]+ labelled [A-Z0-9 %]+$/);
       expect(product.imageUrl).toMatch(/^\/demo-products\/[a-z0-9-]+\.svg$/);
       const response = await fetch(`${url}${product.imageUrl}`);
       expect(response.status).toBe(200);
