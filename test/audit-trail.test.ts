@@ -1,6 +1,5 @@
-import { execFile } from "node:child_process";
+import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   AuditInputError,
@@ -13,17 +12,38 @@ import {
   type AuditAction,
 } from "../app/privacy/audit-trail.server";
 import { setDatabaseForTests } from "../app/db.server";
+import { appendConcurrently } from "./support/audit-append";
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from "./support/database";
 import { newSubjectSecret, storefront } from "./support/shopper";
 import { SHOP } from "./support/shopify";
 
-/** Appends from another OS process, with its own connection (test/support/audit-append-child.ts). */
-async function appendFromChild(url: string, shop: string, count: number, tag: string): Promise<void> {
-  await promisify(execFile)(
-    "node_modules/.bin/jiti",
-    ["test/support/audit-append-child.ts", url, shop, String(count), tag],
-    { env: { ...process.env, LOG_LEVEL: "silent" }, timeout: 60_000 },
+/**
+ * A writer in another OS process, with its own connection (test/support/audit-append-child.ts). Resolves
+ * once it is connected; `go` starts its appends and resolves when it has exited cleanly.
+ */
+async function childWriter(url: string, shop: string, count: number, tag: string) {
+  const child = spawn("node_modules/.bin/jiti", ["test/support/audit-append-child.ts", url, shop, String(count), tag], {
+    env: { ...process.env, LOG_LEVEL: "silent" },
+    stdio: ["pipe", "pipe", "pipe"],
+  });
+  let stderr = "";
+  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
+  const exited = new Promise<void>((resolve, reject) =>
+    child.once("exit", (code) =>
+      code === 0 ? resolve() : reject(new Error(`writer ${tag} exited ${code}: ${stderr}`)),
+    ),
   );
+  const ready = new Promise<void>((resolve) =>
+    child.stdout.on("data", (c: Buffer) => c.includes("ready") && resolve()),
+  );
+  await Promise.race([ready, exited]);
+  return {
+    go: () => {
+      child.stdin.end("go\n");
+      return exited;
+    },
+    stop: () => child.exitCode === null && child.kill(),
+  };
 }
 
 /** The SQLite triggers as the migrations create them, for `tamper` to put back. */
@@ -135,23 +155,36 @@ describe.each(DATABASE_KINDS)("audit trail on %s", (kind) => {
     expect(await database.client.auditTrailEvent.count({ where: { shop } })).toBe(1);
   });
 
-  it("P21: concurrent appends from several processes and connections never fork the chain", async () => {
-    const shop = newShop();
-    const PER_WRITER = 15;
-    // Two other processes (like the web server and the worker) and this one, all appending at once.
-    const children = ["a", "b"].map((tag) => appendFromChild(database.url, shop, PER_WRITER, tag));
-    const here = Array.from({ length: PER_WRITER }, (_, i) =>
-      recordAuditEvent(database.client, { shop, action: "consent.given", subject: `herex${i}` }),
-    );
-    await Promise.all([...children, ...here]);
-    const total = 3 * PER_WRITER;
-    const events = await database.client.auditTrailEvent.findMany({ where: { shop }, orderBy: { position: "asc" } });
-    expect(events.map((e) => e.position)).toEqual(Array.from({ length: total }, (_, i) => i + 1));
-    // No two events claim the same predecessor: a fork would.
-    expect(new Set(events.map((e) => e.prevHash)).size).toBe(total);
-    expect(new Set(events.map((e) => e.subject?.split("x")[0])).size).toBe(3);
-    expect(await verifyAuditChain(database.client, shop)).toMatchObject({ intact: true, events: total, length: total });
-  });
+  it(
+    "P21: concurrent appends from several processes and connections never fork the chain",
+    { timeout: 120_000 },
+    async () => {
+      const shop = newShop();
+      const PER_WRITER = 15;
+      // Two other processes (like the web server and the worker) and this one, all appending at once:
+      // each writer starts only when all are connected, with up to APPENDS_IN_FLIGHT appends in flight.
+      const children = await Promise.all(["a", "b"].map((tag) => childWriter(database.url, shop, PER_WRITER, tag)));
+      try {
+        await Promise.all([
+          ...children.map((child) => child.go()),
+          appendConcurrently(database.client, shop, PER_WRITER, "here"),
+        ]);
+      } finally {
+        for (const child of children) child.stop();
+      }
+      const total = 3 * PER_WRITER;
+      const events = await database.client.auditTrailEvent.findMany({ where: { shop }, orderBy: { position: "asc" } });
+      expect(events.map((e) => e.position)).toEqual(Array.from({ length: total }, (_, i) => i + 1));
+      // No two events claim the same predecessor: a fork would.
+      expect(new Set(events.map((e) => e.prevHash)).size).toBe(total);
+      expect(new Set(events.map((e) => e.subject?.split("x")[0]))).toEqual(new Set(["a", "b", "here"]));
+      expect(await verifyAuditChain(database.client, shop)).toMatchObject({
+        intact: true,
+        events: total,
+        length: total,
+      });
+    },
+  );
 
   it("P21: an edited row is detected at its own position, named by id", async () => {
     const shop = newShop();
