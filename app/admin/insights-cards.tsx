@@ -9,7 +9,7 @@ import { Bars } from "./ui";
  */
 const STEP_LABELS: Record<Insights["funnel"][number]["step"], string> = {
   widget_opened: "Opened the widget",
-  consent: "Consented",
+  consent: "Consented (new or returning)",
   scan_accepted: "Scan accepted",
   product_viewed: "Viewed a recommended product",
   added_to_cart: "Added to cart",

@@ -124,7 +124,7 @@ export function DailyColumns({ title, days }: { title: string; days: { day: stri
         {days.map((d) => (
           <li
             key={d.day}
-            title={`${d.day}: ${d.value}`}
+            title={`${formatDate(`${d.day}T00:00:00Z`)}: ${d.value}`}
             style={{ flex: 1, height: "100%", display: "flex", alignItems: "flex-end", minWidth: 2 }}
           >
             <span
@@ -136,7 +136,7 @@ export function DailyColumns({ title, days }: { title: string; days: { day: stri
                 clip: "rect(0 0 0 0)",
                 whiteSpace: "nowrap",
               }}
-            >{`${d.day}: ${d.value}`}</span>
+            >{`${formatDate(`${d.day}T00:00:00Z`)}: ${d.value}`}</span>
             <div
               aria-hidden="true"
               style={{
@@ -151,10 +151,10 @@ export function DailyColumns({ title, days }: { title: string; days: { day: stri
       </ul>
       <InlineStack align="space-between">
         <Text as="span" variant="bodySm" tone="subdued">
-          {days[0]?.day}
+          {days[0] ? formatDate(`${days[0].day}T00:00:00Z`) : null}
         </Text>
         <Text as="span" variant="bodySm" tone="subdued">
-          {days.at(-1)?.day}
+          {days.length > 1 ? formatDate(`${days.at(-1)?.day}T00:00:00Z`) : null}
         </Text>
       </InlineStack>
     </BlockStack>

@@ -1,7 +1,19 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { useLoaderData, useNavigate, useRevalidator } from "@remix-run/react";
 import { useEffect } from "react";
-import { Badge, Banner, BlockStack, Card, EmptyState, InlineGrid, Layout, Page, Select, Text } from "@shopify/polaris";
+import {
+  Badge,
+  Banner,
+  BlockStack,
+  Card,
+  EmptyState,
+  InlineGrid,
+  InlineStack,
+  Layout,
+  Page,
+  Select,
+  Text,
+} from "@shopify/polaris";
 import { PERIODS } from "../admin/constants";
 import { dashboard, periodQuery } from "../admin/dashboard.server";
 import { requestDashboardSummaries } from "../admin/dashboard-summaries.server";
@@ -165,9 +177,11 @@ export default function Dashboard() {
                 <Text as="h2" variant="headingSm">
                   Retention health
                 </Text>
-                <Badge tone={retention.healthy ? "success" : "critical"}>
-                  {retention.healthy ? "On schedule" : "Behind schedule"}
-                </Badge>
+                <InlineStack>
+                  <Badge tone={retention.healthy ? "success" : "critical"}>
+                    {retention.healthy ? "On schedule" : "Behind schedule"}
+                  </Badge>
+                </InlineStack>
                 <Text as="p">
                   {retention.oldestImageAt
                     ? `Oldest kept photo: ${retention.oldestImageAgeDays} days old (window: ${retention.windowDays} days).`

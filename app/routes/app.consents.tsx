@@ -169,9 +169,6 @@ export default function Consents() {
             </Card>
           </Layout.Section>
           <Layout.Section>
-            <AuditChainCard chain={data.auditChain} />
-          </Layout.Section>
-          <Layout.Section>
             <BlockStack inlineAlign="center" gap="200">
               <Pagination
                 hasPrevious={data.page > 1}
@@ -185,6 +182,9 @@ export default function Consents() {
                 checked again.
               </Text>
             </BlockStack>
+          </Layout.Section>
+          <Layout.Section>
+            <AuditChainCard chain={data.auditChain} />
           </Layout.Section>
         </Layout>
       </Page>

@@ -4,6 +4,7 @@ import {
   Badge,
   Banner,
   BlockStack,
+  Divider,
   Button,
   Card,
   DataTable,
@@ -167,47 +168,51 @@ export default function Recommendations() {
                   </Text>
                 ) : null}
                 {rules.map((r, i) => (
-                  <InlineStack gap="200" blockAlign="end" key={i} wrap>
-                    <Select
-                      label="When"
-                      options={RULE_CONCERNS.map((c) => ({ label: CONCERN_LABELS[c] ?? c, value: c }))}
-                      value={r.concern}
-                      onChange={(concern) => update(i, { concern, band: bandOptions(concern)[0]?.value ?? "" })}
-                    />
-                    <Select
-                      label="Band or group"
-                      options={bandOptions(r.concern)}
-                      value={r.band}
-                      onChange={(band) => update(i, { band })}
-                      error={errors[`rules.${i}.band`]}
-                    />
-                    <Select
-                      label="Match products by"
-                      options={MATCH_TYPES.map((m) => ({ label: m, value: m }))}
-                      value={r.matchType}
-                      onChange={(matchType) => update(i, { matchType })}
-                    />
-                    <TextField
-                      label="Tag, collection handle or namespace.key=value"
-                      value={r.matchValue}
-                      onChange={(matchValue) => update(i, { matchValue })}
-                      autoComplete="off"
-                      error={errors[`rules.${i}.matchValue`]}
-                    />
-                    <TextField
-                      label="Reason shown"
-                      value={r.reason ?? ""}
-                      onChange={(reason) => update(i, { reason: reason || null })}
-                      autoComplete="off"
-                      error={errors[`rules.${i}.reason`]}
-                    />
-                    <Button
-                      onClick={() => setRules((rs) => rs.filter((_, j) => j !== i))}
-                      accessibilityLabel={`Remove rule ${i + 1}`}
-                    >
-                      Remove
-                    </Button>
-                  </InlineStack>
+                  // A line between rules: on a phone each wraps over several rows.
+                  <BlockStack gap="300" key={i}>
+                    {i > 0 ? <Divider /> : null}
+                    <InlineStack gap="200" blockAlign="end" wrap>
+                      <Select
+                        label="When"
+                        options={RULE_CONCERNS.map((c) => ({ label: CONCERN_LABELS[c] ?? c, value: c }))}
+                        value={r.concern}
+                        onChange={(concern) => update(i, { concern, band: bandOptions(concern)[0]?.value ?? "" })}
+                      />
+                      <Select
+                        label="Band or group"
+                        options={bandOptions(r.concern)}
+                        value={r.band}
+                        onChange={(band) => update(i, { band })}
+                        error={errors[`rules.${i}.band`]}
+                      />
+                      <Select
+                        label="Match products by"
+                        options={MATCH_TYPES.map((m) => ({ label: m, value: m }))}
+                        value={r.matchType}
+                        onChange={(matchType) => update(i, { matchType })}
+                      />
+                      <TextField
+                        label="Tag, collection handle or namespace.key=value"
+                        value={r.matchValue}
+                        onChange={(matchValue) => update(i, { matchValue })}
+                        autoComplete="off"
+                        error={errors[`rules.${i}.matchValue`]}
+                      />
+                      <TextField
+                        label="Reason shown"
+                        value={r.reason ?? ""}
+                        onChange={(reason) => update(i, { reason: reason || null })}
+                        autoComplete="off"
+                        error={errors[`rules.${i}.reason`]}
+                      />
+                      <Button
+                        onClick={() => setRules((rs) => rs.filter((_, j) => j !== i))}
+                        accessibilityLabel={`Remove rule ${i + 1}`}
+                      >
+                        Remove
+                      </Button>
+                    </InlineStack>
+                  </BlockStack>
                 ))}
                 <InlineStack>
                   <Button
