@@ -266,6 +266,30 @@ describe("camera guide: live, on-device hints about light and position (Chromium
     await page.context().browser()?.close();
   }, 60_000);
 
+  it("'Take photo' pressed before the camera's first frame takes the photo when the frame arrives (a slow phone camera)", async () => {
+    const { page } = await openGuide("", {
+      initScript: () => {
+        // A camera whose first frame comes only when the test says so.
+        const canvas = document.createElement("canvas");
+        canvas.width = 640;
+        canvas.height = 480;
+        const stream = canvas.captureStream(0);
+        navigator.mediaDevices.getUserMedia = async () => stream;
+        (window as unknown as { firstFrame: () => void }).firstFrame = () => {
+          const g = canvas.getContext("2d") as CanvasRenderingContext2D;
+          g.fillStyle = "#b08070";
+          g.fillRect(0, 0, 640, 480);
+          (stream.getVideoTracks()[0] as CanvasCaptureMediaStreamTrack).requestFrame();
+        };
+      },
+    });
+    await eventually(() => focused(page.getByRole("button", { name: "Take photo" }))).toBe(true);
+    await page.keyboard.press("Enter");
+    await page.evaluate(() => (window as unknown as { firstFrame: () => void }).firstFrame());
+    expect(await photo(page)).toMatchObject({ type: "image/jpeg", width: 640, height: 480 });
+    await page.context().browser()?.close();
+  }, 60_000);
+
   it("Escape or Cancel stops the camera and resolves with no photo; so does hiding the step", async () => {
     const { page } = await openGuide(await clip(dir, "good", scale(1)));
     await eventually(() => focused(page.getByRole("button", { name: "Take photo" }))).toBe(true);

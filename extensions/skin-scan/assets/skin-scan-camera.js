@@ -246,16 +246,22 @@
         close(null);
       });
       cancel.addEventListener("click", () => close(null));
-      snap.addEventListener("click", () => {
+      const shoot = () => {
         const { videoWidth: w, videoHeight: h } = video;
-        if (!w || !h) return;
         const k = Math.min(1, MAX_SIDE / Math.max(w, h));
         const photo = document.createElement("canvas");
         photo.width = Math.round(w * k);
         photo.height = Math.round(h * k);
         photo.getContext("2d").drawImage(video, 0, 0, photo.width, photo.height);
-        snap.setAttribute("aria-disabled", "true");
         photo.toBlob((blob) => close(blob), "image/jpeg", 0.9);
+      };
+      snap.addEventListener("click", () => {
+        if (snap.getAttribute("aria-disabled") === "true") return;
+        snap.setAttribute("aria-disabled", "true");
+        // Pressed before the first frame (a slow camera or phone): take the photo when it arrives,
+        // rather than ignoring the press and leaving the shopper waiting on a button that did nothing.
+        if (video.videoWidth && video.videoHeight) shoot();
+        else video.addEventListener("loadeddata", shoot, { once: true });
       });
       snap.focus();
     });
