@@ -472,7 +472,7 @@ describe("decode bombs (issue 10): refused before decoding, every decode bounded
       "image_too_complex",
     );
     expect(error.detail).toBe("timeout");
-  });
+  }, 90_000);
 
   it("at most DECODE_CONCURRENCY decodes run at once; past DECODE_QUEUE_LIMIT waiting, a scan is refused at once with 503 and Retry-After", async () => {
     // Two slow decodes (scan bombs with the header limits lifted) hold both slots for seconds ...
