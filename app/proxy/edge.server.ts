@@ -8,6 +8,7 @@ import { BODY_LIMITS } from "../http/body-limits";
 import { errorResponse, readBodyLimited } from "../http/responses";
 import { noteStorefrontRequest } from "../insights/storefront.server";
 import { authenticate } from "../shopify.server";
+import { z } from "zod";
 import { logRequest, routePattern } from "./request-log.server";
 
 /**
@@ -103,4 +104,19 @@ export async function readJsonBody(request: Request, limit: number = BODY_LIMITS
   } catch {
     throw new DomainError(400, "invalid_json", "The body is not valid JSON.");
   }
+}
+
+// BCP 47-ish: "en", "hi", "hi-IN", "zh-Hant-TW". Anything else is refused, not guessed at.
+const localeQuery = z
+  .string()
+  .max(35)
+  .regex(/^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8}){0,3}$/)
+  .optional();
+
+/** The `?locale=` a storefront call asks for (undefined when absent); 400 invalid_locale when it is no language tag. */
+export function requestedLocale(url: URL): string | undefined {
+  const parsed = localeQuery.safeParse(url.searchParams.get("locale") ?? undefined);
+  if (!parsed.success)
+    throw new DomainError(400, "invalid_locale", "locale must be a language tag such as en or hi-IN.");
+  return parsed.data;
 }
