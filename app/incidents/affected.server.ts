@@ -33,7 +33,7 @@ const KIND_SQL: Record<DataKind, { table: string; column: string; expires: boole
 };
 const COUNT_COLUMNS = ["scans", "consents", "keptPhotos", "requests", "exports"] as const;
 
-function kindSelect(kind: DataKind, w: AffectedWindow): { sql: string; values: unknown[] } {
+export function kindSelect(kind: DataKind, w: AffectedWindow): { sql: string; values: unknown[] } {
   const k = KIND_SQL[kind];
   const held = w.scope === "held";
   const columns = COUNT_COLUMNS.map((c) => (c === k.column ? `COUNT(*) AS "${c}"` : `0 AS "${c}"`)).join(", ");
@@ -59,16 +59,36 @@ function kindSelect(kind: DataKind, w: AffectedWindow): { sql: string; values: u
  * stay as counts. Returns the set's size (people erased since not included).
  */
 export async function workOutAffected(db: Db, w: AffectedWindow, now = new Date()): Promise<number> {
-  const kinds = DATA_KINDS.filter((k) => w.dataKinds.includes(k)).map((k) => kindSelect(k, w));
   const previous = await db.incident.findUnique({ where: { id: w.id }, select: { affectedComputedAt: true } });
   // Strictly later than the last working-out, so its rows are told from this one's even within a millisecond.
   const stamp = new Date(Math.max(now.getTime(), (previous?.affectedComputedAt?.getTime() ?? 0) + 1));
+  const upsert = affectedStatement(engineOf(db), w, stamp);
+  // One batch of single statements: no read inside the transaction, so SQLite never has to upgrade a
+  // read lock to a write lock (which fails at once when another connection wrote in between).
+  const [found] = await db.$transaction([
+    executeRaw(db, upsert.sql, ...upsert.values),
+    // Only a set worked out before can hold people this working-out no longer finds.
+    ...(previous?.affectedComputedAt
+      ? [
+          db.incidentSubject.deleteMany({
+            where: { incidentId: w.id, subjectId: { not: null }, workedOutAt: { lt: stamp } },
+          }),
+        ]
+      : []),
+    db.incident.update({ where: { id: w.id }, data: { affectedComputedAt: stamp } }),
+  ]);
+  return Number(found);
+}
+
+/** The statement that works the set out and stores it (exported for the bench's EXPLAIN QUERY PLAN). */
+export function affectedStatement(engine: "sqlite" | "postgresql", w: AffectedWindow, stamp: Date) {
+  const kinds = DATA_KINDS.filter((k) => w.dataKinds.includes(k)).map((k) => kindSelect(k, w));
   // A random id per new row, made by the engine (16 random bytes as hex, like Prisma's ids: opaque, unique).
   const newId =
-    engineOf(db) === "postgresql" ? `md5(random()::text || clock_timestamp()::text)` : `lower(hex(randomblob(16)))`;
+    engine === "postgresql" ? `md5(random()::text || clock_timestamp()::text)` : `lower(hex(randomblob(16)))`;
   const counts = COUNT_COLUMNS.map((c) => `"${c}"`).join(", ");
   // "WHERE true" keeps SQLite's parser from reading ON CONFLICT as a join's ON.
-  const upsert = `INSERT INTO "IncidentSubject" ("id", "shop", "incidentId", "subjectId", "signedIn", ${counts}, "createdAt", "workedOutAt")
+  const sql = `INSERT INTO "IncidentSubject" ("id", "shop", "incidentId", "subjectId", "signedIn", ${counts}, "createdAt", "workedOutAt")
     SELECT ${newId}, ?, ?, g."subjectId", (s."customerId" IS NOT NULL), ${COUNT_COLUMNS.map((c) => `g."${c}"`).join(", ")}, ?, ?
     FROM (
       SELECT t."subjectId", ${COUNT_COLUMNS.map((c) => `SUM(t."${c}") AS "${c}"`).join(", ")}
@@ -78,16 +98,7 @@ export async function workOutAffected(db: Db, w: AffectedWindow, now = new Date(
     JOIN "Subject" s ON s."id" = g."subjectId"
     WHERE true
     ON CONFLICT ("incidentId", "subjectId") DO UPDATE SET "signedIn" = excluded."signedIn", ${COUNT_COLUMNS.map((c) => `"${c}" = excluded."${c}"`).join(", ")}, "workedOutAt" = excluded."workedOutAt"`;
-  // One batch of single statements: no read inside the transaction, so SQLite never has to upgrade a
-  // read lock to a write lock (which fails at once when another connection wrote in between).
-  const [found] = await db.$transaction([
-    executeRaw(db, upsert, w.shop, w.id, stamp, stamp, ...kinds.flatMap((k) => k.values)),
-    db.incidentSubject.deleteMany({
-      where: { incidentId: w.id, subjectId: { not: null }, workedOutAt: { lt: stamp } },
-    }),
-    db.incident.update({ where: { id: w.id }, data: { affectedComputedAt: stamp } }),
-  ]);
-  return Number(found);
+  return { sql, values: [w.shop, w.id, stamp, stamp, ...kinds.flatMap((k) => k.values)] };
 }
 
 type Num = number | bigint | null;
