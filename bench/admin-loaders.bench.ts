@@ -3,14 +3,16 @@
 // routes, called with a real session token and a stored offline session, so the figures include
 // authenticate.admin. The dashboard loader carries issue 13's funnel, tone/concern mixes, refusal
 // advice and setup checklist (target < 100 ms); they are also timed alone, beside the dashboard's
-// figures without them (the loader as it was before issue 13) in the same run. Other baseline: the
-// same dashboard computed from the raw tables without the daily summaries (the first visit after
-// install pays it once).
+// figures without them (the loader as it was before issue 13) in the same run. The first visit after
+// an upgrade (no summaries yet) is timed as the loader does it now (summarises nothing over 2,000 raw
+// rows, queues the dashboard.summaries job; target < 100 ms), beside the same visit summarising the
+// whole period in the request as it did before, and the job's own run in the worker.
 //   npx vite-node --config vitest.config.ts bench/admin-loaders.bench.ts [scans=1000000] [consents=100000]
 import "./admin-env";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { DASHBOARD_SUMMARIES_JOB, dashboardSummariesHandler } from "../app/admin/dashboard-summaries.server";
 import { dashboard as dashboardFigures } from "../app/admin/dashboard.server";
 import { setupChecklist } from "../app/admin/onboarding.server";
 import { openDatabase } from "../app/db/client.server";
@@ -26,6 +28,7 @@ import { storeOfflineSession } from "../test/support/shopify";
 const SCANS = Number(process.argv[2] ?? 1_000_000);
 const CONSENTS = Number(process.argv[3] ?? 100_000);
 const SHOP = "big-store.myshopify.com";
+const SMALL_SHOP = "small-store.myshopify.com";
 const RUNS = 30;
 const TARGET_MS = 100;
 
@@ -58,8 +61,32 @@ try {
   const call = async (loader: typeof dashboardLoader | typeof inboxLoader, path: string) =>
     loader({ request: await adminRequest(path, { shop: SHOP }), params: {}, context: {} });
 
-  // First visit: every ended day of the period is summarised from the raw tables (once).
+  // The process is warmed by another, small shop's dashboard first: what is timed next is the big shop's
+  // missing history, not this process's first request (module loading, Prisma's first queries).
+  await storeOfflineSession(database.client, SMALL_SHOP);
+  const warmUp = await time(async () =>
+    dashboardLoader({ request: await adminRequest("/app?days=90", { shop: SMALL_SHOP }), params: {}, context: {} }),
+  );
+  // First visit after an upgrade: nothing summarised yet. Now: the loader queues the job and answers.
   const cold = await time(() => call(dashboardLoader, "/app?days=90"));
+  // Visits while the job has not run yet take the same path (the page rechecks every 5 s).
+  const pending: number[] = [];
+  for (let i = 0; i < 10; i++) pending.push(await time(() => call(dashboardLoader, "/app?days=90")));
+  const queued = await database.client.job.count({ where: { type: DASHBOARD_SUMMARIES_JOB, status: "queued" } });
+  // Before: the same visit summarising every ended day and hour in the request.
+  const coldBefore = await time(() => dashboardFigures(database, SHOP, 90, new Date(), { inRequestRows: Infinity }));
+  // The job's own run in the worker, from nothing again (every day of the longest period).
+  await database.client.dailyStat.deleteMany();
+  await database.client.dailyInsight.deleteMany();
+  await database.client.hourlyInsight.deleteMany();
+  const job = await database.client.job.findFirstOrThrow({ where: { type: DASHBOARD_SUMMARIES_JOB } });
+  const jobMs = await time(() =>
+    dashboardSummariesHandler().run(job.payload ? JSON.parse(job.payload) : {}, {
+      database,
+      job,
+      signal: new AbortController().signal,
+    }),
+  );
   const dashboard: number[] = [];
   const inbox: number[] = [];
   const inboxLate: number[] = [];
@@ -106,7 +133,18 @@ try {
   row("rights inbox loader, open requests, page 1", inbox);
   row("rights inbox loader, all requests, page 100 (of 200)", inboxLate);
   console.log(
-    `${"baseline: dashboard first visit, 89 days summarised from raw rows".padEnd(62)} ${cold.toFixed(1).padStart(7)} ms (once)`,
+    `${"dashboard loader, first visit after upgrade (job queued)".padEnd(62)} ${cold.toFixed(1).padStart(7)} ms (once)  ` +
+      `target < ${TARGET_MS} ms: ${cold < TARGET_MS ? "met" : "NOT met"}; jobs queued: ${queued}`,
+  );
+  row("  later visits while the job has not run (10)", pending, true);
+  console.log(
+    `${"  (warm-up: a small shop's first dashboard in this process)".padEnd(62)} ${warmUp.toFixed(1).padStart(7)} ms`,
+  );
+  console.log(
+    `${"  baseline: first visit summarising 89 days in the request".padEnd(62)} ${coldBefore.toFixed(1).padStart(7)} ms (once, no auth)`,
+  );
+  console.log(
+    `${"  the dashboard.summaries job in the worker (365 days)".padEnd(62)} ${jobMs.toFixed(1).padStart(7)} ms (once)`,
   );
   row("(signing the test's session token, not server time)", auth);
 } finally {
