@@ -9,8 +9,8 @@ import {
   Text,
   TextField,
 } from "@shopify/polaris";
-import { useState } from "react";
-import { DATA_KINDS, KIND_TEXT, type DataKind } from "../incidents/kinds";
+import { useEffect, useState } from "react";
+import { DATA_KINDS, KIND_BOARD_TEXT, type DataKind } from "../incidents/kinds";
 import type { Narrative } from "../incidents/incident";
 
 /**
@@ -40,74 +40,104 @@ const fromLocalInput = (value: string): string => {
   return value && !Number.isNaN(d.getTime()) ? d.toISOString() : value;
 };
 
-const NARRATIVE_FIELDS: { key: keyof Narrative; label: string; help: string; lines: number }[] = [
+/**
+ * The merchant's account, grouped by the document that needs it first, so it is clear what is needed
+ * now (only "What happened") and what can follow as it becomes known. Each field names its rule item.
+ */
+const NARRATIVE_GROUPS: {
+  title: string;
+  intro: string;
+  fields: { key: keyof Narrative; label: string; help: string; lines: number }[];
+}[] = [
   {
-    key: "summary",
-    label: "What happened",
-    help: "Rule 7(1)(a), 7(2)(a): the nature of the breach, in plain words. Do not name people.",
-    lines: 4,
+    title: "For the Board's intimation (at once)",
+    intro:
+      "Only “What happened” is needed to record the incident. Add the rest as it becomes known: each document lists what it still needs.",
+    fields: [
+      {
+        key: "summary",
+        label: "What happened",
+        help: "Rule 7(1)(a), 7(2)(a): the nature of the breach, in plain words. Do not name people.",
+        lines: 4,
+      },
+      { key: "location", label: "Where it happened", help: "The system, service or place (Rule 7(2)(a)).", lines: 1 },
+      {
+        key: "likelyImpact",
+        label: "Likely impact",
+        help: "Blank drafts it from the kinds of data (Rule 7(1)(b), 7(2)(a)).",
+        lines: 3,
+      },
+    ],
   },
   {
-    key: "summaryHi",
-    label: "What happened (Hindi)",
-    help: "For the Hindi notice; blank shows the English text.",
-    lines: 3,
-  },
-  { key: "location", label: "Where it happened", help: "The system, service or place (Rule 7(2)(a)).", lines: 1 },
-  {
-    key: "likelyImpact",
-    label: "Likely impact",
-    help: "Blank drafts it from the kinds of data (Rule 7(1)(b), 7(2)(a)).",
-    lines: 3,
-  },
-  {
-    key: "likelyImpactHi",
-    label: "Likely impact (Hindi)",
-    help: "Blank drafts it in Hindi from the kinds of data.",
-    lines: 2,
-  },
-  {
-    key: "measures",
-    label: "Measures taken or being taken",
-    help: "To contain it and reduce the risk (Rule 7(1)(c), 7(2)(b)(iii)).",
-    lines: 3,
-  },
-  { key: "measuresHi", label: "Measures (Hindi)", help: "For the Hindi notice.", lines: 2 },
-  {
-    key: "causes",
-    label: "Facts, circumstances and reasons",
-    help: "What led to the breach (Rule 7(2)(b)(ii)), for the detailed report.",
-    lines: 3,
+    title: "For the notice to affected people",
+    intro: "Shown to each affected shopper in the skin-scan widget once you publish it, and in the notice documents.",
+    fields: [
+      {
+        key: "measures",
+        label: "Measures taken or being taken",
+        help: "To contain it and reduce the risk (Rule 7(1)(c), 7(2)(b)(iii)).",
+        lines: 3,
+      },
+      {
+        key: "shopperSteps",
+        label: "What affected people can do",
+        help: "Added before the app's own advice for each kind of data (Rule 7(1)(d)).",
+        lines: 2,
+      },
+      // Its help is written from the store's published contact: see contactHelp.
+      { key: "contact", label: "Whom to contact", help: "", lines: 1 },
+      {
+        key: "fiduciaryName",
+        label: "Data Fiduciary's legal name",
+        help: "The business responsible for the data; blank uses the shop's domain.",
+        lines: 1,
+      },
+    ],
   },
   {
-    key: "causedBy",
-    label: "Who caused it, if known",
-    help: "Findings about the person responsible (Rule 7(2)(b)(iv)).",
-    lines: 1,
+    title: "For the detailed report (within 72 hours)",
+    intro: "What the Board's detailed report adds to the intimation (Rule 7(2)(b)).",
+    fields: [
+      {
+        key: "causes",
+        label: "Facts, circumstances and reasons",
+        help: "What led to the breach (Rule 7(2)(b)(ii)).",
+        lines: 3,
+      },
+      {
+        key: "causedBy",
+        label: "Who caused it, if known",
+        help: "Findings about the person responsible (Rule 7(2)(b)(iv)).",
+        lines: 1,
+      },
+      {
+        key: "recurrence",
+        label: "Measures against recurrence",
+        help: "What changes so it does not happen again (Rule 7(2)(b)(v)).",
+        lines: 3,
+      },
+      {
+        key: "noticesReport",
+        label: "How else people were told",
+        help: "E.g. e-mails sent through Shopify, and when (Rule 7(2)(b)(vi)).",
+        lines: 2,
+      },
+    ],
   },
-  { key: "recurrence", label: "Measures against recurrence", help: "Rule 7(2)(b)(v).", lines: 3 },
   {
-    key: "shopperSteps",
-    label: "What affected people can do",
-    help: "Added before the app's own advice for each kind of data (Rule 7(1)(d)).",
-    lines: 2,
-  },
-  { key: "shopperStepsHi", label: "What affected people can do (Hindi)", help: "For the Hindi notice.", lines: 2 },
-  {
-    key: "contact",
-    label: "Whom to contact",
-    // Written from the store's published contact: see contactHelp.
-    help: "",
-    lines: 1,
-  },
-  { key: "fiduciaryName", label: "Data Fiduciary's legal name", help: "Blank uses the shop's domain.", lines: 1 },
-  {
-    key: "noticesReport",
-    label: "How else people were told",
-    help: "E.g. e-mails sent through Shopify, and when (Rule 7(2)(b)(vi)).",
-    lines: 2,
+    title: "In Hindi (optional)",
+    intro:
+      "For the Hindi notice. A blank field shows your English text, marked as English; a blank likely impact is drafted in Hindi.",
+    fields: [
+      { key: "summaryHi", label: "What happened (Hindi)", help: "", lines: 3 },
+      { key: "likelyImpactHi", label: "Likely impact (Hindi)", help: "", lines: 2 },
+      { key: "measuresHi", label: "Measures (Hindi)", help: "", lines: 2 },
+      { key: "shopperStepsHi", label: "What affected people can do (Hindi)", help: "", lines: 2 },
+    ],
   },
 ];
+const NARRATIVE_FIELDS = NARRATIVE_GROUPS.flatMap((g) => g.fields);
 
 /**
  * The contact field's help: blank names the store's published contact (DPDP Rule 9, the notice page) in
@@ -139,6 +169,9 @@ export function IncidentForm({
     occurredFrom: toLocalInput(initial.occurredFrom),
     occurredTo: toLocalInput(initial.occurredTo),
   });
+  // The browser's zone is known only after hydration (the server renders without it).
+  const [zone, setZone] = useState<string | null>(null);
+  useEffect(() => setZone(Intl.DateTimeFormat().resolvedOptions().timeZone ?? null), []);
   const [kinds, setKinds] = useState<string[]>(initial.dataKinds);
   const [scope, setScope] = useState<string[]>([initial.scope]);
   const [narrative, setNarrative] = useState<Record<string, string>>(
@@ -168,9 +201,14 @@ export function IncidentForm({
     <BlockStack gap="400">
       <Card>
         <FormLayout>
-          <Text as="h2" variant="headingMd">
-            When
-          </Text>
+          <BlockStack gap="100">
+            <Text as="h2" variant="headingMd">
+              When
+            </Text>
+            <Text as="p" tone="subdued">
+              {`Enter times in this browser's time zone${zone ? ` (${zone})` : ""}. The register and the documents show them in India's time (IST).`}
+            </Text>
+          </BlockStack>
           {time("discoveredAt", "Discovered at", "When the store became aware: the 72-hour clock starts here.")}
           <FormLayout.Group>
             {time("occurredFrom", "Occurred from", "The earliest time the breach may have begun.")}
@@ -179,7 +217,7 @@ export function IncidentForm({
           <ChoiceList
             allowMultiple
             title="Kinds of data involved"
-            choices={DATA_KINDS.map((k) => ({ label: KIND_TEXT.en[k].label, value: k }))}
+            choices={DATA_KINDS.map((k) => ({ label: KIND_BOARD_TEXT[k].label, value: k }))}
             selected={kinds}
             onChange={setKinds}
             error={errors.dataKinds}
@@ -196,26 +234,34 @@ export function IncidentForm({
           />
         </FormLayout>
       </Card>
-      <Card>
-        <FormLayout>
-          <Text as="h2" variant="headingMd">
-            The account for the Board and the notices
-          </Text>
-          {NARRATIVE_FIELDS.map((f) => (
-            <TextField
-              key={f.key}
-              label={f.label}
-              helpText={f.key === "contact" ? contactHelp(storeContact) : f.help}
-              placeholder={f.key === "contact" && storeContact ? storeContact : undefined}
-              autoComplete="off"
-              multiline={f.lines > 1 ? f.lines : undefined}
-              value={narrative[f.key] ?? ""}
-              onChange={(value) => setNarrative((n) => ({ ...n, [f.key]: value }))}
-              error={errors[`narrative.${f.key}`]}
-            />
-          ))}
-        </FormLayout>
-      </Card>
+      {NARRATIVE_GROUPS.map((group) => (
+        <Card key={group.title}>
+          <FormLayout>
+            <BlockStack gap="100">
+              <Text as="h2" variant="headingMd">
+                {group.title}
+              </Text>
+              <Text as="p" tone="subdued">
+                {group.intro}
+              </Text>
+            </BlockStack>
+            {group.fields.map((f) => (
+              <TextField
+                key={f.key}
+                label={f.label}
+                requiredIndicator={f.key === "summary"}
+                helpText={f.key === "contact" ? contactHelp(storeContact) : f.help || undefined}
+                placeholder={f.key === "contact" && storeContact ? storeContact : undefined}
+                autoComplete="off"
+                multiline={f.lines > 1 ? f.lines : undefined}
+                value={narrative[f.key] ?? ""}
+                onChange={(value) => setNarrative((n) => ({ ...n, [f.key]: value }))}
+                error={errors[`narrative.${f.key}`]}
+              />
+            ))}
+          </FormLayout>
+        </Card>
+      ))}
       <InlineStack align="end">
         <Button variant="primary" onClick={submit} loading={busy}>
           {submitLabel}
@@ -224,6 +270,21 @@ export function IncidentForm({
     </BlockStack>
   );
 }
+
+const IST = new Intl.DateTimeFormat("en-GB", {
+  timeZone: "Asia/Kolkata",
+  day: "numeric",
+  month: "short",
+  year: "numeric",
+  hour: "2-digit",
+  minute: "2-digit",
+});
+
+/**
+ * A time on the register's pages: in India's time, labelled (the Rule's clock and the documents use IST).
+ * A fixed zone also renders the same on the server and in the browser.
+ */
+export const incidentTime = (iso: string | null): string => (iso ? `${IST.format(new Date(iso))} IST` : "–");
 
 /** The 72-hour clock as a badge: time left, overdue, or reported. */
 export function ClockBadge({ clock }: { clock: { state: string; text: string } }) {

@@ -77,6 +77,21 @@ describe("incident documents (Rule 7)", () => {
     expect(text).toContain("IST (2026-11-20 04:30 UTC)");
   });
 
+  it("P21: the Board's documents speak of the affected people, not to them; the notice speaks to the person", () => {
+    const blankImpact = facts({ likelyImpact: undefined });
+    for (const doc of [
+      boardInitial(blankImpact, affected, discovered),
+      boardDetailed(blankImpact, affected, discovered),
+    ]) {
+      const text = [doc.title, ...doc.preamble, ...doc.fields.flatMap((f) => f.paragraphs)].join("\n");
+      expect(text).toContain("Skin-scan results (skin-tone measurements and cosmetic indicators)");
+      expect(text).toContain("Someone could learn the affected people's skin tone");
+      expect(text, doc.kind).not.toMatch(/\b(you|your)\b/i);
+    }
+    const notice = JSON.stringify(personNotice(blankImpact, "en"));
+    expect(notice).toContain("Someone could learn your skin tone");
+  });
+
   it("P21: the detailed report has every item of Rule 7(2)(b), (i) to (vi), with the notices given so far", () => {
     const doc = boardDetailed(facts(), affected, discovered);
     expect(keys(doc).filter((k) => !k.startsWith("7(2)(b)(i) "))).toEqual([

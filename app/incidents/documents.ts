@@ -1,6 +1,6 @@
 import { contactSection } from "../consent/default-notice";
 import type { IncidentFacts } from "./incident";
-import { DATA_KINDS, KIND_TEXT, type DataKind, type NoticeLocale } from "./kinds";
+import { DATA_KINDS, KIND_BOARD_TEXT, KIND_TEXT, type DataKind, type NoticeLocale } from "./kinds";
 
 /**
  * The documents an incident needs (P21), drafted from the register and the records: the intimation to
@@ -94,7 +94,7 @@ const scopeText = (facts: IncidentFacts) =>
 function extentParagraphs(facts: IncidentFacts, affected: AffectedSummary): string[] {
   const kinds = facts.dataKinds.map((k) => {
     const n = affected.byKind[k];
-    return `${KIND_TEXT.en[k].label}: ${n.records} record(s) of ${n.persons} person(s).`;
+    return `${KIND_BOARD_TEXT[k].label}: ${n.records} record(s) of ${n.persons} person(s).`;
   });
   return [
     `${affected.persons} person(s) affected, worked out from the app's records${affected.computedAt ? ` on ${formatTime(new Date(affected.computedAt))}` : ""}: ${affected.signedIn} signed-in customer(s) of the store and ${affected.anonymous} anonymous shopper(s).`,
@@ -108,11 +108,17 @@ function extentParagraphs(facts: IncidentFacts, affected: AffectedSummary): stri
   ];
 }
 
-function likelyImpact(facts: IncidentFacts, lang: NoticeLocale, kinds: DataKind[]): string[] {
+/** The merchant's words, else drafted from the kinds: to the person in a notice, of the people for the Board. */
+function likelyImpact(
+  facts: IncidentFacts,
+  lang: NoticeLocale,
+  kinds: DataKind[],
+  reader: "person" | "board",
+): string[] {
   const given =
     lang === "hi" ? (facts.narrative.likelyImpactHi ?? facts.narrative.likelyImpact) : facts.narrative.likelyImpact;
   if (given) return paragraphs(given);
-  return kinds.map((k) => KIND_TEXT[lang][k].consequence);
+  return kinds.map((k) => (reader === "board" ? KIND_BOARD_TEXT[k].impact : KIND_TEXT[lang][k].consequence));
 }
 
 function header(facts: IncidentFacts, now: Date): string[] {
@@ -128,7 +134,7 @@ function initialFields(facts: IncidentFacts, affected: AffectedSummary): Documen
   return [
     field("description", "7(2)(a)", "Description of the breach and its nature", paragraphs(n.summary)),
     field("extent", "7(2)(a)", "Extent", [
-      "Kinds of personal data: " + facts.dataKinds.map((k) => KIND_TEXT.en[k].label).join("; ") + ".",
+      "Kinds of personal data: " + facts.dataKinds.map((k) => KIND_BOARD_TEXT[k].label).join("; ") + ".",
       ...extentParagraphs(facts, affected),
     ]),
     field("timing", "7(2)(a)", "Timing of occurrence", [
@@ -136,7 +142,7 @@ function initialFields(facts: IncidentFacts, affected: AffectedSummary): Documen
       `Became aware: ${formatTime(facts.discoveredAt)}.`,
     ]),
     field("location", "7(2)(a)", "Location of occurrence", paragraphs(n.location)),
-    field("likely_impact", "7(2)(a)", "Likely impact", likelyImpact(facts, "en", facts.dataKinds)),
+    field("likely_impact", "7(2)(a)", "Likely impact", likelyImpact(facts, "en", facts.dataKinds, "board")),
   ];
 }
 
@@ -270,7 +276,7 @@ export function personNotice(facts: IncidentFacts, lang: NoticeLocale, own?: Per
         [],
         lang,
       ),
-      field("consequences", "7(1)(b)", t.consequences, likelyImpact(facts, lang, described), [], lang),
+      field("consequences", "7(1)(b)", t.consequences, likelyImpact(facts, lang, described, "person"), [], lang),
       field(
         "measures",
         "7(1)(c)",

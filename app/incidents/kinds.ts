@@ -23,6 +23,38 @@ export const dataKindsSchema = z
   .min(1, "Choose at least one kind of data.")
   .transform((kinds) => DATA_KINDS.filter((k) => kinds.includes(k)));
 
+/**
+ * The kinds as the merchant and the Board read them (the register, the form, the Board's documents): in
+ * the third person. KIND_TEXT speaks to the affected person ("the notice you agreed to").
+ */
+export const KIND_BOARD_TEXT: Record<DataKind, { label: string; impact: string }> = {
+  scan_results: {
+    label: "Skin-scan results (skin-tone measurements and cosmetic indicators)",
+    impact:
+      "Someone could learn the affected people's skin tone and the cosmetic indicators measured from their photos. The results are not linked to a name unless the person was signed in.",
+  },
+  consents: {
+    label: "Consent records (the notice agreed to, the choices made and a pseudonymised network hint)",
+    impact:
+      "Someone could learn that the affected people used the skin scan in this store and which choices they made. No IP address is kept, only a keyed hash of part of it.",
+  },
+  kept_photos: {
+    label: "Photos kept for before/after tracking (stored encrypted)",
+    impact:
+      "The photos are stored encrypted; if the encryption keys were also exposed, someone could see the photos the affected people chose to keep.",
+  },
+  rights_requests: {
+    label: "Privacy requests (their type and dates; the message and contact e-mail, encrypted)",
+    impact:
+      "Someone could learn that the affected people made a privacy request to this store and, if the keys were exposed, read their messages and e-mail addresses.",
+  },
+  data_exports: {
+    label: "Copies of data prepared for access requests (stored encrypted)",
+    impact:
+      "If the encryption keys were also exposed, someone could read the copies of data prepared for the affected people's requests.",
+  },
+};
+
 interface KindText {
   label: string;
   /** The likely consequences for a person whose records of this kind were exposed (Rule 7(1)(b)). */

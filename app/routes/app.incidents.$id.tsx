@@ -22,9 +22,9 @@ import {
 } from "@shopify/polaris";
 import { adminAction, adminLoader, idParam, readActionBody } from "../admin/edge.server";
 import { parseIncidentAction } from "../admin/incident-forms";
-import { ClockBadge, IncidentForm } from "../admin/incident-ui";
+import { ClockBadge, IncidentForm, incidentTime as when } from "../admin/incident-ui";
 import { downloadFile, Loading, useToast } from "../admin/ui";
-import { KIND_TEXT } from "../incidents/kinds";
+import { KIND_BOARD_TEXT } from "../incidents/kinds";
 import { incidentDetail, incidentStep, updateIncident } from "../incidents/register.server";
 
 /** GET/POST /app/incidents/:id: one incident, its clock, who it touched (counts only), documents and steps (P21). */
@@ -51,17 +51,6 @@ export const action = ({ request, params }: ActionFunctionArgs) =>
   });
 
 type ActionData = { ok: true; toast: string } | { ok: false; errors: Record<string, string> };
-
-const when = (iso: string | null) =>
-  iso
-    ? new Date(iso).toLocaleString("en-GB", {
-        day: "numeric",
-        month: "short",
-        year: "numeric",
-        hour: "2-digit",
-        minute: "2-digit",
-      })
-    : "–";
 
 const DOCUMENTS = [
   { doc: "board-initial", label: "Board intimation (at once)", missingKey: "board-initial" },
@@ -91,7 +80,7 @@ export default function IncidentDetail() {
     <Loading title={data.reference}>
       <Page
         title={data.reference}
-        subtitle={`Discovered ${when(data.discoveredAt)}`}
+        subtitle={`Discovered ${when(data.discoveredAt)}: ${data.narrative.summary.length > 120 ? `${data.narrative.summary.slice(0, 119)}…` : data.narrative.summary}`}
         titleMetadata={<ClockBadge clock={data.clock} />}
         backAction={{ content: "Incidents", url: "/app/incidents" }}
       >
@@ -111,7 +100,7 @@ export default function IncidentDetail() {
               title={`Detailed report to the Board: ${data.clock.text}`}
             >
               <p>
-                {`Due ${when(data.clock.deadline)}: 72 hours after the store became aware (Rule 7(2)(b)). `}
+                {`Due ${when(data.clock.deadline)}, 72 hours after the store became aware (Rule 7(2)(b)). `}
                 {data.initialSentAt
                   ? `Board intimated ${when(data.initialSentAt)}.`
                   : "Intimate the Board without delay with the first document below."}
@@ -132,7 +121,7 @@ export default function IncidentDetail() {
                   columnContentTypes={["text", "numeric", "numeric"]}
                   headings={["Kind of data", "People", "Records"]}
                   rows={data.dataKinds.map((k) => [
-                    KIND_TEXT.en[k].label,
+                    KIND_BOARD_TEXT[k].label,
                     a.byKind[k].persons.toLocaleString("en"),
                     a.byKind[k].records.toLocaleString("en"),
                   ])}
@@ -160,9 +149,15 @@ export default function IncidentDetail() {
           <Layout.Section>
             <Card>
               <BlockStack gap="300">
-                <Text as="h2" variant="headingMd">
-                  Documents
-                </Text>
+                <BlockStack gap="100">
+                  <Text as="h2" variant="headingMd">
+                    Documents
+                  </Text>
+                  <Text as="p" tone="subdued">
+                    Drafted from the app's records and your account below. What is still to fill in reads “Not yet
+                    known” in the document: add it in the form below, save, and download again.
+                  </Text>
+                </BlockStack>
                 {DOCUMENTS.map((d) => (
                   <BlockStack gap="100" key={d.doc}>
                     <InlineStack gap="200" blockAlign="center">
@@ -209,12 +204,29 @@ export default function IncidentDetail() {
                     {data.noticesPublishedAt ? "Notices published" : "Publish notices to affected shoppers"}
                   </Button>
                 </InlineStack>
+                {!data.noticesPublishedAt && data.missing.notice.length > 0 ? (
+                  <Text as="p" tone="caution">
+                    {data.storeContact
+                      ? `To publish the notices, fill in: ${data.missing.notice.join("; ")}.`
+                      : "To publish the notices, fill in whom to contact below, or publish a processing contact on the Consent notice page (every incident then names it)."}
+                  </Text>
+                ) : null}
                 <Text as="p" tone="subdued">
                   Published notices appear in the skin-scan widget for each affected shopper whose browser still holds
                   their proof, in English or Hindi, until they acknowledge them.
                 </Text>
               </BlockStack>
             </Card>
+          </Layout.Section>
+          <Layout.Section>
+            <BlockStack gap="100">
+              <Text as="h2" variant="headingLg">
+                Facts and account
+              </Text>
+              <Text as="p" tone="subdued">
+                Change what you recorded or add what has become known. Saving works out who is affected again.
+              </Text>
+            </BlockStack>
           </Layout.Section>
           <Layout.Section>
             <IncidentForm

@@ -1,6 +1,16 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { Link as RemixLink, useLoaderData } from "@remix-run/react";
-import { Card, EmptyState, IndexTable, Layout, Page, Text } from "@shopify/polaris";
+import {
+  BlockStack,
+  Card,
+  EmptyState,
+  IndexTable,
+  InlineStack,
+  Layout,
+  Page,
+  Text,
+  useBreakpoints,
+} from "@shopify/polaris";
 import { adminLoader } from "../admin/edge.server";
 import { ClockBadge } from "../admin/incident-ui";
 import { formatDate, Loading } from "../admin/ui";
@@ -12,6 +22,8 @@ export const loader = ({ request }: LoaderFunctionArgs) =>
 
 export default function Incidents() {
   const { incidents } = useLoaderData<typeof loader>();
+  // On a phone each incident is one stacked row, so its clock is not scrolled off to the right.
+  const { smDown } = useBreakpoints();
   return (
     <Loading title="Incidents">
       <Page
@@ -38,6 +50,7 @@ export default function Incidents() {
                   resourceName={{ singular: "incident", plural: "incidents" }}
                   itemCount={incidents.length}
                   selectable={false}
+                  condensed={smDown}
                   headings={[
                     { title: "Incident" },
                     { title: "Discovered" },
@@ -47,25 +60,52 @@ export default function Incidents() {
                 >
                   {incidents.map((row, index) => (
                     <IndexTable.Row id={row.id} key={row.id} position={index}>
-                      <IndexTable.Cell>
-                        <RemixLink to={`/app/incidents/${row.id}`}>
-                          <Text as="span" fontWeight="semibold">
-                            {row.reference}
-                          </Text>
-                        </RemixLink>
-                        <Text as="p" tone="subdued" truncate>
-                          {row.summary}
-                        </Text>
-                      </IndexTable.Cell>
-                      <IndexTable.Cell>{formatDate(row.discoveredAt)}</IndexTable.Cell>
-                      <IndexTable.Cell>
-                        <Text as="span" numeric>
-                          {row.persons.toLocaleString("en")}
-                        </Text>
-                      </IndexTable.Cell>
-                      <IndexTable.Cell>
-                        <ClockBadge clock={row.clock} />
-                      </IndexTable.Cell>
+                      {smDown ? (
+                        <IndexTable.Cell>
+                          {/* Table cells do not wrap; a phone's row must. */}
+                          <div style={{ whiteSpace: "normal" }}>
+                            <BlockStack gap="100">
+                              <InlineStack align="space-between" blockAlign="center" gap="200">
+                                <RemixLink to={`/app/incidents/${row.id}`}>
+                                  <Text as="span" fontWeight="semibold">
+                                    {row.reference}
+                                  </Text>
+                                </RemixLink>
+                                <ClockBadge clock={row.clock} />
+                              </InlineStack>
+                              <Text as="p" tone="subdued" breakWord>
+                                {row.summary}
+                              </Text>
+                              <Text as="p" tone="subdued">
+                                {`Discovered ${formatDate(row.discoveredAt)} · ${row.persons.toLocaleString("en")} people affected`}
+                              </Text>
+                            </BlockStack>
+                          </div>
+                        </IndexTable.Cell>
+                      ) : null}
+                      {smDown ? null : (
+                        <>
+                          <IndexTable.Cell>
+                            <RemixLink to={`/app/incidents/${row.id}`}>
+                              <Text as="span" fontWeight="semibold">
+                                {row.reference}
+                              </Text>
+                            </RemixLink>
+                            <Text as="p" tone="subdued" truncate>
+                              {row.summary}
+                            </Text>
+                          </IndexTable.Cell>
+                          <IndexTable.Cell>{formatDate(row.discoveredAt)}</IndexTable.Cell>
+                          <IndexTable.Cell>
+                            <Text as="span" numeric>
+                              {row.persons.toLocaleString("en")}
+                            </Text>
+                          </IndexTable.Cell>
+                          <IndexTable.Cell>
+                            <ClockBadge clock={row.clock} />
+                          </IndexTable.Cell>
+                        </>
+                      )}
                     </IndexTable.Row>
                   ))}
                 </IndexTable>

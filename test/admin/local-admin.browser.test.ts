@@ -190,6 +190,47 @@ describe("the local admin in Chromium (what `npm run quickstart` shows)", () => 
     );
   }
 
+  it("P21: an incident recorded through the form opens on its page (clock, who is affected, documents, steps) and passes axe-core at both sizes", async () => {
+    const { page, errors } = await openAdmin(VIEWPORTS[1]);
+    await page.goto(`${server!.baseUrl}/dev/admin?path=/app/incidents/new`, { waitUntil: "networkidle" });
+    const hoursAgo = (h: number) => {
+      const d = new Date(Date.now() - h * 3_600_000);
+      const pad = (n: number) => String(n).padStart(2, "0");
+      return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+    };
+    await page.getByLabel("Occurred from").fill(hoursAgo(7 * 24));
+    await page.getByLabel("Discovered at").fill(hoursAgo(2));
+    await page.getByLabel("Occurred to").fill(hoursAgo(3));
+    await page.getByLabel(/^Skin-scan results/).check();
+    await page
+      .getByLabel("What happened", { exact: true })
+      .fill("A copy of the scan results was readable through a leaked API key.");
+    await page.getByRole("button", { name: "Record and work out who is affected" }).click();
+    await page.waitForURL((url) => /^\/app\/incidents\/(?!new$)[^/]+$/.test(url.pathname));
+    await page.getByRole("heading", { name: "Who is affected" }).waitFor();
+    const path = new URL(page.url()).pathname;
+    await page.close();
+    for (const viewport of VIEWPORTS) {
+      const { page: view, errors: viewErrors } = await openAdmin(viewport);
+      await view.goto(`${server!.baseUrl}/dev/admin?path=${encodeURIComponent(path)}`, { waitUntil: "networkidle" });
+      await view.getByRole("heading", { name: "Who is affected" }).waitFor();
+      await view.screenshot({ path: join(ARTIFACTS, `incident-${viewport.name}.png`), fullPage: true });
+      expect(await axeViolations(view), `axe-core on the incident (${viewport.name})`).toEqual([]);
+      expect(viewErrors).toEqual([]);
+      await view.close();
+    }
+    // The register lists it with its clock.
+    const { page: list } = await openAdmin(VIEWPORTS[0]);
+    await list.goto(`${server!.baseUrl}/dev/admin?path=/app/incidents`, { waitUntil: "networkidle" });
+    await list
+      .getByText(/ h \d+ min left/)
+      .first()
+      .waitFor();
+    await list.screenshot({ path: join(ARTIFACTS, "incidents-listed-phone.png"), fullPage: true });
+    await list.close();
+    expect(errors).toEqual([]);
+  });
+
   it("one rights request, opened from the inbox, renders with the person's data and passes axe-core at both sizes", async () => {
     for (const viewport of VIEWPORTS) {
       const { page, errors } = await openAdmin(viewport);
