@@ -7,7 +7,7 @@ import { adminRequest, call } from "../support/admin";
 import { DATABASE_KINDS } from "../support/database";
 import { runJobs } from "../support/jobs";
 import { useDatabase } from "../support/lifecycle";
-import { seedShop } from "../support/seed";
+import { seedConsent, seedShop } from "../support/seed";
 import { SHOP, storeOfflineSession } from "../support/shopify";
 
 const DAY = 86_400_000;
@@ -30,20 +30,12 @@ describe.each(DATABASE_KINDS)("dashboard summaries beyond a request's share on %
     const subject = await db.subject.create({
       data: { shop: SHOP, anonymousId: "history-1", createdAt: new Date(start) },
     });
-    const consent = await db.consentRecord.create({
-      data: {
-        shop: SHOP,
-        subjectId: subject.id,
-        noticeVersionId: notice.id,
-        noticeVersion: 1,
-        textHash: "a".repeat(64),
-        locale: "en",
-        action: "grant",
-        purposes: '["skin_analysis"]',
-        ageConfirmed: true,
-        receipt: "SS-HISTORY1",
-        createdAt: new Date(start),
-      },
+    const consent = await seedConsent(db, {
+      shop: SHOP,
+      subjectId: subject.id,
+      noticeId: notice.id,
+      receipt: "SS-HISTORY1",
+      createdAt: new Date(start),
     });
     const midnight = Date.parse(`${today()}T00:00:00Z`);
     const scan = (createdAt: Date) => ({

@@ -5,7 +5,7 @@ import { loader } from "../../app/routes/app._index";
 import { adminRequest, call } from "../support/admin";
 import { DATABASE_KINDS } from "../support/database";
 import { useDatabase } from "../support/lifecycle";
-import { seedShop, seedSubject } from "../support/seed";
+import { seedConsent, seedShop, seedSubject } from "../support/seed";
 import { OTHER_SHOP, SHOP, storeOfflineSession } from "../support/shopify";
 
 const keyring = appKeyring();
@@ -47,19 +47,12 @@ describe.each(DATABASE_KINDS)("admin dashboard on %s", (kind) => {
       ["skin_analysis", "extended_retention"],
       ["skin_analysis", "model_training"],
     ]) {
-      await db.consentRecord.create({
-        data: {
-          shop: SHOP,
-          subjectId: s.subjectId,
-          noticeVersionId: notice.id,
-          noticeVersion: 1,
-          textHash: "a".repeat(64),
-          locale: "en",
-          action: "grant",
-          purposes: JSON.stringify(purposes),
-          ageConfirmed: true,
-          receipt: `SS-DASH${purposes.length}${purposes[1]?.slice(0, 3).toUpperCase()}`,
-        },
+      await seedConsent(db, {
+        shop: SHOP,
+        subjectId: s.subjectId,
+        noticeId: notice.id,
+        purposes,
+        receipt: `SS-DASH${purposes.length}${purposes[1]?.slice(0, 3).toUpperCase()}`,
       });
     }
     // Six shoppers were shown the notice (the proxy's request log), one of them in another shop.

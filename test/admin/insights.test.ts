@@ -5,7 +5,7 @@ import { loader } from "../../app/routes/app._index";
 import { adminRequest, call } from "../support/admin";
 import { DATABASE_KINDS } from "../support/database";
 import { useDatabase } from "../support/lifecycle";
-import { seedShop } from "../support/seed";
+import { seedConsent, seedShop } from "../support/seed";
 import { OTHER_SHOP, SHOP, storeOfflineSession } from "../support/shopify";
 
 /**
@@ -42,20 +42,12 @@ describe.each(DATABASE_KINDS)("dashboard insights on %s", (kind) => {
     const n = ++seq;
     const notice = noticeId ?? (await db.noticeVersion.findFirstOrThrow({ where: { shop } })).id;
     const subject = await db.subject.create({ data: { shop, anonymousId: `insight-${n}`, createdAt: at } });
-    const consent = await db.consentRecord.create({
-      data: {
-        shop,
-        subjectId: subject.id,
-        noticeVersionId: notice,
-        noticeVersion: 1,
-        textHash: "a".repeat(64),
-        locale: "en",
-        action: "grant",
-        purposes: '["skin_analysis"]',
-        ageConfirmed: true,
-        receipt: `SS-INS${String(n).padStart(5, "0")}`,
-        createdAt: at,
-      },
+    const consent = await seedConsent(db, {
+      shop,
+      subjectId: subject.id,
+      noticeId: notice,
+      receipt: `SS-INS${String(n).padStart(5, "0")}`,
+      createdAt: at,
     });
     for (const s of scans) {
       await db.scan.create({

@@ -9,7 +9,7 @@ import { action as eventAction } from "../../app/routes/proxy.events";
 import { adminRequest, API_KEY, call } from "../support/admin";
 import { DATABASE_KINDS } from "../support/database";
 import { useDatabase } from "../support/lifecycle";
-import { seedShop } from "../support/seed";
+import { seedConsent, seedShop } from "../support/seed";
 import { appProxyUrl, OTHER_SHOP, SHOP, storeOfflineSession } from "../support/shopify";
 
 /**
@@ -136,19 +136,11 @@ describe.each(DATABASE_KINDS)("setup checklist on %s", (kind) => {
     );
 
     const subject = await database.client.subject.create({ data: { shop: SHOP, anonymousId: "first-scan" } });
-    const consent = await database.client.consentRecord.create({
-      data: {
-        shop: SHOP,
-        subjectId: subject.id,
-        noticeVersionId: notice.id,
-        noticeVersion: 1,
-        textHash: "a".repeat(64),
-        locale: "en",
-        action: "grant",
-        purposes: '["skin_analysis"]',
-        ageConfirmed: true,
-        receipt: "SS-FIRST001",
-      },
+    const consent = await seedConsent(database.client, {
+      shop: SHOP,
+      subjectId: subject.id,
+      noticeId: notice.id,
+      receipt: "SS-FIRST001",
     });
     await database.client.scan.create({
       data: {

@@ -20,6 +20,40 @@ export async function seedShop(db: Db, shop: string) {
   });
 }
 
+/**
+ * One consent grant under the seeded notice (version 1, age confirmed, English): the analysis purpose
+ * only unless `purposes` says otherwise, and a random receipt unless one is given.
+ */
+export function seedConsent(
+  db: Db,
+  input: {
+    shop: string;
+    subjectId: string;
+    noticeId: string;
+    purposes?: string[];
+    receipt?: string;
+    networkHint?: string;
+    createdAt?: Date;
+  },
+) {
+  return db.consentRecord.create({
+    data: {
+      shop: input.shop,
+      subjectId: input.subjectId,
+      noticeVersionId: input.noticeId,
+      noticeVersion: 1,
+      textHash: "a".repeat(64),
+      locale: "en",
+      action: "grant",
+      purposes: JSON.stringify(input.purposes ?? ["skin_analysis"]),
+      ageConfirmed: true,
+      networkHint: input.networkHint ?? null,
+      receipt: input.receipt ?? `SS-${randomUUID().slice(0, 8).toUpperCase()}`,
+      createdAt: input.createdAt,
+    },
+  });
+}
+
 export interface SeededSubject {
   subjectId: string;
   consentId: string;
@@ -45,22 +79,14 @@ export async function seedSubject(
   const subject = await db.subject.create({
     data: { shop: input.shop, customerId: input.customerId ?? null, anonymousId: input.anonymousId ?? null },
   });
-  const receipt = `SS-${randomUUID().slice(0, 8).toUpperCase()}`;
-  const consent = await db.consentRecord.create({
-    data: {
-      shop: input.shop,
-      subjectId: subject.id,
-      noticeVersionId: input.noticeId,
-      noticeVersion: 1,
-      textHash: "a".repeat(64),
-      locale: "en",
-      action: "grant",
-      purposes: JSON.stringify(input.image ? ["skin_analysis", "extended_retention"] : ["skin_analysis"]),
-      ageConfirmed: true,
-      networkHint: "hint-" + randomUUID(),
-      receipt,
-    },
+  const consent = await seedConsent(db, {
+    shop: input.shop,
+    subjectId: subject.id,
+    noticeId: input.noticeId,
+    purposes: input.image ? ["skin_analysis", "extended_retention"] : ["skin_analysis"],
+    networkHint: "hint-" + randomUUID(),
   });
+  const receipt = consent.receipt;
   const scanIds: string[] = [];
   for (let i = 0; i < (input.scans ?? 1); i++) {
     const scan = await db.scan.create({
