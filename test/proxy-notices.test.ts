@@ -75,6 +75,29 @@ describe.each(DATABASE_KINDS)("breach notices through the app proxy on %s", (kin
     return { affected, bystander, incident };
   }
 
+  /** Signed-in customers who scanned three days ago, and a published incident over the last four days. */
+  async function noticesToCustomers(customerIds: string[]) {
+    const notice = await seedShop(db(), SHOP);
+    for (const customerId of customerIds) {
+      await seedSubject(db(), keyring, {
+        shop: SHOP,
+        noticeId: notice.id,
+        customerId,
+        createdAt: new Date(Date.now() - 3 * DAY),
+      });
+    }
+    const incident = await recordIncident(db(), SHOP, {
+      discoveredAt: new Date(),
+      occurredFrom: new Date(Date.now() - 4 * DAY),
+      occurredTo: new Date(),
+      dataKinds: ["scan_results"],
+      scope: "created",
+      narrative: { summary: "Leak", contact: "privacy@lotus.example" },
+    });
+    await incidentStep(db(), SHOP, incident.id, "publish_notices");
+    return incident;
+  }
+
   const read = async (call: Call) => {
     const response = await notices(args(proxied("/notices", call)));
     return { status: response.status, body: await response.json(), headers: response.headers };
@@ -230,24 +253,7 @@ describe.each(DATABASE_KINDS)("breach notices through the app proxy on %s", (kin
   });
 
   it("P21: customers/data_request's export holds the breach notices published to the customer and whether they acknowledged them", async () => {
-    const notice = await seedShop(db(), SHOP);
-    for (const customerId of ["7401", "5555"]) {
-      await seedSubject(db(), keyring, {
-        shop: SHOP,
-        noticeId: notice.id,
-        customerId,
-        createdAt: new Date(Date.now() - 3 * DAY),
-      });
-    }
-    const incident = await recordIncident(db(), SHOP, {
-      discoveredAt: new Date(),
-      occurredFrom: new Date(Date.now() - 4 * DAY),
-      occurredTo: new Date(),
-      dataKinds: ["scan_results"],
-      scope: "created",
-      narrative: { summary: "Leak", contact: "privacy@lotus.example" },
-    });
-    await incidentStep(db(), SHOP, incident.id, "publish_notices");
+    const incident = await noticesToCustomers(["7401", "5555"]);
     const [n] = (await read({ customerId: "5555" })).body.notices;
     await ack(args(proxied(`/notices/${n.id}/ack`, { method: "POST", customerId: "5555", body: {} }), { id: n.id }));
 
@@ -270,22 +276,7 @@ describe.each(DATABASE_KINDS)("breach notices through the app proxy on %s", (kin
   });
 
   it("P21: a signed-in affected customer sees the notice by Shopify's signed id", async () => {
-    const notice = await seedShop(db(), SHOP);
-    await seedSubject(db(), keyring, {
-      shop: SHOP,
-      noticeId: notice.id,
-      customerId: "7401",
-      createdAt: new Date(Date.now() - 3 * DAY),
-    });
-    const incident = await recordIncident(db(), SHOP, {
-      discoveredAt: new Date(),
-      occurredFrom: new Date(Date.now() - 4 * DAY),
-      occurredTo: new Date(),
-      dataKinds: ["scan_results"],
-      scope: "created",
-      narrative: { summary: "Leak", contact: "privacy@lotus.example" },
-    });
-    await incidentStep(db(), SHOP, incident.id, "publish_notices");
+    await noticesToCustomers(["7401"]);
     const seen = await read({ customerId: "7401" });
     expect(seen.body.notices).toHaveLength(1);
     expect((await read({ customerId: "9999" })).body).toEqual({ notices: [] });
