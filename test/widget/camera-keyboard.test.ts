@@ -16,16 +16,9 @@ import {
   text,
   widgetState,
   type Stack,
+  tabTo,
+  agreeByKeyboard,
 } from "./harness";
-
-/** Presses Tab until the element that matches `selector` (inside the widget) has focus; bounded. */
-async function tabTo(page: Page, selector: string, key: "Tab" | "Shift+Tab" = "Tab"): Promise<void> {
-  for (let i = 0; i < 60; i++) {
-    if (await page.evaluate((s) => document.activeElement?.matches(s) ?? false, selector)) return;
-    await page.keyboard.press(key);
-  }
-  throw new Error(`keyboard focus never reached ${selector}`);
-}
 
 /** How many camera tracks the page has live (Chromium's fake camera, counted from inside the page). */
 const liveTracks = (page: Page) =>
@@ -63,13 +56,7 @@ describe("storefront widget: camera, keyboard, Hindi (Chromium)", () => {
     await eventually(() => focused(widget.getByRole("heading", { name: "Before you start", exact: true }))).toBe(true);
     await eventually(() => widget.locator("[data-purposes] input").count()).toBeGreaterThan(0);
 
-    await tabTo(page, 'skin-scan input[name="age"][value="yes"]');
-    await page.keyboard.press("Space");
-    await tabTo(page, 'skin-scan input[value="skin_analysis"]');
-    await page.keyboard.press("Space");
-    await tabTo(page, 'skin-scan [data-form="consent"] button[type="submit"]');
-    await page.keyboard.press("Enter");
-    await eventually(() => focused(widget.getByRole("heading", { name: "Your photo", exact: true }))).toBe(true);
+    await agreeByKeyboard(page, widget);
 
     await tabTo(page, 'skin-scan [data-act="camera"]');
     await page.keyboard.press("Enter");

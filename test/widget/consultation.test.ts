@@ -1,5 +1,5 @@
 import type { Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { NoticePurpose } from "../../app/consent/default-notice";
 import { noticeTextHash } from "../../app/consent/notice.server";
 import { DEMO_CATALOGUE } from "../../app/recommendations/demo-catalogue";
@@ -11,10 +11,8 @@ import {
   newShopper,
   proofHeaders,
   proxyApi,
-  selfie,
   shown,
-  type Stack,
-  startStack,
+  stackForFile,
   statusOf,
   text,
   widgetState,
@@ -80,27 +78,20 @@ const currentStep = (page: Page) =>
   });
 
 describe("storefront widget: the consultation (Chromium, en + hi, phone + desktop)", () => {
-  let stack: Stack;
-  let photo: Buffer;
-  beforeAll(async () => {
-    [stack, photo] = await Promise.all([startStack(), selfie()]);
-  }, 120_000);
-  afterAll(async () => {
-    await stack?.stop();
-  });
+  const rig = stackForFile();
 
   for (const locale of ["en", "hi"] as const) {
     for (const size of ["phone", "desktop"] as const) {
       it(`P7, P8, P9: ${locale} ${size}: notice → photo → results → rights, every step axe-clean`, async () => {
         const w = WORDS[locale];
         const name = (step: string) => `consult-${locale}-${size}-${step}`;
-        const page = await newShopper(stack, { viewport: SIZES[size], reducedMotion: size === "phone" });
+        const page = await newShopper(rig.stack, { viewport: SIZES[size], reducedMotion: size === "phone" });
         const events: string[] = [];
         await page.route("**/apps/skin-scan/events", async (route) => {
           events.push(route.request().postData() ?? "");
           await route.fulfill({ status: 204 });
         });
-        await page.goto(`${stack.storeUrl}/?locale=${locale}`);
+        await page.goto(`${rig.stack.storeUrl}/?locale=${locale}`);
         const widget = page.locator("skin-scan");
         expect(await text(widget.locator("h2"))).toBe(w.heading);
         await shown(widget.getByRole("button", { name: w.start }));
@@ -174,7 +165,9 @@ describe("storefront widget: the consultation (Chromium, en + hi, phone + deskto
           await held;
           await route.continue();
         });
-        await widget.locator("[data-file]").setInputFiles({ name: "me.jpg", mimeType: "image/jpeg", buffer: photo });
+        await widget
+          .locator("[data-file]")
+          .setInputFiles({ name: "me.jpg", mimeType: "image/jpeg", buffer: rig.photo });
         await shown(widget.locator("[data-step='analysing']"));
         expect(await currentStep(page)).toBe(w.steps[1]);
         await eventually(() =>
@@ -224,7 +217,7 @@ describe("storefront widget: the consultation (Chromium, en + hi, phone + deskto
         // Each image is described by the merchant's alt text from the catalogue sync (here the demo's).
         const alts = new Map(DEMO_CATALOGUE.map((p) => [p.imageUrl, p.imageAlt]));
         for (const img of await cards.locator("img").all()) {
-          const src = new URL((await img.getAttribute("src")) ?? "", stack.storeUrl).pathname;
+          const src = new URL((await img.getAttribute("src")) ?? "", rig.stack.storeUrl).pathname;
           expect(await img.getAttribute("alt")).toBe(alts.get(src));
         }
         const y = (selector: string) =>
@@ -271,7 +264,7 @@ describe("storefront widget: the consultation (Chromium, en + hi, phone + deskto
         await checkStep(page, name("09-confirm-withdraw"));
         await answerDialog(page, false);
         await eventually(() => focused(rights.getByRole("button", { name: w.withdraw }))).toBe(true);
-        const kept = await proxyApi(stack, "/my-data", { headers: proofHeaders(state) });
+        const kept = await proxyApi(rig.stack, "/my-data", { headers: proofHeaders(state) });
         expect(kept.body).toMatchObject({ summary: { storedImages: 1 } });
         await rights.getByRole("button", { name: w.withdraw }).click();
         await answerDialog(page, true);
@@ -279,7 +272,7 @@ describe("storefront widget: the consultation (Chromium, en + hi, phone + deskto
         await eventually(() => text(rightsSay)).toBe(w.withdrawn);
         // The withdraw button is gone, so focus is on the answer, not lost.
         await eventually(() => focused(rightsSay)).toBe(true);
-        const after = await proxyApi(stack, "/my-data", { headers: proofHeaders(state) });
+        const after = await proxyApi(rig.stack, "/my-data", { headers: proofHeaders(state) });
         expect(after.body).toMatchObject({ summary: { storedImages: 0 } });
 
         // A request: the missing message is named, then cleared once sent; the due date in the store's locale.

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { type Browser, type Locator, type Page } from "playwright-core";
 import sharp from "sharp";
-import { expect, onTestFailed } from "vitest";
+import { afterAll, beforeAll, expect, onTestFailed } from "vitest";
 import { openDatabase } from "../../app/db/client.server";
 import { DEMO_CATALOGUE } from "../../app/recommendations/demo-catalogue";
 import { saveProduct } from "../../app/recommendations/recommend.server";
@@ -32,9 +32,12 @@ export interface Stack {
   stop(): Promise<void>;
 }
 
-export async function startStack(
-  options: { fakeVideo?: string; appEnv?: Record<string, string> } = {},
-): Promise<Stack> {
+export interface StackOptions {
+  fakeVideo?: string;
+  appEnv?: Record<string, string>;
+}
+
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const dir = mkdtempSync(join(tmpdir(), "scanshield-widget-"));
   const databaseUrl = `file:${join(dir, "app.db")}`;
   const app = await startServer({
@@ -119,6 +122,26 @@ async function seedCatalogue(databaseUrl: string): Promise<void> {
   }
 }
 
+/**
+ * One test file's rig: the stack is started (and a synthetic selfie rendered, for the files that upload
+ * one) before the file's tests and stopped after them. The fields are filled in by `beforeAll`, so
+ * read them inside tests and hooks only. `options` may be a function when working them out is async.
+ */
+export function stackForFile(options: StackOptions | (() => Promise<StackOptions>) = {}): {
+  stack: Stack;
+  photo: Buffer;
+} {
+  const rig = {} as { stack: Stack; photo: Buffer };
+  beforeAll(async () => {
+    const resolved = typeof options === "function" ? await options() : options;
+    [rig.stack, rig.photo] = await Promise.all([startStack(resolved), selfie()]);
+  }, 120_000);
+  afterAll(async () => {
+    await rig.stack?.stop();
+  });
+  return rig;
+}
+
 /** A new page with its own storage, as a first-time shopper. */
 export async function newShopper(
   stack: Stack,
@@ -178,7 +201,6 @@ export async function checkStep(page: Page, name: string): Promise<void> {
   expect(pageErrors.get(page) ?? [], `script errors by step "${name}"`).toEqual([]);
 }
 
-/** Waits for an element to be shown (playwright-core has no expect matchers of its own). */
 /** The shopper starts the scan, confirms their age and agrees to the analysis purpose only (no opt-ins). */
 export async function agreeToScan(widget: Locator): Promise<void> {
   await widget.getByRole("button", { name: "Start skin scan" }).click();
@@ -187,6 +209,30 @@ export async function agreeToScan(widget: Locator): Promise<void> {
   await widget.getByRole("button", { name: "Agree and continue" }).click();
 }
 
+/** Presses `key` (Tab by default) until the element matching `selector` has focus; bounded. */
+export async function tabTo(page: Page, selector: string, key: "Tab" | "Shift+Tab" = "Tab"): Promise<void> {
+  for (let i = 0; i < 80; i++) {
+    if (await page.evaluate((s) => document.activeElement?.matches(s) ?? false, selector)) return;
+    await page.keyboard.press(key);
+  }
+  throw new Error(`keyboard focus never reached ${selector}`);
+}
+
+/**
+ * On the notice, by keyboard only: confirms the age, ticks the analysis purpose and submits; focus then
+ * moves to the photo step's heading.
+ */
+export async function agreeByKeyboard(page: Page, widget: Locator): Promise<void> {
+  await tabTo(page, 'skin-scan input[name="age"][value="yes"]');
+  await page.keyboard.press("Space");
+  await tabTo(page, 'skin-scan input[value="skin_analysis"]');
+  await page.keyboard.press("Space");
+  await tabTo(page, 'skin-scan [data-form="consent"] button[type="submit"]');
+  await page.keyboard.press("Enter");
+  await eventually(() => focused(widget.getByRole("heading", { name: "Your photo", exact: true }))).toBe(true);
+}
+
+/** Waits for an element to be shown (playwright-core has no expect matchers of its own). */
 export const shown = (locator: Locator, timeout = 15_000) => locator.waitFor({ state: "visible", timeout });
 /** expect.poll with room for a busy two-core machine (its default gives up after one second). */
 export const eventually = <T>(read: () => T | Promise<T>) => expect.poll(read, { timeout: 20_000, interval: 100 });

@@ -1,19 +1,9 @@
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { openDatabase } from "../../app/db/client.server";
 import { incidentDetail, incidentStep, recordIncident } from "../../app/incidents/register.server";
 import { SHOP } from "../support/shopify";
-import {
-  agreeToScan,
-  checkStep,
-  eventually,
-  focused,
-  newShopper,
-  shown,
-  startStack,
-  text,
-  type Stack,
-} from "./harness";
+import { agreeToScan, checkStep, eventually, focused, newShopper, shown, stackForFile, text } from "./harness";
 
 /**
  * P21 in real Chromium: an anonymous shopper whose records an incident touched sees the breach notice in
@@ -21,17 +11,11 @@ import {
  * alert with every item Rule 7(1) names, and acknowledges it; the register counts shown and acknowledged.
  */
 describe("storefront widget: breach notices (Chromium)", () => {
-  let stack: Stack;
-  beforeAll(async () => {
-    stack = await startStack();
-  }, 120_000);
-  afterAll(async () => {
-    await stack?.stop();
-  });
+  const rig = stackForFile();
 
   /** The merchant records an incident over the last hour's consents and publishes the notices. */
   async function breach() {
-    const database = await openDatabase(`file:${join(stack.dir, "app.db")}`);
+    const database = await openDatabase(`file:${join(rig.stack.dir, "app.db")}`);
     try {
       const incident = await recordIncident(database.client, SHOP, {
         discoveredAt: new Date(),
@@ -54,7 +38,7 @@ describe("storefront widget: breach notices (Chromium)", () => {
   }
 
   async function counts(id: string) {
-    const database = await openDatabase(`file:${join(stack.dir, "app.db")}`);
+    const database = await openDatabase(`file:${join(rig.stack.dir, "app.db")}`);
     try {
       return (await incidentDetail(database.client, SHOP, id)).affected;
     } finally {
@@ -65,22 +49,22 @@ describe("storefront widget: breach notices (Chromium)", () => {
   it.each(["en", "hi"] as const)(
     "P21 (%s): an affected anonymous shopper sees the notice on the next visit and acknowledges it",
     async (locale) => {
-      const page = await newShopper(stack);
+      const page = await newShopper(rig.stack);
       // The shopper agrees on the English page (the harness's labels); the notice is then read in `locale`.
-      await page.goto(stack.storeUrl);
+      await page.goto(rig.stack.storeUrl);
       await agreeToScan(page.locator("skin-scan"));
       await shown(page.locator("skin-scan").getByRole("heading", { name: "Your photo", exact: true }));
       const incident = await breach();
       // A shopper who never consented holds no proof: the asset is not even loaded.
-      const stranger = await newShopper(stack);
+      const stranger = await newShopper(rig.stack);
       const loaded: string[] = [];
       stranger.on("request", (r) => loaded.push(new URL(r.url()).pathname));
-      await stranger.goto(`${stack.storeUrl}?locale=${locale}`);
+      await stranger.goto(`${rig.stack.storeUrl}?locale=${locale}`);
       await shown(stranger.locator("skin-scan").getByRole("button").first());
       expect(loaded.some((p) => p.endsWith("skin-scan-notices.js") || p.endsWith("/notices"))).toBe(false);
       await stranger.context().close();
 
-      await page.goto(`${stack.storeUrl}?locale=${locale}`);
+      await page.goto(`${rig.stack.storeUrl}?locale=${locale}`);
       const notice = page.locator("skin-scan .ss-breach");
       await shown(notice);
       expect(await notice.getAttribute("lang")).toBe(locale);

@@ -1,8 +1,8 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { REFUSAL_ADVICE } from "../../app/insights/events";
-import { agreeToScan, checkStep, newShopper, shown, type Stack, startStack } from "./harness";
+import { agreeToScan, checkStep, newShopper, shown, stackForFile } from "./harness";
 
 /**
  * The block's optional "Photo tip" setting: the merchant's own short line on the photo step, which the
@@ -13,13 +13,7 @@ const BLOCK = join(import.meta.dirname, "..", "..", "extensions", "skin-scan", "
 const TIP = "Stand facing a window in daylight; no flash.";
 
 describe("storefront widget: the merchant's photo tip (Chromium)", () => {
-  let stack: Stack;
-  beforeAll(async () => {
-    stack = await startStack();
-  }, 120_000);
-  afterAll(async () => {
-    await stack?.stop();
-  });
+  const rig = stackForFile();
 
   it("the block offers an optional text setting named as the admin's advice names it", () => {
     const schema = JSON.parse(/{% schema %}([\s\S]*){% endschema %}/.exec(readFileSync(BLOCK, "utf8"))?.[1] ?? "{}");
@@ -35,9 +29,9 @@ describe("storefront widget: the merchant's photo tip (Chromium)", () => {
   ] as const)(
     "%s: the tip is shown on the photo step, under the general tips, labelled in the store's language",
     async (lang, viewport, label) => {
-      const page = await newShopper(stack, { viewport });
+      const page = await newShopper(rig.stack, { viewport });
       const query = new URLSearchParams({ "setting.photo_tip": TIP, ...(lang === "hi" && { locale: "hi" }) });
-      await page.goto(`${stack.storeUrl}/?${query}`);
+      await page.goto(`${rig.stack.storeUrl}/?${query}`);
       const widget = page.locator("skin-scan");
       const capture = widget.locator("[data-step='capture']");
       if (lang === "en") await agreeToScan(widget);
@@ -65,8 +59,8 @@ describe("storefront widget: the merchant's photo tip (Chromium)", () => {
   );
 
   it("without a tip the photo step has no empty box", async () => {
-    const page = await newShopper(stack);
-    await page.goto(stack.storeUrl);
+    const page = await newShopper(rig.stack);
+    await page.goto(rig.stack.storeUrl);
     const widget = page.locator("skin-scan");
     await agreeToScan(widget);
     const capture = widget.locator("[data-step='capture']");

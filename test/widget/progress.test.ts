@@ -1,4 +1,3 @@
-import type { Page } from "playwright-core";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { REPEATABILITY } from "../../app/analysis/repeatability";
@@ -9,7 +8,18 @@ import { openDatabase } from "../../app/db/client.server";
 import { seedShop, seedSubject } from "../support/seed";
 import { newSubjectSecret } from "../support/shopper";
 import { SHOP } from "../support/shopify";
-import { checkStep, eventually, newShopper, proxyApi, selfie, shown, startStack, text, type Stack } from "./harness";
+import {
+  checkStep,
+  eventually,
+  newShopper,
+  proxyApi,
+  selfie,
+  shown,
+  startStack,
+  text,
+  type Stack,
+  tabTo,
+} from "./harness";
 
 /**
  * "My progress" (extensions/skin-scan/assets/skin-scan-progress.js, issue 12 item 5) in the real widget,
@@ -123,15 +133,6 @@ async function seedHistory(databaseUrl: string, options: { customerId?: string }
   } finally {
     await db.close();
   }
-}
-
-/** Presses Tab until the element matching `selector` has focus; bounded. */
-async function tabTo(page: Page, selector: string): Promise<void> {
-  for (let i = 0; i < 80; i++) {
-    if (await page.evaluate((s) => document.activeElement?.matches(s) ?? false, selector)) return;
-    await page.keyboard.press("Tab");
-  }
-  throw new Error(`keyboard focus never reached ${selector}`);
 }
 
 const STRINGS = {

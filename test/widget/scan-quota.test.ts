@@ -1,7 +1,7 @@
 import Database from "better-sqlite3";
 import { randomUUID } from "node:crypto";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { FREE_PLAN, usageMonth } from "../../app/billing/plans";
 import { SHOP } from "../support/shopify";
 import {
@@ -10,10 +10,8 @@ import {
   checkStep,
   eventually,
   newShopper,
-  selfie,
   shown,
-  type Stack,
-  startStack,
+  stackForFile,
   statusOf,
   text,
 } from "./harness";
@@ -49,18 +47,11 @@ const WORDS = {
 const SIZES = { phone: { width: 390, height: 844 }, desktop: { width: 1440, height: 900 } };
 
 describe("storefront widget: scans paused at the shop's allowance (Chromium)", () => {
-  let stack: Stack;
-  let photo: Buffer;
-  beforeAll(async () => {
-    [stack, photo] = await Promise.all([startStack(), selfie()]);
-  }, 120_000);
-  afterAll(async () => {
-    await stack?.stop();
-  });
+  const rig = stackForFile();
 
   /** This month's accepted scans for the shop, as the scan path counts them. */
   const used = (scans: number) => {
-    const db = new Database(join(stack.dir, "app.db"));
+    const db = new Database(join(rig.stack.dir, "app.db"));
     try {
       db.prepare(
         `INSERT INTO "ScanUsage" ("id", "shop", "month", "scans") VALUES (?, ?, ?, ?)
@@ -71,7 +62,7 @@ describe("storefront widget: scans paused at the shop's allowance (Chromium)", (
     }
   };
   const count = (table: string) => {
-    const db = new Database(join(stack.dir, "app.db"), { readonly: true });
+    const db = new Database(join(rig.stack.dir, "app.db"), { readonly: true });
     try {
       return (db.prepare(`SELECT COUNT(*) AS n FROM "${table}"`).get() as { n: number }).n;
     } finally {
@@ -81,15 +72,15 @@ describe("storefront widget: scans paused at the shop's allowance (Chromium)", (
 
   it("P20: paused after the shopper consented: the scan says so and nothing given is lost; back on the page, the notice says it up front and the rights still work", async () => {
     used(FREE_PLAN.monthlyScans - 1);
-    const page = await newShopper(stack);
-    await page.goto(stack.storeUrl);
+    const page = await newShopper(rig.stack);
+    await page.goto(rig.stack.storeUrl);
     const widget = page.locator("skin-scan");
     await agreeToScan(widget);
     await shown(widget.getByRole("heading", { name: "Your photo", exact: true }));
 
     // Another shopper's scan used the last one meanwhile.
     used(FREE_PLAN.monthlyScans);
-    await widget.locator("[data-file]").setInputFiles({ name: "me.jpg", mimeType: "image/jpeg", buffer: photo });
+    await widget.locator("[data-file]").setInputFiles({ name: "me.jpg", mimeType: "image/jpeg", buffer: rig.photo });
     await eventually(() => text(statusOf(page))).toBe(
       "Skin scans are paused in this store for now. Nothing you gave is lost: you can still read the notice, withdraw consent, and see or erase your data.",
     );
@@ -120,12 +111,12 @@ describe("storefront widget: scans paused at the shop's allowance (Chromium)", (
       it(`P20: ${lang} at ${size} size: the notice says scans are paused before consent or a photo; the notice stays readable, the no-photo suggestions and a way back are offered, and nothing is sent`, async () => {
         used(FREE_PLAN.monthlyScans);
         const w = WORDS[lang];
-        const page = await newShopper(stack, { viewport });
+        const page = await newShopper(rig.stack, { viewport });
         const posted: string[] = [];
         page.on("request", (r) => {
           if (r.method() !== "GET") posted.push(new URL(r.url()).pathname);
         });
-        await page.goto(lang === "hi" ? `${stack.storeUrl}/?locale=hi` : stack.storeUrl);
+        await page.goto(lang === "hi" ? `${rig.stack.storeUrl}/?locale=hi` : rig.stack.storeUrl);
         const widget = page.locator("skin-scan");
         const notice = widget.locator("[data-step='notice']");
         await widget.getByRole("button", { name: w.start }).click();
@@ -163,8 +154,8 @@ describe("storefront widget: scans paused at the shop's allowance (Chromium)", (
 
   it("P20: below the allowance the notice says nothing about a pause and the consent form is there", async () => {
     used(FREE_PLAN.monthlyScans - 1);
-    const page = await newShopper(stack, { viewport: SIZES.phone });
-    await page.goto(stack.storeUrl);
+    const page = await newShopper(rig.stack, { viewport: SIZES.phone });
+    await page.goto(rig.stack.storeUrl);
     const widget = page.locator("skin-scan");
     await widget.getByRole("button", { name: WORDS.en.start }).click();
     await shown(widget.getByRole("button", { name: WORDS.en.agree }));

@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { agreeToScan, newShopper, proxyApi, shown, type Stack, startStack, widgetState } from "./harness";
+import { describe, expect, it } from "vitest";
+import { agreeToScan, newShopper, proxyApi, shown, stackForFile, widgetState } from "./harness";
 
 /**
  * The widget's side of ADR 0006 in real Chromium: the anonymous shopper's proof is a subject secret of
@@ -14,13 +14,7 @@ const OLD_STATE = {
 };
 
 describe("storefront widget: the subject secret (Chromium)", () => {
-  let stack: Stack;
-  beforeAll(async () => {
-    stack = await startStack();
-  }, 120_000);
-  afterAll(async () => {
-    await stack?.stop();
-  });
+  const rig = stackForFile();
 
   /** A shopper agrees to the analysis; answers the consent's subject id and every body the app sent back. */
   async function consentIn(page: Awaited<ReturnType<typeof newShopper>>) {
@@ -36,8 +30,8 @@ describe("storefront widget: the subject secret (Chromium)", () => {
   }
 
   it("P9: an older widget's id is replaced by a new 32-byte secret, which alone opens the shopper's data", async () => {
-    const page = await newShopper(stack);
-    await page.goto(stack.storeUrl);
+    const page = await newShopper(rig.stack);
+    await page.goto(rig.stack.storeUrl);
     await page.evaluate((state) => localStorage.setItem("scanshield", JSON.stringify(state)), OLD_STATE);
     await page.reload();
     // The old id proves nothing now: it is forgotten with the receipt and ids issued to it.
@@ -53,15 +47,15 @@ describe("storefront widget: the subject secret (Chromium)", () => {
     expect(state.receipt).toMatch(/^SS-/);
     expect(state.receipt).not.toBe(OLD_STATE.receipt);
 
-    const mine = await proxyApi(stack, "/my-data", { headers: { "x-subject-id": subjectId } });
+    const mine = await proxyApi(rig.stack, "/my-data", { headers: { "x-subject-id": subjectId } });
     expect(mine).toMatchObject({ status: 200, body: { summary: { consents: 1 } } });
     // Nothing the app answered holds the secret.
     expect(answers.length).toBeGreaterThan(0);
     for (const answer of [...answers, JSON.stringify(mine.body)]) expect(answer).not.toContain(subjectId);
 
     // Another shopper gets a secret of their own.
-    const other = await newShopper(stack);
-    await other.goto(stack.storeUrl);
+    const other = await newShopper(rig.stack);
+    await other.goto(rig.stack.storeUrl);
     expect((await consentIn(other)).subjectId).not.toBe(subjectId);
     await other.context().close();
     await page.context().close();

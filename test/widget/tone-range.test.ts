@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Locator, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   agreeToScan,
   checkStep,
@@ -9,10 +9,8 @@ import {
   newShopper,
   proofHeaders,
   proxyApi,
-  selfie,
   shown,
-  type Stack,
-  startStack,
+  stackForFile,
   text,
   widgetState,
 } from "./harness";
@@ -54,27 +52,20 @@ const render = (page: Page, shown: ReturnType<typeof result>) =>
   );
 
 describe("storefront widget: the tone as a range with its confidence, in words (Chromium)", () => {
-  let stack: Stack;
-  let photo: Buffer;
-  beforeAll(async () => {
-    [stack, photo] = await Promise.all([startStack(), selfie()]);
-  }, 120_000);
-  afterAll(async () => {
-    await stack?.stop();
-  });
+  const rig = stackForFile();
 
   it("P18: a real photo's result shows the API's range and confidence in words, and the Fitzpatrick types it spans", async () => {
     const en = strings("en.default.json");
-    const page = await newShopper(stack);
-    await page.goto(stack.storeUrl);
+    const page = await newShopper(rig.stack);
+    await page.goto(rig.stack.storeUrl);
     const widget = page.locator("skin-scan");
     await agreeToScan(widget);
     await shown(widget.getByRole("heading", { name: "Your photo", exact: true }));
-    await widget.locator("[data-file]").setInputFiles({ name: "me.jpg", mimeType: "image/jpeg", buffer: photo });
+    await widget.locator("[data-file]").setInputFiles({ name: "me.jpg", mimeType: "image/jpeg", buffer: rig.photo });
     await shown(widget.getByRole("heading", { name: "Your results", exact: true }), 30_000);
 
     const state = await widgetState(page);
-    const scan = await proxyApi(stack, `/scans/${state.scanId}`, { headers: proofHeaders(state) });
+    const scan = await proxyApi(rig.stack, `/scans/${state.scanId}`, { headers: proofHeaders(state) });
     type Tone = { groups: string[]; confidence: number; lightPinned: boolean; summary: string };
     const tone = (scan.body as { result: { indices: { skinTone: Tone } } }).result.indices.skinTone;
     // No card in this photo: the light is not pinned, so the answer is a range with a low confidence.
@@ -123,8 +114,8 @@ describe("storefront widget: the tone as a range with its confidence, in words (
       ],
     };
     for (const locale of ["en", "hi"] as const) {
-      const page = await newShopper(stack);
-      await page.goto(`${stack.storeUrl}/?locale=${locale}`);
+      const page = await newShopper(rig.stack);
+      await page.goto(`${rig.stack.storeUrl}/?locale=${locale}`);
       const widget: Locator = page.locator("skin-scan");
       await shown(widget.locator("[data-step='start']"));
       const seen: string[] = [];

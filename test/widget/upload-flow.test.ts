@@ -1,5 +1,5 @@
 import type { Locator } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   answerDialog,
   checkStep,
@@ -9,9 +9,8 @@ import {
   newShopper,
   proofHeaders,
   proxyApi,
-  selfie,
   shown,
-  startStack,
+  stackForFile,
   statusOf,
   text,
   widgetState,
@@ -47,17 +46,10 @@ async function agree(widget: Locator, options: { keepPhotos?: boolean } = {}) {
 }
 
 describe("storefront widget: photo upload (Chromium)", () => {
-  let stack: Stack;
-  let photo: Buffer;
-  beforeAll(async () => {
-    [stack, photo] = await Promise.all([startStack(), selfie()]);
-  }, 120_000);
-  afterAll(async () => {
-    await stack?.stop();
-  });
+  const rig = stackForFile();
 
   it("P6, P7: notice → 18+ and purposes → upload → results with products, Fitzpatrick questions and add to cart", async () => {
-    const { page, widget } = await visit(stack);
+    const { page, widget } = await visit(rig.stack);
     await checkStep(page, "upload-01-start");
 
     await widget.getByRole("button", { name: "Start skin scan" }).click();
@@ -73,7 +65,7 @@ describe("storefront widget: photo upload (Chromium)", () => {
     await shown(widget.getByRole("heading", { name: "Your photo", exact: true }));
     await checkStep(page, "upload-03-capture");
 
-    await widget.locator("[data-file]").setInputFiles({ name: "me.jpg", mimeType: "image/jpeg", buffer: photo });
+    await widget.locator("[data-file]").setInputFiles({ name: "me.jpg", mimeType: "image/jpeg", buffer: rig.photo });
     await shown(widget.getByRole("heading", { name: "Your results", exact: true }), 30_000);
     await eventually(() => text(statusOf(page))).toBe("Your results are ready.");
     await eventually(() => text(widget.locator("[data-tone]"))).toMatch("Skin-tone group:");
@@ -88,7 +80,7 @@ describe("storefront widget: photo upload (Chromium)", () => {
     const state = await widgetState(page);
     expect(state.receipt).toMatch(/^SS-/);
     expect(await text(results.locator("[data-receipt]"))).toBe(state.receipt);
-    const mine = await proxyApi(stack, `/scans/${state.scanId}`, { headers: proofHeaders(state) });
+    const mine = await proxyApi(rig.stack, `/scans/${state.scanId}`, { headers: proofHeaders(state) });
     expect(mine.status).toBe(200);
     expect(mine.body).toMatchObject({ scanId: state.scanId, status: "accepted" });
 
@@ -101,14 +93,14 @@ describe("storefront widget: photo upload (Chromium)", () => {
     await eventually(() => products.count()).toBeGreaterThan(0);
     await products.first().getByRole("button", { name: "Add to cart" }).click();
     await eventually(() => text(products.first().locator("[data-say]"))).toBe("Added to your cart.");
-    const cart = await (await fetch(`${stack.storeUrl}/cart.js`)).json();
+    const cart = await (await fetch(`${rig.stack.storeUrl}/cart.js`)).json();
     expect(cart.item_count).toBe(1);
     await checkStep(page, "upload-05-added-to-cart");
     await page.context().close();
   }, 90_000);
 
   it("a photo the engine cannot measure gets a hint and a way to try again", async () => {
-    const { page, widget } = await visit(stack);
+    const { page, widget } = await visit(rig.stack);
     await agree(widget);
     await widget
       .locator("[data-file]")
@@ -124,7 +116,7 @@ describe("storefront widget: photo upload (Chromium)", () => {
   }, 60_000);
 
   it("P5: a shopper under 18 is stopped before any consent or camera, and nothing is recorded", async () => {
-    const { page, widget, posts } = await visit(stack);
+    const { page, widget, posts } = await visit(rig.stack);
     await widget.getByRole("button", { name: "Start skin scan" }).click();
     await widget.getByLabel("No", { exact: true }).check();
     await widget.getByLabel("Analyse my photo now to show my skin results").check();
@@ -153,7 +145,7 @@ describe("storefront widget: photo upload (Chromium)", () => {
   }, 60_000);
 
   it("P6: without agreeing to the analysis there is no consent, no camera and no upload", async () => {
-    const { page, widget, posts } = await visit(stack);
+    const { page, widget, posts } = await visit(rig.stack);
     await widget.getByRole("button", { name: "Start skin scan" }).click();
     await widget.getByLabel("Yes, I am 18 or older").check();
     await widget.getByRole("button", { name: "Agree and continue" }).click();
@@ -182,12 +174,12 @@ describe("storefront widget: photo upload (Chromium)", () => {
   }, 60_000);
 
   it("P8, P9: withdraw, delete the scan, download, file a grievance and erase everything, each one confirmed first", async () => {
-    const { page, widget } = await visit(stack);
+    const { page, widget } = await visit(rig.stack);
     await agree(widget, { keepPhotos: true });
-    await widget.locator("[data-file]").setInputFiles({ name: "me.jpg", mimeType: "image/jpeg", buffer: photo });
+    await widget.locator("[data-file]").setInputFiles({ name: "me.jpg", mimeType: "image/jpeg", buffer: rig.photo });
     await shown(widget.getByRole("heading", { name: "Your results", exact: true }), 30_000);
     const state = await widgetState(page);
-    const before = await proxyApi(stack, "/my-data", { headers: proofHeaders(state) });
+    const before = await proxyApi(rig.stack, "/my-data", { headers: proofHeaders(state) });
     expect(before.body).toMatchObject({ summary: { consents: 1, scans: 1, storedImages: 1 } });
 
     await widget.getByRole("button", { name: "My skin scan data" }).click();
@@ -197,7 +189,7 @@ describe("storefront widget: photo upload (Chromium)", () => {
     await widget.getByRole("button", { name: "Withdraw consent" }).click();
     await answerDialog(page, true);
     await eventually(() => text(statusOf(page))).toBe("Consent withdrawn. Stored photos deleted: 1.");
-    const afterWithdraw = await proxyApi(stack, "/my-data", { headers: proofHeaders(state) });
+    const afterWithdraw = await proxyApi(rig.stack, "/my-data", { headers: proofHeaders(state) });
     expect(afterWithdraw.body).toMatchObject({ summary: { storedImages: 0 } });
 
     const download = page.waitForEvent("download");
@@ -210,7 +202,7 @@ describe("storefront widget: photo upload (Chromium)", () => {
     await widget.getByRole("button", { name: "Delete this scan" }).click();
     await answerDialog(page, true);
     await eventually(() => text(statusOf(page))).toBe("This scan was deleted.");
-    expect((await proxyApi(stack, `/scans/${state.scanId}`, { headers: proofHeaders(state) })).status).toBe(404);
+    expect((await proxyApi(rig.stack, `/scans/${state.scanId}`, { headers: proofHeaders(state) })).status).toBe(404);
 
     await widget.getByLabel("Request").selectOption("grievance");
     await widget.getByLabel("Your message").fill("Please explain what my results were used for.");
@@ -222,29 +214,29 @@ describe("storefront widget: photo upload (Chromium)", () => {
     await answerDialog(page, true);
     await eventually(() => text(statusOf(page))).toBe("Everything was erased.");
     await checkStep(page, "rights-03-erased");
-    const afterErase = await proxyApi(stack, "/my-data", { headers: proofHeaders(state) });
+    const afterErase = await proxyApi(rig.stack, "/my-data", { headers: proofHeaders(state) });
     expect(afterErase.status === 404 || JSON.stringify(afterErase.body).includes('"scans":0')).toBe(true);
     expect(await widgetState(page)).toEqual({});
     await page.context().close();
   }, 90_000);
 
   it("P9: a signed-in customer is known by Shopify's customer id, and sees and erases their data without a receipt", async () => {
-    const page = await newShopper(stack);
-    await page.goto(`${stack.storeUrl}/?customer=4242`);
+    const page = await newShopper(rig.stack);
+    await page.goto(`${rig.stack.storeUrl}/?customer=4242`);
     const widget = page.locator("skin-scan");
     await agree(widget);
-    await widget.locator("[data-file]").setInputFiles({ name: "me.jpg", mimeType: "image/jpeg", buffer: photo });
+    await widget.locator("[data-file]").setInputFiles({ name: "me.jpg", mimeType: "image/jpeg", buffer: rig.photo });
     await shown(widget.getByRole("heading", { name: "Your results", exact: true }), 30_000);
-    const mine = await proxyApi(stack, "/my-data", { customerId: "4242" });
+    const mine = await proxyApi(rig.stack, "/my-data", { customerId: "4242" });
     expect(mine.body).toMatchObject({ summary: { consents: 1, scans: 1 } });
-    const someoneElse = await proxyApi(stack, "/my-data", { customerId: "4343" });
+    const someoneElse = await proxyApi(rig.stack, "/my-data", { customerId: "4343" });
     expect(JSON.stringify(someoneElse.body)).not.toContain((await widgetState(page)).receipt);
 
     await widget.getByRole("button", { name: "My skin scan data" }).click();
     await widget.getByRole("button", { name: "Erase everything" }).click();
     await answerDialog(page, true);
     await eventually(() => text(statusOf(page))).toBe("Everything was erased.");
-    const after = await proxyApi(stack, "/my-data", { customerId: "4242" });
+    const after = await proxyApi(rig.stack, "/my-data", { customerId: "4242" });
     expect(after.status === 404 || JSON.stringify(after.body).includes('"scans":0')).toBe(true);
     await page.context().close();
   }, 90_000);

@@ -1,44 +1,25 @@
-import { afterAll, beforeAll, describe, it } from "vitest";
+import { describe, it } from "vitest";
 import { freePort } from "../support/server";
-import {
-  agreeToScan,
-  checkStep,
-  eventually,
-  newShopper,
-  selfie,
-  shown,
-  type Stack,
-  startStack,
-  statusOf,
-  text,
-} from "./harness";
+import { agreeToScan, checkStep, eventually, newShopper, shown, stackForFile, statusOf, text } from "./harness";
 
 /**
  * The analysis API is down (nothing listens at its address): the shopper is told, in plain words, that
  * the analysis is busy and when to try again (the app's 503 and its Retry-After), not "something went wrong".
  */
 describe("storefront widget: analysis API down (Chromium)", () => {
-  let stack: Stack;
-  let photo: Buffer;
-  beforeAll(async () => {
+  const rig = stackForFile(async () => {
     const closed = await freePort();
-    [stack, photo] = await Promise.all([
-      startStack({ appEnv: { ANALYSIS_API_URL: `http://127.0.0.1:${closed}`, ANALYSIS_API_KEY: "test-key" } }),
-      selfie(),
-    ]);
-  }, 120_000);
-  afterAll(async () => {
-    await stack?.stop();
+    return { appEnv: { ANALYSIS_API_URL: `http://127.0.0.1:${closed}`, ANALYSIS_API_KEY: "test-key" } };
   });
 
   it("says the analysis is busy and when to try again, and keeps the shopper on the photo step", async () => {
-    const page = await newShopper(stack);
-    await page.goto(stack.storeUrl);
+    const page = await newShopper(rig.stack);
+    await page.goto(rig.stack.storeUrl);
     const widget = page.locator("skin-scan");
     await agreeToScan(widget);
     await shown(widget.getByRole("heading", { name: "Your photo", exact: true }));
 
-    await widget.locator("[data-file]").setInputFiles({ name: "me.jpg", mimeType: "image/jpeg", buffer: photo });
+    await widget.locator("[data-file]").setInputFiles({ name: "me.jpg", mimeType: "image/jpeg", buffer: rig.photo });
     await eventually(() => text(statusOf(page))).toBe(
       "The skin analysis is busy right now. Please try again in a moment.",
     );

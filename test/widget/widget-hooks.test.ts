@@ -1,17 +1,16 @@
-import type { Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   agreeToScan,
   checkStep,
   eventually,
   focused,
   newShopper,
-  selfie,
   shown,
-  type Stack,
-  startStack,
+  stackForFile,
   statusOf,
   text,
+  tabTo,
+  agreeByKeyboard,
 } from "./harness";
 
 /**
@@ -32,33 +31,17 @@ const NOTICES_STUB = `window.ScanShieldNotices = {
   },
 };`;
 
-/** Presses Tab until the element matching `selector` has focus; bounded. */
-async function tabTo(page: Page, selector: string): Promise<void> {
-  for (let i = 0; i < 80; i++) {
-    if (await page.evaluate((s) => document.activeElement?.matches(s) ?? false, selector)) return;
-    await page.keyboard.press("Tab");
-  }
-  throw new Error(`keyboard focus never reached ${selector}`);
-}
-
 describe("storefront widget: hooks, keyboard, errors that say what to do (Chromium)", () => {
-  let stack: Stack;
-  let photo: Buffer;
-  beforeAll(async () => {
-    [stack, photo] = await Promise.all([startStack(), selfie()]);
-  }, 120_000);
-  afterAll(async () => {
-    await stack?.stop();
-  });
+  const rig = stackForFile();
 
   it("the breach-notice asset loads only for a browser holding a proof, and gets the block's API", async () => {
-    const page = await newShopper(stack);
+    const page = await newShopper(rig.stack);
     const loaded: string[] = [];
     await page.route("**/assets/skin-scan-notices.js", async (route) => {
       loaded.push(route.request().url());
       await route.fulfill({ contentType: "text/javascript", body: NOTICES_STUB });
     });
-    await page.goto(stack.storeUrl);
+    await page.goto(rig.stack.storeUrl);
     const widget = page.locator("skin-scan");
     await shown(widget.getByRole("button", { name: "Start skin scan" }));
     expect(loaded).toEqual([]);
@@ -81,7 +64,7 @@ describe("storefront widget: hooks, keyboard, errors that say what to do (Chromi
   }, 60_000);
 
   it("the camera asset is called with the step's container, the words, the locale and the motion preference; cancel returns focus", async () => {
-    const page = await newShopper(stack, { reducedMotion: true });
+    const page = await newShopper(rig.stack, { reducedMotion: true });
     await page.route("**/assets/skin-scan-camera.js", (route) =>
       route.fulfill({
         contentType: "text/javascript",
@@ -91,8 +74,8 @@ describe("storefront widget: hooks, keyboard, errors that say what to do (Chromi
         } };`,
       }),
     );
-    await page.route("**/test-selfie.jpg", (route) => route.fulfill({ contentType: "image/jpeg", body: photo }));
-    await page.goto(stack.storeUrl);
+    await page.route("**/test-selfie.jpg", (route) => route.fulfill({ contentType: "image/jpeg", body: rig.photo }));
+    await page.goto(rig.stack.storeUrl);
     const widget = page.locator("skin-scan");
     await agreeToScan(widget);
     const camera = widget.getByRole("button", { name: "Use my camera" });
@@ -113,14 +96,14 @@ describe("storefront widget: hooks, keyboard, errors that say what to do (Chromi
   }, 60_000);
 
   it("a camera that cannot start, and a truncated photo, each say what to do instead", async () => {
-    const page = await newShopper(stack);
+    const page = await newShopper(rig.stack);
     await page.route("**/assets/skin-scan-camera.js", (route) =>
       route.fulfill({
         contentType: "text/javascript",
         body: `window.ScanShieldCamera = { open: () => Promise.reject(new DOMException("denied", "NotAllowedError")) };`,
       }),
     );
-    await page.goto(stack.storeUrl);
+    await page.goto(rig.stack.storeUrl);
     const widget = page.locator("skin-scan");
     await agreeToScan(widget);
     await widget.getByRole("button", { name: "Use my camera" }).click();
@@ -129,7 +112,7 @@ describe("storefront widget: hooks, keyboard, errors that say what to do (Chromi
 
     await widget
       .locator("[data-file]")
-      .setInputFiles({ name: "cut.jpg", mimeType: "image/jpeg", buffer: photo.subarray(0, 600) });
+      .setInputFiles({ name: "cut.jpg", mimeType: "image/jpeg", buffer: rig.photo.subarray(0, 600) });
     await eventually(() => text(statusOf(page))).toBe(
       "This photo seems incomplete or damaged. Please choose it again, or take a new one.",
     );
@@ -140,8 +123,8 @@ describe("storefront widget: hooks, keyboard, errors that say what to do (Chromi
 
   it("looks native: the theme's colour scheme and fonts (Dawn's custom properties), readable on a dark scheme", async () => {
     // Reduced motion: no colour transition while the scheme changes.
-    const page = await newShopper(stack, { viewport: { width: 390, height: 844 }, reducedMotion: true });
-    await page.goto(stack.storeUrl);
+    const page = await newShopper(rig.stack, { viewport: { width: 390, height: 844 }, reducedMotion: true });
+    await page.goto(rig.stack.storeUrl);
     const widget = page.locator("skin-scan");
     await shown(widget.getByRole("button", { name: "Start skin scan" }));
     // A dark colour scheme as Dawn declares it (R,G,B triplets), on the section around the block.
@@ -175,15 +158,15 @@ describe("storefront widget: hooks, keyboard, errors that say what to do (Chromi
     await checkStep(page, "theme-01-dark-start");
     await agreeToScan(widget);
     await shown(widget.getByRole("heading", { name: "Your photo", exact: true }));
-    await widget.locator("[data-file]").setInputFiles({ name: "me.jpg", mimeType: "image/jpeg", buffer: photo });
+    await widget.locator("[data-file]").setInputFiles({ name: "me.jpg", mimeType: "image/jpeg", buffer: rig.photo });
     await shown(widget.getByRole("heading", { name: "Your results", exact: true }), 30_000);
     await checkStep(page, "theme-02-dark-results");
     await page.context().close();
   }, 60_000);
 
   it("keyboard only: 'Read more' opens in place; the confirmation dialog cancels with Escape and confirms with Enter", async () => {
-    const page = await newShopper(stack, { viewport: { width: 390, height: 844 } });
-    await page.goto(stack.storeUrl);
+    const page = await newShopper(rig.stack, { viewport: { width: 390, height: 844 } });
+    await page.goto(rig.stack.storeUrl);
     const widget = page.locator("skin-scan");
     await shown(widget.getByRole("button", { name: "Start skin scan" }));
     await tabTo(page, 'skin-scan [data-go="notice"]');
@@ -194,16 +177,10 @@ describe("storefront widget: hooks, keyboard, errors that say what to do (Chromi
     const opened = widget.locator("[data-notice] [aria-expanded='true']");
     await eventually(() => opened.count()).toBe(1);
     expect(await focused(opened)).toBe(true);
-    await tabTo(page, 'skin-scan input[name="age"][value="yes"]');
-    await page.keyboard.press("Space");
-    await tabTo(page, 'skin-scan input[value="skin_analysis"]');
-    await page.keyboard.press("Space");
-    await tabTo(page, 'skin-scan [data-form="consent"] button[type="submit"]');
-    await page.keyboard.press("Enter");
-    await eventually(() => focused(widget.getByRole("heading", { name: "Your photo", exact: true }))).toBe(true);
+    await agreeByKeyboard(page, widget);
 
     // To the rights step and the confirmation dialog, by keyboard.
-    await page.goto(stack.storeUrl);
+    await page.goto(rig.stack.storeUrl);
     await shown(widget.getByRole("button", { name: "My skin scan data" }));
     await tabTo(page, 'skin-scan [data-go="rights"]');
     await page.keyboard.press("Enter");
