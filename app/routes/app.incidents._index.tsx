@@ -34,7 +34,8 @@ export default function Incidents() {
       >
         <Layout>
           <Layout.Section>
-            <Card padding="0">
+            {/* The table runs edge to edge; the empty state keeps the card's padding (its text touched the edges). */}
+            <Card padding={incidents.length === 0 ? undefined : "0"}>
               {incidents.length === 0 ? (
                 <EmptyState
                   heading="No incidents recorded"
