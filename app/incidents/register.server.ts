@@ -74,18 +74,23 @@ const windowOf = (row: IncidentRow) => {
   return { ...facts, id: row.id, shop: row.shop };
 };
 
+/** The incident's facts as its row stores them (kinds and narrative as JSON). */
+const factColumns = (input: IncidentInput) => ({
+  discoveredAt: input.discoveredAt,
+  occurredFrom: input.occurredFrom,
+  occurredTo: input.occurredTo,
+  dataKinds: JSON.stringify(input.dataKinds),
+  scope: input.scope,
+  narrative: JSON.stringify(input.narrative),
+});
+
 /** Records an incident and works out at once who it touched. */
 export async function recordIncident(db: Db, shop: string, input: IncidentInput, now = new Date()) {
   const row = await db.incident.create({
     data: {
       shop,
       reference: newReference(now),
-      discoveredAt: input.discoveredAt,
-      occurredFrom: input.occurredFrom,
-      occurredTo: input.occurredTo,
-      dataKinds: JSON.stringify(input.dataKinds),
-      scope: input.scope,
-      narrative: JSON.stringify(input.narrative),
+      ...factColumns(input),
     },
   });
   const affected = await workOutAffected(db, windowOf(row), now);
@@ -103,14 +108,7 @@ export async function updateIncident(db: Db, shop: string, id: string, input: In
   await ownIncident(db, shop, id);
   const row = await db.incident.update({
     where: { id },
-    data: {
-      discoveredAt: input.discoveredAt,
-      occurredFrom: input.occurredFrom,
-      occurredTo: input.occurredTo,
-      dataKinds: JSON.stringify(input.dataKinds),
-      scope: input.scope,
-      narrative: JSON.stringify(input.narrative),
-    },
+    data: factColumns(input),
   });
   const affected = await workOutAffected(db, windowOf(row), now);
   await recordAuditEvent(db, {
