@@ -26,6 +26,11 @@
   var originalFetch = window.fetch.bind(window);
   var cached = { token: here.searchParams.get("id_token"), expiresAt: 0 };
 
+  /** A call App Bridge answers with a promise and nothing else to do here. */
+  function settled() {
+    return Promise.resolve();
+  }
+
   function expiry(token) {
     try {
       var payload = JSON.parse(atob(token.split(".")[1].replace(/-/g, "+").replace(/_/g, "/")));
@@ -119,31 +124,9 @@
       hide: function () {},
     },
     loading: function () {},
-    saveBar: {
-      show: function () {
-        return Promise.resolve();
-      },
-      hide: function () {
-        return Promise.resolve();
-      },
-      toggle: function () {
-        return Promise.resolve();
-      },
-      leaveConfirmation: function () {
-        return Promise.resolve();
-      },
-    },
-    modal: {
-      show: function () {
-        return Promise.resolve();
-      },
-      hide: function () {
-        return Promise.resolve();
-      },
-      toggle: function () {
-        return Promise.resolve();
-      },
-    },
+    // The save bar and modals are drawn by the page itself here; their calls just settle.
+    saveBar: { show: settled, hide: settled, toggle: settled, leaveConfirmation: settled },
+    modal: { show: settled, hide: settled, toggle: settled },
   };
 
   // The navigation App Bridge would put in the admin's sidebar, as a bar above the page. Drawn in a
