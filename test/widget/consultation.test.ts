@@ -16,6 +16,7 @@ import {
   statusOf,
   text,
   widgetState,
+  uploadPhoto,
 } from "./harness";
 
 /**
@@ -165,9 +166,7 @@ describe("storefront widget: the consultation (Chromium, en + hi, phone + deskto
           await held;
           await route.continue();
         });
-        await widget
-          .locator("[data-file]")
-          .setInputFiles({ name: "me.jpg", mimeType: "image/jpeg", buffer: rig.photo });
+        await uploadPhoto(widget, rig.photo);
         await shown(widget.locator("[data-step='analysing']"));
         expect(await currentStep(page)).toBe(w.steps[1]);
         await eventually(() =>

@@ -209,6 +209,17 @@ export async function agreeToScan(widget: Locator): Promise<void> {
   await widget.getByRole("button", { name: "Agree and continue" }).click();
 }
 
+/** The shopper picks `photo` (a JPEG) in the photo step's file input. */
+export async function uploadPhoto(widget: Locator, photo: Buffer): Promise<void> {
+  await widget.locator("[data-file]").setInputFiles({ name: "me.jpg", mimeType: "image/jpeg", buffer: photo });
+}
+
+/** The shopper uploads `photo` and waits for the results step (the analysis may take a while under load). */
+export async function uploadToResults(widget: Locator, photo: Buffer): Promise<void> {
+  await uploadPhoto(widget, photo);
+  await shown(widget.getByRole("heading", { name: "Your results", exact: true }), 30_000);
+}
+
 /** Presses `key` (Tab by default) until the element matching `selector` has focus; bounded. */
 export async function tabTo(page: Page, selector: string, key: "Tab" | "Shift+Tab" = "Tab"): Promise<void> {
   for (let i = 0; i < 80; i++) {

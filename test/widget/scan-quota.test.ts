@@ -14,6 +14,7 @@ import {
   stackForFile,
   statusOf,
   text,
+  uploadPhoto,
 } from "./harness";
 
 /**
@@ -80,7 +81,7 @@ describe("storefront widget: scans paused at the shop's allowance (Chromium)", (
 
     // Another shopper's scan used the last one meanwhile.
     used(FREE_PLAN.monthlyScans);
-    await widget.locator("[data-file]").setInputFiles({ name: "me.jpg", mimeType: "image/jpeg", buffer: rig.photo });
+    await uploadPhoto(widget, rig.photo);
     await eventually(() => text(statusOf(page))).toBe(
       "Skin scans are paused in this store for now. Nothing you gave is lost: you can still read the notice, withdraw consent, and see or erase your data.",
     );

@@ -13,6 +13,7 @@ import {
   stackForFile,
   text,
   widgetState,
+  uploadToResults,
 } from "./harness";
 
 /**
@@ -61,8 +62,7 @@ describe("storefront widget: the tone as a range with its confidence, in words (
     const widget = page.locator("skin-scan");
     await agreeToScan(widget);
     await shown(widget.getByRole("heading", { name: "Your photo", exact: true }));
-    await widget.locator("[data-file]").setInputFiles({ name: "me.jpg", mimeType: "image/jpeg", buffer: rig.photo });
-    await shown(widget.getByRole("heading", { name: "Your results", exact: true }), 30_000);
+    await uploadToResults(widget, rig.photo);
 
     const state = await widgetState(page);
     const scan = await proxyApi(rig.stack, `/scans/${state.scanId}`, { headers: proofHeaders(state) });

@@ -15,6 +15,7 @@ import {
   text,
   widgetState,
   type Stack,
+  uploadToResults,
 } from "./harness";
 
 /**
@@ -65,8 +66,7 @@ describe("storefront widget: photo upload (Chromium)", () => {
     await shown(widget.getByRole("heading", { name: "Your photo", exact: true }));
     await checkStep(page, "upload-03-capture");
 
-    await widget.locator("[data-file]").setInputFiles({ name: "me.jpg", mimeType: "image/jpeg", buffer: rig.photo });
-    await shown(widget.getByRole("heading", { name: "Your results", exact: true }), 30_000);
+    await uploadToResults(widget, rig.photo);
     await eventually(() => text(statusOf(page))).toBe("Your results are ready.");
     await eventually(() => text(widget.locator("[data-tone]"))).toMatch("Skin-tone group:");
     await eventually(() => text(widget.locator("[data-fitz]"))).toMatch("an estimate from skin colour only");
@@ -176,8 +176,7 @@ describe("storefront widget: photo upload (Chromium)", () => {
   it("P8, P9: withdraw, delete the scan, download, file a grievance and erase everything, each one confirmed first", async () => {
     const { page, widget } = await visit(rig.stack);
     await agree(widget, { keepPhotos: true });
-    await widget.locator("[data-file]").setInputFiles({ name: "me.jpg", mimeType: "image/jpeg", buffer: rig.photo });
-    await shown(widget.getByRole("heading", { name: "Your results", exact: true }), 30_000);
+    await uploadToResults(widget, rig.photo);
     const state = await widgetState(page);
     const before = await proxyApi(rig.stack, "/my-data", { headers: proofHeaders(state) });
     expect(before.body).toMatchObject({ summary: { consents: 1, scans: 1, storedImages: 1 } });
@@ -225,8 +224,7 @@ describe("storefront widget: photo upload (Chromium)", () => {
     await page.goto(`${rig.stack.storeUrl}/?customer=4242`);
     const widget = page.locator("skin-scan");
     await agree(widget);
-    await widget.locator("[data-file]").setInputFiles({ name: "me.jpg", mimeType: "image/jpeg", buffer: rig.photo });
-    await shown(widget.getByRole("heading", { name: "Your results", exact: true }), 30_000);
+    await uploadToResults(widget, rig.photo);
     const mine = await proxyApi(rig.stack, "/my-data", { customerId: "4242" });
     expect(mine.body).toMatchObject({ summary: { consents: 1, scans: 1 } });
     const someoneElse = await proxyApi(rig.stack, "/my-data", { customerId: "4343" });

@@ -1,6 +1,16 @@
 import { describe, it } from "vitest";
 import { freePort } from "../support/server";
-import { agreeToScan, checkStep, eventually, newShopper, shown, stackForFile, statusOf, text } from "./harness";
+import {
+  agreeToScan,
+  checkStep,
+  eventually,
+  newShopper,
+  shown,
+  stackForFile,
+  statusOf,
+  text,
+  uploadPhoto,
+} from "./harness";
 
 /**
  * The analysis API is down (nothing listens at its address): the shopper is told, in plain words, that
@@ -19,7 +29,7 @@ describe("storefront widget: analysis API down (Chromium)", () => {
     await agreeToScan(widget);
     await shown(widget.getByRole("heading", { name: "Your photo", exact: true }));
 
-    await widget.locator("[data-file]").setInputFiles({ name: "me.jpg", mimeType: "image/jpeg", buffer: rig.photo });
+    await uploadPhoto(widget, rig.photo);
     await eventually(() => text(statusOf(page))).toBe(
       "The skin analysis is busy right now. Please try again in a moment.",
     );

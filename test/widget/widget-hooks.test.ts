@@ -11,6 +11,7 @@ import {
   text,
   tabTo,
   agreeByKeyboard,
+  uploadToResults,
 } from "./harness";
 
 /**
@@ -158,8 +159,7 @@ describe("storefront widget: hooks, keyboard, errors that say what to do (Chromi
     await checkStep(page, "theme-01-dark-start");
     await agreeToScan(widget);
     await shown(widget.getByRole("heading", { name: "Your photo", exact: true }));
-    await widget.locator("[data-file]").setInputFiles({ name: "me.jpg", mimeType: "image/jpeg", buffer: rig.photo });
-    await shown(widget.getByRole("heading", { name: "Your results", exact: true }), 30_000);
+    await uploadToResults(widget, rig.photo);
     await checkStep(page, "theme-02-dark-results");
     await page.context().close();
   }, 60_000);
