@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { Prisma } from "@prisma/client";
-import { PURPOSES, type NoticeContent } from "../consent/default-notice";
+import { DEFAULT_LOCALE, DEFAULT_NOTICES, PURPOSES, type NoticeContent } from "../consent/default-notice";
 import { noticeTextHash } from "../consent/notice.server";
 import type { Db } from "../db/client.server";
 import { DomainError } from "../domain-error";
@@ -127,10 +127,53 @@ async function withdrawnReceipts(db: Db, shop: string, rows: RecordRow[]) {
   return new Map(grants.map((g) => [g.id, g.receipt]));
 }
 
-/** One page of matching records, newest first. */
+type Labels = ReadonlyMap<string, string>;
+const labelsOf = (purposes: string): Labels =>
+  new Map((JSON.parse(purposes) as NoticeContent["purposes"]).map((p) => [p.key, p.label]));
+const DEFAULT_LABELS: Labels = new Map((DEFAULT_NOTICES[DEFAULT_LOCALE]?.purposes ?? []).map((p) => [p.key, p.label]));
+
+/**
+ * The words each purpose had in the notice a record accepted, in the admin's language: the English
+ * text of that notice version, else the record's own notice, else the default notice's label.
+ */
+async function purposeWords(db: Db, shop: string, rows: RecordRow[]) {
+  const notices = await db.noticeVersion.findMany({
+    where: {
+      shop,
+      OR: [
+        { id: { in: [...new Set(rows.map((r) => r.noticeVersionId))] } },
+        { locale: DEFAULT_LOCALE, version: { in: [...new Set(rows.map((r) => r.noticeVersion))] } },
+      ],
+    },
+    select: { id: true, version: true, locale: true, purposes: true },
+  });
+  const byId = new Map(notices.map((n) => [n.id, labelsOf(n.purposes)]));
+  const english = new Map(notices.filter((n) => n.locale === DEFAULT_LOCALE).map((n) => [n.version, byId.get(n.id)]));
+  return (r: RecordRow): string[] =>
+    (JSON.parse(r.purposes) as string[]).map(
+      (key) =>
+        english.get(r.noticeVersion)?.get(key) ??
+        byId.get(r.noticeVersionId)?.get(key) ??
+        DEFAULT_LABELS.get(key) ??
+        key,
+    );
+}
+
+/** The purpose filter's choices, named as the shop's latest English notice names them. */
+async function purposeOptions(db: Db, shop: string) {
+  const latest = await db.noticeVersion.findFirst({
+    where: { shop, locale: DEFAULT_LOCALE },
+    orderBy: { version: "desc" },
+    select: { purposes: true },
+  });
+  const labels = latest ? labelsOf(latest.purposes) : DEFAULT_LABELS;
+  return PURPOSES.map((key) => ({ value: key, label: labels.get(key) ?? DEFAULT_LABELS.get(key) ?? key }));
+}
+
+/** One page of matching records, newest first, each purpose with the words its notice used. */
 export async function searchConsents(db: Db, shop: string, q: ProofQuery) {
   const where = whereOf(shop, q);
-  const [rows, total, versions] = await Promise.all([
+  const [rows, total, versions, purposes] = await Promise.all([
     db.consentRecord.findMany({
       where,
       orderBy: [{ createdAt: "desc" }, { id: "desc" }],
@@ -145,10 +188,12 @@ export async function searchConsents(db: Db, shop: string, q: ProofQuery) {
       select: { version: true },
       orderBy: { version: "desc" },
     }),
+    purposeOptions(db, shop),
   ]);
-  const receipts = await withdrawnReceipts(db, shop, rows);
+  const [receipts, words] = await Promise.all([withdrawnReceipts(db, shop, rows), purposeWords(db, shop, rows)]);
   return {
-    records: rows.map((r) => toRecord(r, receipts)),
+    records: rows.map((r) => ({ ...toRecord(r, receipts), purposeLabels: words(r) })),
+    purposes,
     total,
     page: q.page,
     pages: Math.max(1, Math.ceil(total / PROOF_PAGE)),

@@ -20,7 +20,6 @@ import { useState } from "react";
 import { parseProofQuery, searchConsents } from "../admin/consent-proof.server";
 import { adminAction, adminContext } from "../admin/edge.server";
 import { downloadFile, formatDate, Loading } from "../admin/ui";
-import { PURPOSES } from "../consent/default-notice";
 import { auditChainState, verifyAndRecord, type AuditChainState } from "../privacy/audit-trail.server";
 
 /** GET /app/consents: search consent records and export proof of consent (issue 6, P7). */
@@ -118,7 +117,7 @@ export default function Consents() {
                     <TextField label="To" type="date" value={form.to} onChange={set("to")} autoComplete="off" />
                     <Select
                       label="Purpose"
-                      options={[{ label: "Any", value: "" }, ...PURPOSES.map((p) => ({ label: p, value: p }))]}
+                      options={[{ label: "Any", value: "" }, ...data.purposes]}
                       value={form.purpose}
                       onChange={set("purpose")}
                     />
@@ -161,7 +160,7 @@ export default function Consents() {
                     formatDate(r.recordedAt),
                     r.customerId ?? "Anonymous",
                     `v${r.noticeVersion} (${r.locale})`,
-                    r.purposes.join(", ") || "–",
+                    r.purposeLabels.join("; ") || "–",
                   ])}
                   footerContent={`${data.total.toLocaleString("en")} records`}
                 />

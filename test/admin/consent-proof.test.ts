@@ -102,6 +102,15 @@ describe.each(DATABASE_KINDS)("admin proof of consent on %s", (kind) => {
     expect(data.records.every((r) => r.receipt !== seeded.theirs.receipt)).toBe(true);
   });
 
+  it("P7: the page names each purpose with the label its notice used, not the purpose key", async () => {
+    const { second } = await setup();
+    const label = (key: string) => en.purposes.find((p) => p.key === key)?.label;
+    const data = await call(search, await adminRequest(`/app/consents?receipt=${second.receipt}`));
+    expect(data.records[0]?.purposeLabels).toEqual([label("skin_analysis"), label("model_training")]);
+    expect(data.purposes).toContainEqual({ value: "extended_retention", label: label("extended_retention") });
+    expect(JSON.stringify(data.purposes)).not.toMatch(/"label":"[a-z_]+"/);
+  });
+
   it("P7: the JSON export holds every record with the exact notice text it accepted, hashes checked again", async () => {
     const { first, second, anon } = await setup();
     const response = await call(exportLoader, await adminRequest("/app/consents/export?format=json"));
