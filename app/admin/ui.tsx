@@ -1,11 +1,21 @@
-import { useLocation, useNavigation } from "@remix-run/react";
+import {
+  isRouteErrorResponse,
+  useActionData,
+  useLocation,
+  useNavigation,
+  useRouteError,
+  useSubmit,
+} from "@remix-run/react";
 import { useAppBridge } from "@shopify/app-bridge-react";
 import {
+  Banner,
   BlockStack,
   Box,
   Card,
+  EmptyState,
   InlineStack,
   Layout,
+  Page,
   SkeletonBodyText,
   SkeletonDisplayText,
   SkeletonPage,
@@ -49,6 +59,62 @@ export function useToast(result: { toast?: string; error?: string } | undefined)
     if (result?.toast) shopify.toast.show(result.toast);
     else if (result?.error) shopify.toast.show(result.error, { isError: true });
   }, [result, shopify]);
+}
+
+/** What an admin page's action answers: done (with a toast and whatever `Done` adds), or refused per field. */
+export type AdminActionResult<Done extends object = object> =
+  ({ ok: true; toast: string } & Done) | { ok: false; errors: Record<string, string> };
+
+/**
+ * The page's side of its action: the last result, its per-field messages (empty when none), a toast once
+ * it is done, whether a submission or reload is under way, and `send`, which posts a body as JSON.
+ */
+export function useAdminAction<Done extends object = object>() {
+  const result = useActionData<AdminActionResult<Done>>();
+  const errors: Record<string, string> = result && !result.ok ? result.errors : {};
+  useToast(result && result.ok ? result : undefined);
+  const submit = useSubmit();
+  const busy = useNavigation().state !== "idle";
+  const send = (body: Record<string, unknown>) =>
+    submit(body as never, { method: "post", encType: "application/json" });
+  return { result, errors, busy, send };
+}
+
+/** A refusal that belongs to no one field (`errors.form`), as a banner above the page's sections. */
+export function FormRefusal({ message, title = "Not done" }: { message?: string; title?: string }) {
+  if (!message) return null;
+  return (
+    <Layout.Section>
+      <Banner tone="critical" title={title}>
+        <p>{message}</p>
+      </Banner>
+    </Layout.Section>
+  );
+}
+
+/**
+ * A detail page's ErrorBoundary: another shop's record, or one that never existed, is the same
+ * "not found" inside the admin (with a way back); any other error goes on to the layout's boundary.
+ */
+export function notFoundBoundary(page: {
+  title: string;
+  back: { content: string; url: string };
+  heading: string;
+  hint: string;
+}) {
+  return function NotFound() {
+    const error = useRouteError();
+    if (!isRouteErrorResponse(error) || error.status !== 404) throw error;
+    return (
+      <Page title={page.title} backAction={page.back}>
+        <Card>
+          <EmptyState heading={page.heading} image="">
+            <p>{page.hint}</p>
+          </EmptyState>
+        </Card>
+      </Page>
+    );
+  };
 }
 
 export interface Bar {

@@ -1,29 +1,10 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
-import {
-  isRouteErrorResponse,
-  useActionData,
-  useLoaderData,
-  useNavigation,
-  useRouteError,
-  useSubmit,
-} from "@remix-run/react";
-import {
-  Banner,
-  BlockStack,
-  Button,
-  Card,
-  DataTable,
-  EmptyState,
-  InlineStack,
-  Layout,
-  List,
-  Page,
-  Text,
-} from "@shopify/polaris";
+import { useLoaderData } from "@remix-run/react";
+import { Banner, BlockStack, Button, Card, DataTable, InlineStack, Layout, List, Page, Text } from "@shopify/polaris";
 import { adminAction, adminLoader, idParam, readActionBody } from "../admin/edge.server";
 import { parseIncidentAction } from "../admin/incident-forms";
 import { ClockBadge, IncidentForm, incidentTime as when } from "../admin/incident-ui";
-import { downloadFile, Loading, useToast } from "../admin/ui";
+import { downloadFile, FormRefusal, Loading, notFoundBoundary, useAdminAction } from "../admin/ui";
 import { KIND_BOARD_TEXT } from "../incidents/kinds";
 import { incidentDetail, incidentStep, updateIncident } from "../incidents/register.server";
 
@@ -50,8 +31,6 @@ export const action = ({ request, params }: ActionFunctionArgs) =>
     return { ok: true, toast: TOASTS[parsed.step] };
   });
 
-type ActionData = { ok: true; toast: string } | { ok: false; errors: Record<string, string> };
-
 const DOCUMENTS = [
   { doc: "board-initial", label: "Board intimation (at once)", missingKey: "board-initial" },
   { doc: "board-detailed", label: "Board detailed report (72 h)", missingKey: "board-detailed" },
@@ -61,13 +40,7 @@ const DOCUMENTS = [
 
 export default function IncidentDetail() {
   const data = useLoaderData<typeof loader>();
-  const result = useActionData<ActionData>();
-  const errors = result && !result.ok ? result.errors : {};
-  useToast(result && result.ok ? result : undefined);
-  const submit = useSubmit();
-  const busy = useNavigation().state !== "idle";
-  const send = (body: Record<string, unknown>) =>
-    submit(body as never, { method: "post", encType: "application/json" });
+  const { errors, busy, send } = useAdminAction();
   const step = (name: string) => send({ intent: "step", step: name });
   const a = data.affected;
   const download = (doc: string, format: string) =>
@@ -85,13 +58,7 @@ export default function IncidentDetail() {
         backAction={{ content: "Incidents", url: "/app/incidents" }}
       >
         <Layout>
-          {errors.form ? (
-            <Layout.Section>
-              <Banner tone="critical" title="Not done">
-                <p>{errors.form}</p>
-              </Banner>
-            </Layout.Section>
-          ) : null}
+          <FormRefusal message={errors.form} />
           <Layout.Section>
             <Banner
               tone={
@@ -252,16 +219,9 @@ export default function IncidentDetail() {
 }
 
 /** Another shop's incident, or one that never existed: the same "not found", inside the admin. */
-export function ErrorBoundary() {
-  const error = useRouteError();
-  if (!isRouteErrorResponse(error) || error.status !== 404) throw error;
-  return (
-    <Page title="Incident not found" backAction={{ content: "Incidents", url: "/app/incidents" }}>
-      <Card>
-        <EmptyState heading="There is no such incident in this store" image="">
-          <p>The link may be wrong.</p>
-        </EmptyState>
-      </Card>
-    </Page>
-  );
-}
+export const ErrorBoundary = notFoundBoundary({
+  title: "Incident not found",
+  back: { content: "Incidents", url: "/app/incidents" },
+  heading: "There is no such incident in this store",
+  hint: "The link may be wrong.",
+});

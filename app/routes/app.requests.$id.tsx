@@ -1,12 +1,5 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
-import {
-  isRouteErrorResponse,
-  useActionData,
-  useLoaderData,
-  useNavigation,
-  useRouteError,
-  useSubmit,
-} from "@remix-run/react";
+import { useLoaderData } from "@remix-run/react";
 import {
   Badge,
   Banner,
@@ -15,7 +8,6 @@ import {
   Card,
   Checkbox,
   DataTable,
-  EmptyState,
   InlineStack,
   Layout,
   List,
@@ -26,7 +18,7 @@ import {
 import { useState } from "react";
 import { adminAction, adminLoader, idParam, readActionBody } from "../admin/edge.server";
 import { answerRequest, parseInboxAction, requestDetail } from "../admin/inbox.server";
-import { downloadFile, formatDate, Loading, useToast } from "../admin/ui";
+import { downloadFile, formatDate, FormRefusal, Loading, notFoundBoundary, useAdminAction } from "../admin/ui";
 
 /** GET/POST /app/requests/:id: one request, the subject's data, and the merchant's answer (issue 6, P9). */
 
@@ -48,22 +40,14 @@ export const action = ({ request, params }: ActionFunctionArgs) =>
     return { ok: true, ...done, toast: TOASTS[done.done] };
   });
 
-type ActionData = { ok: true; toast: string } | { ok: false; errors: Record<string, string> };
-
 export default function RequestDetail() {
   const data = useLoaderData<typeof loader>();
-  const result = useActionData<ActionData>();
-  const errors = result && !result.ok ? result.errors : {};
-  useToast(result && result.ok ? result : undefined);
-  const submit = useSubmit();
-  const busy = useNavigation().state !== "idle";
+  const { errors, busy, send } = useAdminAction();
   const [reply, setReply] = useState("");
   const [note, setNote] = useState("");
   const [remove, setRemove] = useState<string[]>([]);
   const { request } = data;
   const open = request.status === "received" || request.status === "in_progress";
-  const send = (body: Record<string, unknown>) =>
-    submit(body as never, { method: "post", encType: "application/json" });
 
   return (
     <Loading title={request.typeLabel}>
@@ -93,13 +77,7 @@ export default function RequestDetail() {
               </Banner>
             </Layout.Section>
           ) : null}
-          {errors.form ? (
-            <Layout.Section>
-              <Banner tone="critical" title="Not done">
-                <p>{errors.form}</p>
-              </Banner>
-            </Layout.Section>
-          ) : null}
+          <FormRefusal message={errors.form} />
           <Layout.Section>
             <Card>
               <BlockStack gap="200">
@@ -261,16 +239,9 @@ export default function RequestDetail() {
 }
 
 /** Another shop's request, or one that never existed: the same "not found", inside the admin. */
-export function ErrorBoundary() {
-  const error = useRouteError();
-  if (!isRouteErrorResponse(error) || error.status !== 404) throw error;
-  return (
-    <Page title="Request not found" backAction={{ content: "Rights requests", url: "/app/requests" }}>
-      <Card>
-        <EmptyState heading="There is no such request in this store" image="">
-          <p>It may have been erased with the shopper&apos;s data, or the link is wrong.</p>
-        </EmptyState>
-      </Card>
-    </Page>
-  );
-}
+export const ErrorBoundary = notFoundBoundary({
+  title: "Request not found",
+  back: { content: "Rights requests", url: "/app/requests" },
+  heading: "There is no such request in this store",
+  hint: "It may have been erased with the shopper's data, or the link is wrong.",
+});
