@@ -20,6 +20,7 @@ import {
   SkeletonDisplayText,
   SkeletonPage,
   Text,
+  type BlockStackProps,
 } from "@shopify/polaris";
 import { useEffect, type ReactNode } from "react";
 
@@ -59,6 +60,30 @@ export function useToast(result: { toast?: string; error?: string } | undefined)
     if (result?.toast) shopify.toast.show(result.toast);
     else if (result?.error) shopify.toast.show(result.error, { isError: true });
   }, [result, shopify]);
+}
+
+/** A section of an admin page: a card under its own heading (h2), its content stacked below. */
+export function SectionCard({
+  title,
+  gap = "300",
+  children,
+}: {
+  title: string;
+  gap?: BlockStackProps["gap"];
+  children: ReactNode;
+}) {
+  return (
+    <Layout.Section>
+      <Card>
+        <BlockStack gap={gap}>
+          <Text as="h2" variant="headingMd">
+            {title}
+          </Text>
+          {children}
+        </BlockStack>
+      </Card>
+    </Layout.Section>
+  );
 }
 
 /** What an admin page's action answers: done (with a toast and whatever `Done` adds), or refused per field. */

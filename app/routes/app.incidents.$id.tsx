@@ -4,7 +4,7 @@ import { Banner, BlockStack, Button, Card, DataTable, InlineStack, Layout, List,
 import { adminAction, adminLoader, idParam, readActionBody } from "../admin/edge.server";
 import { parseIncidentAction } from "../admin/incident-forms";
 import { ClockBadge, IncidentForm, incidentTime as when } from "../admin/incident-ui";
-import { downloadFile, FormRefusal, Loading, notFoundBoundary, useAdminAction } from "../admin/ui";
+import { downloadFile, FormRefusal, Loading, notFoundBoundary, SectionCard, useAdminAction } from "../admin/ui";
 import { KIND_BOARD_TEXT } from "../incidents/kinds";
 import { incidentDetail, incidentStep, updateIncident } from "../incidents/register.server";
 
@@ -74,45 +74,38 @@ export default function IncidentDetail() {
               </p>
             </Banner>
           </Layout.Section>
-          <Layout.Section>
-            <Card>
-              <BlockStack gap="300">
-                <Text as="h2" variant="headingMd">
-                  Who is affected
-                </Text>
-                <Text as="p">
-                  {`${a.persons.toLocaleString("en")} people: ${a.signedIn.toLocaleString("en")} signed-in customers, ${a.anonymous.toLocaleString("en")} anonymous shoppers`}
-                  {a.erased > 0 ? `, and ${a.erased.toLocaleString("en")} erased since (counted only)` : ""}.
-                </Text>
-                <DataTable
-                  columnContentTypes={["text", "numeric", "numeric"]}
-                  headings={["Kind of data", "People", "Records"]}
-                  rows={data.dataKinds.map((k) => [
-                    KIND_BOARD_TEXT[k].label,
-                    a.byKind[k].persons.toLocaleString("en"),
-                    a.byKind[k].records.toLocaleString("en"),
-                  ])}
-                />
-                <Text as="p" tone="subdued">
-                  {`Worked out from the app's records ${when(a.computedAt)}, ${data.scope === "held" ? "counting every record held" : "counting records made"} between ${when(data.occurredFrom)} and ${when(data.occurredTo)}. No one is named here.`}
-                </Text>
-                <Text as="p">
-                  {data.noticesPublishedAt
-                    ? `Notices published ${when(data.noticesPublishedAt)}: shown to ${a.notices.shown.toLocaleString("en")}, acknowledged by ${a.notices.acknowledged.toLocaleString("en")}.`
-                    : "The notice is not yet shown to affected shoppers."}
-                </Text>
-                <InlineStack gap="200">
-                  <Button onClick={() => step("recompute")} disabled={busy}>
-                    Work out again
-                  </Button>
-                  <Button
-                    onClick={() => download("customers", "csv")}
-                    disabled={a.signedIn === 0}
-                  >{`Signed-in customers to contact (CSV, ${a.signedIn})`}</Button>
-                </InlineStack>
-              </BlockStack>
-            </Card>
-          </Layout.Section>
+          <SectionCard title="Who is affected">
+            <Text as="p">
+              {`${a.persons.toLocaleString("en")} people: ${a.signedIn.toLocaleString("en")} signed-in customers, ${a.anonymous.toLocaleString("en")} anonymous shoppers`}
+              {a.erased > 0 ? `, and ${a.erased.toLocaleString("en")} erased since (counted only)` : ""}.
+            </Text>
+            <DataTable
+              columnContentTypes={["text", "numeric", "numeric"]}
+              headings={["Kind of data", "People", "Records"]}
+              rows={data.dataKinds.map((k) => [
+                KIND_BOARD_TEXT[k].label,
+                a.byKind[k].persons.toLocaleString("en"),
+                a.byKind[k].records.toLocaleString("en"),
+              ])}
+            />
+            <Text as="p" tone="subdued">
+              {`Worked out from the app's records ${when(a.computedAt)}, ${data.scope === "held" ? "counting every record held" : "counting records made"} between ${when(data.occurredFrom)} and ${when(data.occurredTo)}. No one is named here.`}
+            </Text>
+            <Text as="p">
+              {data.noticesPublishedAt
+                ? `Notices published ${when(data.noticesPublishedAt)}: shown to ${a.notices.shown.toLocaleString("en")}, acknowledged by ${a.notices.acknowledged.toLocaleString("en")}.`
+                : "The notice is not yet shown to affected shoppers."}
+            </Text>
+            <InlineStack gap="200">
+              <Button onClick={() => step("recompute")} disabled={busy}>
+                Work out again
+              </Button>
+              <Button
+                onClick={() => download("customers", "csv")}
+                disabled={a.signedIn === 0}
+              >{`Signed-in customers to contact (CSV, ${a.signedIn})`}</Button>
+            </InlineStack>
+          </SectionCard>
           <Layout.Section>
             <Card>
               <BlockStack gap="300">
@@ -150,41 +143,34 @@ export default function IncidentDetail() {
               </BlockStack>
             </Card>
           </Layout.Section>
-          <Layout.Section>
-            <Card>
-              <BlockStack gap="300">
-                <Text as="h2" variant="headingMd">
-                  Steps
-                </Text>
-                <InlineStack gap="200">
-                  <Button onClick={() => step("initial_sent")} disabled={busy || !!data.initialSentAt}>
-                    {data.initialSentAt ? `Board intimated ${when(data.initialSentAt)}` : "Mark Board intimation sent"}
-                  </Button>
-                  <Button onClick={() => step("report_sent")} disabled={busy || !!data.reportSentAt}>
-                    {data.reportSentAt ? `Report sent ${when(data.reportSentAt)}` : "Mark detailed report sent"}
-                  </Button>
-                  <Button
-                    variant="primary"
-                    onClick={() => step("publish_notices")}
-                    disabled={busy || !!data.noticesPublishedAt || data.missing.notice.length > 0}
-                  >
-                    {data.noticesPublishedAt ? "Notices published" : "Publish notices to affected shoppers"}
-                  </Button>
-                </InlineStack>
-                {!data.noticesPublishedAt && data.missing.notice.length > 0 ? (
-                  <Text as="p" tone="caution">
-                    {data.storeContact
-                      ? `To publish the notices, fill in: ${data.missing.notice.join("; ")}.`
-                      : "To publish the notices, fill in whom to contact below, or publish a processing contact on the Consent notice page (every incident then names it)."}
-                  </Text>
-                ) : null}
-                <Text as="p" tone="subdued">
-                  Published notices appear in the skin-scan widget for each affected shopper whose browser still holds
-                  their proof, in English or Hindi, until they acknowledge them.
-                </Text>
-              </BlockStack>
-            </Card>
-          </Layout.Section>
+          <SectionCard title="Steps">
+            <InlineStack gap="200">
+              <Button onClick={() => step("initial_sent")} disabled={busy || !!data.initialSentAt}>
+                {data.initialSentAt ? `Board intimated ${when(data.initialSentAt)}` : "Mark Board intimation sent"}
+              </Button>
+              <Button onClick={() => step("report_sent")} disabled={busy || !!data.reportSentAt}>
+                {data.reportSentAt ? `Report sent ${when(data.reportSentAt)}` : "Mark detailed report sent"}
+              </Button>
+              <Button
+                variant="primary"
+                onClick={() => step("publish_notices")}
+                disabled={busy || !!data.noticesPublishedAt || data.missing.notice.length > 0}
+              >
+                {data.noticesPublishedAt ? "Notices published" : "Publish notices to affected shoppers"}
+              </Button>
+            </InlineStack>
+            {!data.noticesPublishedAt && data.missing.notice.length > 0 ? (
+              <Text as="p" tone="caution">
+                {data.storeContact
+                  ? `To publish the notices, fill in: ${data.missing.notice.join("; ")}.`
+                  : "To publish the notices, fill in whom to contact below, or publish a processing contact on the Consent notice page (every incident then names it)."}
+              </Text>
+            ) : null}
+            <Text as="p" tone="subdued">
+              Published notices appear in the skin-scan widget for each affected shopper whose browser still holds their
+              proof, in English or Hindi, until they acknowledge them.
+            </Text>
+          </SectionCard>
           <Layout.Section>
             <BlockStack gap="100">
               <Text as="h2" variant="headingLg">

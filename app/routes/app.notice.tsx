@@ -25,7 +25,7 @@ import {
   publishNotice,
   saveNoticeContacts,
 } from "../admin/notices.server";
-import { formatDate, Loading, useToast } from "../admin/ui";
+import { formatDate, Loading, SectionCard, useToast } from "../admin/ui";
 import {
   DEFAULT_NOTICES,
   GRIEVANCE_DAYS_MAX,
@@ -248,21 +248,14 @@ export default function NoticeEditor() {
           <Layout.Section>
             <ContactsCard contacts={data.contacts} errors={errors} busy={busy} />
           </Layout.Section>
-          <Layout.Section>
-            <Card>
-              <BlockStack gap="200">
-                <Text as="h2" variant="headingMd">
-                  Version history
-                </Text>
-                <DataTable
-                  columnContentTypes={["text", "text", "text", "text", "numeric", "text"]}
-                  headings={["Version", "Language", "Published", "Change", "Consents", "Text hash"]}
-                  rows={historyRows}
-                />
-                <InlineBadges />
-              </BlockStack>
-            </Card>
-          </Layout.Section>
+          <SectionCard title="Version history" gap="200">
+            <DataTable
+              columnContentTypes={["text", "text", "text", "text", "numeric", "text"]}
+              headings={["Version", "Language", "Published", "Change", "Consents", "Text hash"]}
+              rows={historyRows}
+            />
+            <InlineBadges />
+          </SectionCard>
         </Layout>
       </Page>
     </Loading>

@@ -6,7 +6,6 @@ import {
   BlockStack,
   Divider,
   Button,
-  Card,
   DataTable,
   InlineStack,
   Layout,
@@ -20,7 +19,7 @@ import { catalogueSyncState, requestCatalogueSync } from "../recommendations/cat
 import { adminAction, adminContext, readActionBody } from "../admin/edge.server";
 import { TONE_GROUPS } from "../admin/constants";
 import { parseRules, recommendationsPage, saveRules } from "../admin/recommendations.server";
-import { formatDate, Loading, useToast } from "../admin/ui";
+import { formatDate, Loading, SectionCard, useToast } from "../admin/ui";
 import { BANDS, MATCH_TYPES, RULE_CONCERNS } from "../recommendations/rules";
 
 /** GET/POST /app/recommendations: rules, the catalogue sync and the coverage report (issue 6). */
@@ -150,122 +149,108 @@ export default function Recommendations() {
               </Banner>
             </Layout.Section>
           ) : null}
-          <Layout.Section>
-            <Card>
-              <BlockStack gap="300">
-                <Text as="h2" variant="headingMd">
-                  Rules
-                </Text>
-                {data.usingDefaults ? (
-                  <Text as="p" tone="subdued">
-                    Using the default rules: products tagged skin-scan:redness, skin-scan:unevenness, skin-scan:shine,
-                    skin-scan:under-eye and skin-scan:everyday. Saving replaces them with yours.
-                  </Text>
-                ) : null}
-                {errors.rules ? (
-                  <Text as="p" tone="critical">
-                    {errors.rules}
-                  </Text>
-                ) : null}
-                {rules.map((r, i) => (
-                  // A line between rules: on a phone each wraps over several rows.
-                  <BlockStack gap="300" key={i}>
-                    {i > 0 ? <Divider /> : null}
-                    <InlineStack gap="200" blockAlign="end" wrap>
-                      <Select
-                        label="When"
-                        options={RULE_CONCERNS.map((c) => ({ label: CONCERN_LABELS[c] ?? c, value: c }))}
-                        value={r.concern}
-                        onChange={(concern) => update(i, { concern, band: bandOptions(concern)[0]?.value ?? "" })}
-                      />
-                      <Select
-                        label="Band or group"
-                        options={bandOptions(r.concern)}
-                        value={r.band}
-                        onChange={(band) => update(i, { band })}
-                        error={errors[`rules.${i}.band`]}
-                      />
-                      <Select
-                        label="Match products by"
-                        options={MATCH_TYPES.map((m) => ({ label: m, value: m }))}
-                        value={r.matchType}
-                        onChange={(matchType) => update(i, { matchType })}
-                      />
-                      <TextField
-                        label="Tag, collection handle or namespace.key=value"
-                        value={r.matchValue}
-                        onChange={(matchValue) => update(i, { matchValue })}
-                        autoComplete="off"
-                        error={errors[`rules.${i}.matchValue`]}
-                      />
-                      <TextField
-                        label="Reason shown"
-                        value={r.reason ?? ""}
-                        onChange={(reason) => update(i, { reason: reason || null })}
-                        autoComplete="off"
-                        error={errors[`rules.${i}.reason`]}
-                      />
-                      <Button
-                        onClick={() => setRules((rs) => rs.filter((_, j) => j !== i))}
-                        accessibilityLabel={`Remove rule ${i + 1}`}
-                      >
-                        Remove
-                      </Button>
-                    </InlineStack>
-                  </BlockStack>
-                ))}
-                <InlineStack>
+          <SectionCard title="Rules">
+            {data.usingDefaults ? (
+              <Text as="p" tone="subdued">
+                Using the default rules: products tagged skin-scan:redness, skin-scan:unevenness, skin-scan:shine,
+                skin-scan:under-eye and skin-scan:everyday. Saving replaces them with yours.
+              </Text>
+            ) : null}
+            {errors.rules ? (
+              <Text as="p" tone="critical">
+                {errors.rules}
+              </Text>
+            ) : null}
+            {rules.map((r, i) => (
+              // A line between rules: on a phone each wraps over several rows.
+              <BlockStack gap="300" key={i}>
+                {i > 0 ? <Divider /> : null}
+                <InlineStack gap="200" blockAlign="end" wrap>
+                  <Select
+                    label="When"
+                    options={RULE_CONCERNS.map((c) => ({ label: CONCERN_LABELS[c] ?? c, value: c }))}
+                    value={r.concern}
+                    onChange={(concern) => update(i, { concern, band: bandOptions(concern)[0]?.value ?? "" })}
+                  />
+                  <Select
+                    label="Band or group"
+                    options={bandOptions(r.concern)}
+                    value={r.band}
+                    onChange={(band) => update(i, { band })}
+                    error={errors[`rules.${i}.band`]}
+                  />
+                  <Select
+                    label="Match products by"
+                    options={MATCH_TYPES.map((m) => ({ label: m, value: m }))}
+                    value={r.matchType}
+                    onChange={(matchType) => update(i, { matchType })}
+                  />
+                  <TextField
+                    label="Tag, collection handle or namespace.key=value"
+                    value={r.matchValue}
+                    onChange={(matchValue) => update(i, { matchValue })}
+                    autoComplete="off"
+                    error={errors[`rules.${i}.matchValue`]}
+                  />
+                  <TextField
+                    label="Reason shown"
+                    value={r.reason ?? ""}
+                    onChange={(reason) => update(i, { reason: reason || null })}
+                    autoComplete="off"
+                    error={errors[`rules.${i}.reason`]}
+                  />
                   <Button
-                    onClick={() =>
-                      setRules((rs) => [
-                        ...rs,
-                        {
-                          concern: "redness",
-                          band: "moderate",
-                          matchType: "tag",
-                          matchValue: "",
-                          reason: null,
-                          priority: 0,
-                        },
-                      ])
-                    }
+                    onClick={() => setRules((rs) => rs.filter((_, j) => j !== i))}
+                    accessibilityLabel={`Remove rule ${i + 1}`}
                   >
-                    Add rule
+                    Remove
                   </Button>
                 </InlineStack>
               </BlockStack>
-            </Card>
-          </Layout.Section>
-          <Layout.Section>
-            <Card>
-              <BlockStack gap="200">
-                <Text as="h2" variant="headingMd">
-                  Coverage
-                </Text>
-                <Text as="p" tone="subdued">
-                  {`${data.catalogue.products} products cached, last synced ${formatDate(data.catalogue.lastSyncedAt)}. Updates arrive by webhook.`}
-                </Text>
-                {data.sync.last ? (
-                  <Text as="p" variant="bodySm" tone="subdued">
-                    {`Last full sync ${formatDate(data.sync.last.at)}: ${data.sync.last.saved} products read, ${data.sync.last.removed} removed.`}
-                  </Text>
-                ) : null}
-                <DataTable
-                  columnContentTypes={["text", "numeric", "numeric", "text"]}
-                  headings={["Concern", "Rules", "Products", "Status"]}
-                  rows={data.coverage.map((c) => [
-                    c.band ? `Skin tone: ${c.band}` : (CONCERN_LABELS[c.concern] ?? c.concern),
-                    c.rules,
-                    c.products,
-                    c.products === 0 ? <Badge tone="warning">No product</Badge> : <Badge tone="success">Covered</Badge>,
-                  ])}
-                />
-                <Text as="p" variant="bodySm" tone="subdued">
-                  {`Everyday products for everyone: ${data.everydayProducts}.`}
-                </Text>
-              </BlockStack>
-            </Card>
-          </Layout.Section>
+            ))}
+            <InlineStack>
+              <Button
+                onClick={() =>
+                  setRules((rs) => [
+                    ...rs,
+                    {
+                      concern: "redness",
+                      band: "moderate",
+                      matchType: "tag",
+                      matchValue: "",
+                      reason: null,
+                      priority: 0,
+                    },
+                  ])
+                }
+              >
+                Add rule
+              </Button>
+            </InlineStack>
+          </SectionCard>
+          <SectionCard title="Coverage" gap="200">
+            <Text as="p" tone="subdued">
+              {`${data.catalogue.products} products cached, last synced ${formatDate(data.catalogue.lastSyncedAt)}. Updates arrive by webhook.`}
+            </Text>
+            {data.sync.last ? (
+              <Text as="p" variant="bodySm" tone="subdued">
+                {`Last full sync ${formatDate(data.sync.last.at)}: ${data.sync.last.saved} products read, ${data.sync.last.removed} removed.`}
+              </Text>
+            ) : null}
+            <DataTable
+              columnContentTypes={["text", "numeric", "numeric", "text"]}
+              headings={["Concern", "Rules", "Products", "Status"]}
+              rows={data.coverage.map((c) => [
+                c.band ? `Skin tone: ${c.band}` : (CONCERN_LABELS[c.concern] ?? c.concern),
+                c.rules,
+                c.products,
+                c.products === 0 ? <Badge tone="warning">No product</Badge> : <Badge tone="success">Covered</Badge>,
+              ])}
+            />
+            <Text as="p" variant="bodySm" tone="subdued">
+              {`Everyday products for everyone: ${data.everydayProducts}.`}
+            </Text>
+          </SectionCard>
         </Layout>
       </Page>
     </Loading>

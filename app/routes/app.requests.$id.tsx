@@ -5,7 +5,6 @@ import {
   Banner,
   BlockStack,
   Button,
-  Card,
   Checkbox,
   DataTable,
   InlineStack,
@@ -18,7 +17,15 @@ import {
 import { useState } from "react";
 import { adminAction, adminLoader, idParam, readActionBody } from "../admin/edge.server";
 import { answerRequest, parseInboxAction, requestDetail } from "../admin/inbox.server";
-import { downloadFile, formatDate, FormRefusal, Loading, notFoundBoundary, useAdminAction } from "../admin/ui";
+import {
+  downloadFile,
+  formatDate,
+  FormRefusal,
+  Loading,
+  notFoundBoundary,
+  SectionCard,
+  useAdminAction,
+} from "../admin/ui";
 
 /** GET/POST /app/requests/:id: one request, the subject's data, and the merchant's answer (issue 6, P9). */
 
@@ -78,159 +85,131 @@ export default function RequestDetail() {
             </Layout.Section>
           ) : null}
           <FormRefusal message={errors.form} />
-          <Layout.Section>
-            <Card>
-              <BlockStack gap="200">
-                <Text as="h2" variant="headingMd">
-                  Request
+          <SectionCard title="Request" gap="200">
+            <Text as="p">{`Received ${formatDate(request.createdAt)} · due ${formatDate(request.dueAt)}`}</Text>
+            {data.message ? (
+              <Text as="p">{data.message}</Text>
+            ) : (
+              <Text as="p" tone="subdued">
+                No message.
+              </Text>
+            )}
+            {data.contactEmail ? <Text as="p">{`Contact: ${data.contactEmail}`}</Text> : null}
+            {data.replies.map((r) => (
+              <Text as="p" key={r.at} tone="subdued">{`Your answer (${formatDate(r.at)}): ${r.message}`}</Text>
+            ))}
+            {data.corrections.map((c) => (
+              <Text as="p" key={c.at} tone="subdued">{`Correction (${formatDate(c.at)}): ${c.note}`}</Text>
+            ))}
+          </SectionCard>
+          <SectionCard title="Data the app holds about this person">
+            {data.subject ? (
+              <>
+                <Text as="p">
+                  {data.subject.customerId ? `Shopify customer ${data.subject.customerId}` : "Anonymous shopper"}
                 </Text>
-                <Text as="p">{`Received ${formatDate(request.createdAt)} · due ${formatDate(request.dueAt)}`}</Text>
-                {data.message ? (
-                  <Text as="p">{data.message}</Text>
-                ) : (
-                  <Text as="p" tone="subdued">
-                    No message.
-                  </Text>
-                )}
-                {data.contactEmail ? <Text as="p">{`Contact: ${data.contactEmail}`}</Text> : null}
-                {data.replies.map((r) => (
-                  <Text as="p" key={r.at} tone="subdued">{`Your answer (${formatDate(r.at)}): ${r.message}`}</Text>
-                ))}
-                {data.corrections.map((c) => (
-                  <Text as="p" key={c.at} tone="subdued">{`Correction (${formatDate(c.at)}): ${c.note}`}</Text>
-                ))}
-              </BlockStack>
-            </Card>
-          </Layout.Section>
-          <Layout.Section>
-            <Card>
-              <BlockStack gap="300">
-                <Text as="h2" variant="headingMd">
-                  Data the app holds about this person
-                </Text>
-                {data.subject ? (
-                  <>
-                    <Text as="p">
-                      {data.subject.customerId ? `Shopify customer ${data.subject.customerId}` : "Anonymous shopper"}
-                    </Text>
-                    <DataTable
-                      columnContentTypes={["text", "text", "numeric", "text"]}
-                      headings={["Consent receipt", "Action", "Notice version", "Recorded"]}
-                      rows={data.subject.consents.map((c) => [
-                        c.receipt,
-                        c.action,
-                        c.noticeVersion,
-                        formatDate(c.recordedAt),
-                      ])}
-                    />
-                    <BlockStack gap="100">
-                      <Text as="h3" variant="headingSm">
-                        Scans
-                      </Text>
-                      {data.subject.scans.length === 0 ? <Text as="p">None.</Text> : null}
-                      {data.subject.scans.map((s) => (
-                        <Checkbox
-                          key={s.id}
-                          label={`${formatDate(s.createdAt)} · ${s.status}${s.imageKept ? " · photo kept" : ""}`}
-                          checked={remove.includes(s.id)}
-                          disabled={!open || request.type !== "correction"}
-                          onChange={(on) => setRemove((r) => (on ? [...r, s.id] : r.filter((x) => x !== s.id)))}
-                        />
-                      ))}
-                    </BlockStack>
-                  </>
-                ) : (
-                  <Text as="p" tone="subdued">
-                    Nothing: the app holds no data linked to this request.
-                  </Text>
-                )}
-              </BlockStack>
-            </Card>
-          </Layout.Section>
-          <Layout.Section>
-            <Card>
-              <BlockStack gap="300">
-                <Text as="h2" variant="headingMd">
-                  Answer
-                </Text>
-                <InlineStack gap="200">
-                  <Button onClick={() => send({ intent: "export" })} disabled={!data.subject || busy}>
-                    Complete with an export
-                  </Button>
-                  <Button tone="critical" onClick={() => send({ intent: "erase" })} disabled={!open || busy}>
-                    Erase this person&apos;s data
-                  </Button>
-                </InlineStack>
-                {data.exports.length > 0 ? (
-                  <List>
-                    {data.exports.map((e) => (
-                      <List.Item key={e.id}>
-                        <Button
-                          variant="plain"
-                          onClick={() => void downloadFile(`/app/exports/${e.id}`, `export-${e.id}.json`)}
-                        >
-                          {`Download export (JSON) made ${formatDate(e.createdAt)}`}
-                        </Button>
-                        {` · kept until ${formatDate(e.expiresAt)}`}
-                      </List.Item>
-                    ))}
-                  </List>
-                ) : null}
-                <TextField
-                  label="Reply to the shopper"
-                  value={reply}
-                  onChange={setReply}
-                  multiline={3}
-                  autoComplete="off"
-                  error={errors.message}
-                  helpText="Recorded encrypted with the request. Send it to the contact above as well."
+                <DataTable
+                  columnContentTypes={["text", "text", "numeric", "text"]}
+                  headings={["Consent receipt", "Action", "Notice version", "Recorded"]}
+                  rows={data.subject.consents.map((c) => [
+                    c.receipt,
+                    c.action,
+                    c.noticeVersion,
+                    formatDate(c.recordedAt),
+                  ])}
                 />
-                <InlineStack gap="200">
-                  <Button onClick={() => send({ intent: "reply", message: reply })} disabled={busy}>
-                    Record reply and complete
-                  </Button>
-                </InlineStack>
-                {open ? (
-                  <>
-                    <TextField
-                      label="Correction or refusal note"
-                      value={note}
-                      onChange={setNote}
-                      multiline={2}
-                      autoComplete="off"
-                      error={errors.note}
-                      helpText="For a correction, tick the scans to remove above: a measurement is removed, not edited."
-                    />
-                    <InlineStack gap="200">
-                      <Button onClick={() => send({ intent: "correct", note, removeScanIds: remove })} disabled={busy}>
-                        Record correction
-                      </Button>
-                      <Button onClick={() => send({ intent: "reject", note })} disabled={busy}>
-                        Refuse with this note
-                      </Button>
-                    </InlineStack>
-                  </>
-                ) : null}
-              </BlockStack>
-            </Card>
-          </Layout.Section>
-          {data.history.length > 0 ? (
-            <Layout.Section>
-              <Card>
                 <BlockStack gap="100">
-                  <Text as="h2" variant="headingMd">
-                    History
+                  <Text as="h3" variant="headingSm">
+                    Scans
                   </Text>
-                  {data.history.map((h) => (
-                    <Text
-                      as="p"
-                      key={`${h.at}-${h.action}`}
-                      variant="bodySm"
-                    >{`${formatDate(h.at)} · ${h.actor} · ${h.action}`}</Text>
+                  {data.subject.scans.length === 0 ? <Text as="p">None.</Text> : null}
+                  {data.subject.scans.map((s) => (
+                    <Checkbox
+                      key={s.id}
+                      label={`${formatDate(s.createdAt)} · ${s.status}${s.imageKept ? " · photo kept" : ""}`}
+                      checked={remove.includes(s.id)}
+                      disabled={!open || request.type !== "correction"}
+                      onChange={(on) => setRemove((r) => (on ? [...r, s.id] : r.filter((x) => x !== s.id)))}
+                    />
                   ))}
                 </BlockStack>
-              </Card>
-            </Layout.Section>
+              </>
+            ) : (
+              <Text as="p" tone="subdued">
+                Nothing: the app holds no data linked to this request.
+              </Text>
+            )}
+          </SectionCard>
+          <SectionCard title="Answer">
+            <InlineStack gap="200">
+              <Button onClick={() => send({ intent: "export" })} disabled={!data.subject || busy}>
+                Complete with an export
+              </Button>
+              <Button tone="critical" onClick={() => send({ intent: "erase" })} disabled={!open || busy}>
+                Erase this person&apos;s data
+              </Button>
+            </InlineStack>
+            {data.exports.length > 0 ? (
+              <List>
+                {data.exports.map((e) => (
+                  <List.Item key={e.id}>
+                    <Button
+                      variant="plain"
+                      onClick={() => void downloadFile(`/app/exports/${e.id}`, `export-${e.id}.json`)}
+                    >
+                      {`Download export (JSON) made ${formatDate(e.createdAt)}`}
+                    </Button>
+                    {` · kept until ${formatDate(e.expiresAt)}`}
+                  </List.Item>
+                ))}
+              </List>
+            ) : null}
+            <TextField
+              label="Reply to the shopper"
+              value={reply}
+              onChange={setReply}
+              multiline={3}
+              autoComplete="off"
+              error={errors.message}
+              helpText="Recorded encrypted with the request. Send it to the contact above as well."
+            />
+            <InlineStack gap="200">
+              <Button onClick={() => send({ intent: "reply", message: reply })} disabled={busy}>
+                Record reply and complete
+              </Button>
+            </InlineStack>
+            {open ? (
+              <>
+                <TextField
+                  label="Correction or refusal note"
+                  value={note}
+                  onChange={setNote}
+                  multiline={2}
+                  autoComplete="off"
+                  error={errors.note}
+                  helpText="For a correction, tick the scans to remove above: a measurement is removed, not edited."
+                />
+                <InlineStack gap="200">
+                  <Button onClick={() => send({ intent: "correct", note, removeScanIds: remove })} disabled={busy}>
+                    Record correction
+                  </Button>
+                  <Button onClick={() => send({ intent: "reject", note })} disabled={busy}>
+                    Refuse with this note
+                  </Button>
+                </InlineStack>
+              </>
+            ) : null}
+          </SectionCard>
+          {data.history.length > 0 ? (
+            <SectionCard title="History" gap="100">
+              {data.history.map((h) => (
+                <Text
+                  as="p"
+                  key={`${h.at}-${h.action}`}
+                  variant="bodySm"
+                >{`${formatDate(h.at)} · ${h.actor} · ${h.action}`}</Text>
+              ))}
+            </SectionCard>
           ) : null}
         </Layout>
       </Page>
