@@ -9,35 +9,11 @@ import { loader as notices } from "../app/routes/proxy.notices";
 import { DATABASE_KINDS } from "./support/database";
 import { useDatabase } from "./support/lifecycle";
 import { seedShop, seedSubject } from "./support/seed";
-import { newSubjectSecret } from "./support/shopper";
-import { appProxyUrl, OTHER_SHOP, SHOP } from "./support/shopify";
+import { newSubjectSecret, proxyRequest, type ProxyCall, routeArgs } from "./support/shopper";
+import { OTHER_SHOP, SHOP } from "./support/shopify";
 
 const DAY = 86_400_000;
 const keyring = appKeyring();
-
-interface Call {
-  method?: string;
-  secret?: string;
-  customerId?: string;
-  shop?: string;
-  body?: unknown;
-  query?: string;
-}
-
-function proxied(path: string, call: Call = {}): Request {
-  const headers: Record<string, string> = { "content-type": "application/json" };
-  if (call.secret) headers["x-subject-id"] = call.secret;
-  const url = appProxyUrl(path, call.query ? { locale: call.query } : {}, {
-    customerId: call.customerId,
-    shop: call.shop,
-  });
-  return new Request(url, {
-    method: call.method ?? "GET",
-    headers,
-    body: call.body === undefined ? undefined : JSON.stringify(call.body),
-  });
-}
-const args = (request: Request, params: Record<string, string> = {}) => ({ request, params, context: {} });
 
 describe.each(DATABASE_KINDS)("breach notices through the app proxy on %s", (kind) => {
   const database = useDatabase(kind, { app: true });
@@ -98,18 +74,18 @@ describe.each(DATABASE_KINDS)("breach notices through the app proxy on %s", (kin
     return incident;
   }
 
-  const read = async (call: Call) => {
-    const response = await notices(args(proxied("/notices", call)));
+  const read = async (call: ProxyCall) => {
+    const response = await notices(routeArgs(proxyRequest("/notices", call)));
     return { status: response.status, body: await response.json(), headers: response.headers };
   };
 
   it("P21: an anonymous affected shopper sees the published notice in their language and acknowledges it; the register counts both", async () => {
     const { affected, incident } = await setup();
     // Not published yet: nothing to show.
-    expect((await read({ secret: affected })).body).toEqual({ notices: [] });
+    expect((await read({ proof: { subjectId: affected } })).body).toEqual({ notices: [] });
 
     await incidentStep(db(), SHOP, incident.id, "publish_notices");
-    const shown = await read({ secret: affected, query: "hi-IN" });
+    const shown = await read({ proof: { subjectId: affected }, query: { locale: "hi-IN" } });
     expect(shown.status).toBe(200);
     expect(shown.headers.get("cache-control")).toBe("no-store");
     expect(shown.body.notices).toHaveLength(1);
@@ -126,15 +102,17 @@ describe.each(DATABASE_KINDS)("breach notices through the app proxy on %s", (kin
     expect(JSON.stringify(n)).toContain("privacy@lotus.example");
     expect((await incidentDetail(db(), SHOP, incident.id)).affected.notices).toEqual({ shown: 1, acknowledged: 0 });
 
-    const english = await read({ secret: affected });
+    const english = await read({ proof: { subjectId: affected } });
     expect(english.body.notices[0].sections[0].heading).toBe("What happened, when and where");
 
     const done = await ack(
-      args(proxied(`/notices/${n.id}/ack`, { method: "POST", secret: affected, body: {} }), { id: n.id }),
+      routeArgs(proxyRequest(`/notices/${n.id}/ack`, { method: "POST", proof: { subjectId: affected }, body: {} }), {
+        id: n.id,
+      }),
     );
     expect(done.status).toBe(200);
     expect(await done.json()).toEqual({ acknowledged: true, id: n.id });
-    expect((await read({ secret: affected })).body.notices[0].acknowledged).toBe(true);
+    expect((await read({ proof: { subjectId: affected } })).body.notices[0].acknowledged).toBe(true);
     expect((await incidentDetail(db(), SHOP, incident.id)).affected.notices).toEqual({ shown: 1, acknowledged: 1 });
     const trail = await db().auditTrailEvent.findMany({ where: { shop: SHOP, subject: incident.id } });
     expect(trail.map((e) => e.action)).toContain("incident.notice_acknowledged");
@@ -143,36 +121,48 @@ describe.each(DATABASE_KINDS)("breach notices through the app proxy on %s", (kin
   it("P21: nobody else sees or acknowledges the notice: a shopper outside the set, another shop, a wrong id, no proof", async () => {
     const { affected, bystander, incident } = await setup();
     await incidentStep(db(), SHOP, incident.id, "publish_notices");
-    const [n] = (await read({ secret: affected })).body.notices;
-    expect((await read({ secret: bystander })).body).toEqual({ notices: [] });
+    const [n] = (await read({ proof: { subjectId: affected } })).body.notices;
+    expect((await read({ proof: { subjectId: bystander } })).body).toEqual({ notices: [] });
     // The same secret in another shop is another (unknown) shopper.
-    expect((await read({ secret: affected, shop: OTHER_SHOP })).status).toBe(404);
+    expect((await read({ proof: { subjectId: affected }, shop: OTHER_SHOP })).status).toBe(404);
     expect((await read({})).status).toBe(401);
-    expect((await read({ secret: "short" })).status).toBe(400);
-    expect((await read({ secret: affected, query: "<script>" })).status).toBe(400);
+    expect((await read({ proof: { subjectId: "short" } })).status).toBe(400);
+    expect((await read({ proof: { subjectId: affected }, query: { locale: "<script>" } })).status).toBe(400);
 
     const stranger = await ack(
-      args(proxied(`/notices/${n.id}/ack`, { method: "POST", secret: bystander, body: {} }), { id: n.id }),
+      routeArgs(proxyRequest(`/notices/${n.id}/ack`, { method: "POST", proof: { subjectId: bystander }, body: {} }), {
+        id: n.id,
+      }),
     );
     expect(stranger.status).toBe(404);
     expect(await stranger.json()).toMatchObject({ error: { code: "notice_not_found" } });
     const wrong = await ack(
-      args(proxied(`/notices/nope/ack`, { method: "POST", secret: affected, body: {} }), { id: "nope" }),
+      routeArgs(proxyRequest(`/notices/nope/ack`, { method: "POST", proof: { subjectId: affected }, body: {} }), {
+        id: "nope",
+      }),
     );
     expect(wrong.status).toBe(404);
-    expect((await ackLoader(args(proxied(`/notices/${n.id}/ack`, { secret: affected }), { id: n.id }))).status).toBe(
-      405,
-    );
+    expect(
+      (
+        await ackLoader(
+          routeArgs(proxyRequest(`/notices/${n.id}/ack`, { proof: { subjectId: affected } }), { id: n.id }),
+        )
+      ).status,
+    ).toBe(405);
     expect((await incidentDetail(db(), SHOP, incident.id)).affected.notices.acknowledged).toBe(0);
   });
 
   it("P21: working the set out again keeps a shopper's notice (its id, shown and acknowledged) and drops people it no longer finds", async () => {
     const { affected, incident } = await setup();
     await incidentStep(db(), SHOP, incident.id, "publish_notices");
-    const [n] = (await read({ secret: affected })).body.notices;
-    await ack(args(proxied(`/notices/${n.id}/ack`, { method: "POST", secret: affected, body: {} }), { id: n.id }));
+    const [n] = (await read({ proof: { subjectId: affected } })).body.notices;
+    await ack(
+      routeArgs(proxyRequest(`/notices/${n.id}/ack`, { method: "POST", proof: { subjectId: affected }, body: {} }), {
+        id: n.id,
+      }),
+    );
     await incidentStep(db(), SHOP, incident.id, "recompute");
-    const [again] = (await read({ secret: affected })).body.notices;
+    const [again] = (await read({ proof: { subjectId: affected } })).body.notices;
     expect(again).toMatchObject({ id: n.id, acknowledged: true });
     expect((await incidentDetail(db(), SHOP, incident.id)).affected).toMatchObject({
       persons: 1,
@@ -191,7 +181,7 @@ describe.each(DATABASE_KINDS)("breach notices through the app proxy on %s", (kin
     };
     expect((await updateIncident(db(), SHOP, incident.id, narrowed, now)).affected).toBe(0);
     expect((await updateIncident(db(), SHOP, incident.id, narrowed, now)).affected).toBe(0);
-    expect((await read({ secret: affected })).body).toEqual({ notices: [] });
+    expect((await read({ proof: { subjectId: affected } })).body).toEqual({ notices: [] });
     expect((await incidentDetail(db(), SHOP, incident.id)).affected).toMatchObject({ persons: 0 });
   });
 
@@ -207,7 +197,7 @@ describe.each(DATABASE_KINDS)("breach notices through the app proxy on %s", (kin
     });
     await incidentStep(db(), SHOP, incident.id, "recompute");
     const exported = async (secret: string) => {
-      const response = await myData(args(proxied("/my-data", { secret })));
+      const response = await myData(routeArgs(proxyRequest("/my-data", { proof: { subjectId: secret } })));
       expect(response.status).toBe(200);
       return (await response.json()) as {
         summary: { breachNotices: number };
@@ -218,8 +208,12 @@ describe.each(DATABASE_KINDS)("breach notices through the app proxy on %s", (kin
     expect((await exported(affected)).export.subjects[0]?.breachNotices).toEqual([]);
 
     await incidentStep(db(), SHOP, incident.id, "publish_notices");
-    const [n] = (await read({ secret: affected })).body.notices;
-    await ack(args(proxied(`/notices/${n.id}/ack`, { method: "POST", secret: affected, body: {} }), { id: n.id }));
+    const [n] = (await read({ proof: { subjectId: affected } })).body.notices;
+    await ack(
+      routeArgs(proxyRequest(`/notices/${n.id}/ack`, { method: "POST", proof: { subjectId: affected }, body: {} }), {
+        id: n.id,
+      }),
+    );
     const mine = await exported(affected);
     expect(mine.summary.breachNotices).toBe(1);
     const [sent] = mine.export.subjects[0]?.breachNotices ?? [];
@@ -255,7 +249,9 @@ describe.each(DATABASE_KINDS)("breach notices through the app proxy on %s", (kin
   it("P21: customers/data_request's export holds the breach notices published to the customer and whether they acknowledged them", async () => {
     const incident = await noticesToCustomers(["7401", "5555"]);
     const [n] = (await read({ customerId: "5555" })).body.notices;
-    await ack(args(proxied(`/notices/${n.id}/ack`, { method: "POST", customerId: "5555", body: {} }), { id: n.id }));
+    await ack(
+      routeArgs(proxyRequest(`/notices/${n.id}/ack`, { method: "POST", customerId: "5555", body: {} }), { id: n.id }),
+    );
 
     const request = await db().privacyRequest.create({
       data: { shop: SHOP, source: "shopify", type: "shopify_data_request", dueAt: new Date(Date.now() + 30 * DAY) },

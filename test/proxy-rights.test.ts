@@ -10,32 +10,12 @@ import { loader as scanLoader, action as scanAction } from "../app/routes/proxy.
 import { DATABASE_KINDS } from "./support/database";
 import { useDatabase } from "./support/lifecycle";
 import { seedShop, seedSubject } from "./support/seed";
-import { newSubjectSecret } from "./support/shopper";
-import { appProxyUrl, OTHER_SHOP, SHOP } from "./support/shopify";
+import { newSubjectSecret, proxyRequest, routeArgs } from "./support/shopper";
+import { OTHER_SHOP, SHOP } from "./support/shopify";
 
 const DAY = 86_400_000;
 /** The widget's subject secret; the app keeps only its keyed digest (ADR 0006). */
 const ANON = newSubjectSecret();
-
-interface Call {
-  method?: string;
-  body?: unknown;
-  proof?: { subjectId?: string; receipt?: string };
-  customerId?: string;
-  shop?: string;
-}
-
-function proxied(path: string, call: Call = {}): Request {
-  const headers: Record<string, string> = { "content-type": "application/json" };
-  if (call.proof?.subjectId) headers["x-subject-id"] = call.proof.subjectId;
-  if (call.proof?.receipt) headers["x-consent-receipt"] = call.proof.receipt;
-  return new Request(appProxyUrl(path, {}, { customerId: call.customerId, shop: call.shop }), {
-    method: call.method ?? "GET",
-    headers,
-    body: call.body === undefined ? undefined : JSON.stringify(call.body),
-  });
-}
-const args = (request: Request, params: Record<string, string> = {}) => ({ request, params, context: {} });
 
 describe.each(DATABASE_KINDS)("shopper rights through the app proxy on %s", (kind) => {
   const database = useDatabase(kind, { app: true });
@@ -55,7 +35,7 @@ describe.each(DATABASE_KINDS)("shopper rights through the app proxy on %s", (kin
 
   it("P9: access — my-data gives a readable summary and the machine-readable export, only with the subject secret", async () => {
     const me = await anonymousShopper(SHOP, { image: new Uint8Array([255, 216, 255, 1, 2, 3]) });
-    const response = await myDataLoader(args(proxied("/my-data", { proof: me.proof })));
+    const response = await myDataLoader(routeArgs(proxyRequest("/my-data", { proof: me.proof })));
     expect(response.status).toBe(200);
     const body = await response.json();
     expect(body.summary).toMatchObject({ consents: 1, withdrawals: 0, scans: 2, storedImages: 2, requests: 0 });
@@ -66,28 +46,28 @@ describe.each(DATABASE_KINDS)("shopper rights through the app proxy on %s", (kin
       Buffer.from([255, 216, 255, 1, 2, 3]).toString("base64"),
     );
 
-    const noProof = await myDataLoader(args(proxied("/my-data")));
+    const noProof = await myDataLoader(routeArgs(proxyRequest("/my-data")));
     expect(noProof.status).toBe(401);
     expect((await noProof.json()).error.code).toBe("proof_required");
-    const receiptOnly = await myDataLoader(args(proxied("/my-data", { proof: { receipt: me.receipt } })));
+    const receiptOnly = await myDataLoader(routeArgs(proxyRequest("/my-data", { proof: { receipt: me.receipt } })));
     expect(receiptOnly.status).toBe(401);
-    const secretOnly = await myDataLoader(args(proxied("/my-data", { proof: { subjectId: ANON } })));
+    const secretOnly = await myDataLoader(routeArgs(proxyRequest("/my-data", { proof: { subjectId: ANON } })));
     expect((await secretOnly.json()).summary).toMatchObject({ consents: 1, scans: 2, storedImages: 2 });
     const wrongReceipt = await myDataLoader(
-      args(proxied("/my-data", { proof: { ...me.proof, receipt: "SS-AAAAAAAA" } })),
+      routeArgs(proxyRequest("/my-data", { proof: { ...me.proof, receipt: "SS-AAAAAAAA" } })),
     );
     expect(wrongReceipt.status).toBe(404);
-    const otherShop = await myDataLoader(args(proxied("/my-data", { proof: me.proof, shop: OTHER_SHOP })));
+    const otherShop = await myDataLoader(routeArgs(proxyRequest("/my-data", { proof: me.proof, shop: OTHER_SHOP })));
     expect(otherShop.status).toBe(404);
   });
 
   it("P9: a logged-in customer is known by Shopify's signed customer id, with no proof needed", async () => {
     const notice = await seedShop(database.client, SHOP);
     await seedSubject(database.client, keyring, { shop: SHOP, noticeId: notice.id, customerId: "8801", scans: 1 });
-    const mine = await (await myDataLoader(args(proxied("/my-data", { customerId: "8801" })))).json();
+    const mine = await (await myDataLoader(routeArgs(proxyRequest("/my-data", { customerId: "8801" })))).json();
     expect(mine.summary.scans).toBe(1);
     expect(mine.export.customer).toEqual({ id: "8801" });
-    const stranger = await (await myDataLoader(args(proxied("/my-data", { customerId: "9999" })))).json();
+    const stranger = await (await myDataLoader(routeArgs(proxyRequest("/my-data", { customerId: "9999" })))).json();
     expect(stranger.summary.scans).toBe(0);
   });
 
@@ -111,7 +91,7 @@ describe.each(DATABASE_KINDS)("shopper rights through the app proxy on %s", (kin
       metafields: {},
     });
     const response = await scanLoader(
-      args(proxied(`/scans/${me.scanIds[0]}`, { proof: me.proof }), { id: me.scanIds[0]! }),
+      routeArgs(proxyRequest(`/scans/${me.scanIds[0]}`, { proof: me.proof }), { id: me.scanIds[0]! }),
     );
     expect(response.status).toBe(200);
     const scan = await response.json();
@@ -132,12 +112,12 @@ describe.each(DATABASE_KINDS)("shopper rights through the app proxy on %s", (kin
       anonymousId: "anon_someone_else_0123456",
     });
     const foreign = await scanLoader(
-      args(proxied(`/scans/${other.scanIds[0]}`, { proof: me.proof }), { id: other.scanIds[0]! }),
+      routeArgs(proxyRequest(`/scans/${other.scanIds[0]}`, { proof: me.proof }), { id: other.scanIds[0]! }),
     );
     expect(foreign.status).toBe(404);
     expect((await foreign.json()).error.code).toBe("scan_not_found");
     const viaOtherShop = await scanLoader(
-      args(proxied(`/scans/${me.scanIds[0]}`, { proof: me.proof, shop: OTHER_SHOP }), { id: me.scanIds[0]! }),
+      routeArgs(proxyRequest(`/scans/${me.scanIds[0]}`, { proof: me.proof, shop: OTHER_SHOP }), { id: me.scanIds[0]! }),
     );
     expect(viaOtherShop.status).toBe(404);
   });
@@ -148,7 +128,9 @@ describe.each(DATABASE_KINDS)("shopper rights through the app proxy on %s", (kin
       remote: { apiUrl: "https://vendor.example/in" },
     });
     const id = me.scanIds[0]!;
-    const response = await scanAction(args(proxied(`/scans/${id}`, { method: "DELETE", proof: me.proof }), { id }));
+    const response = await scanAction(
+      routeArgs(proxyRequest(`/scans/${id}`, { method: "DELETE", proof: me.proof }), { id }),
+    );
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ deleted: true, imageDeleted: true, analysisDeletionQueued: true });
     const db = database.client;
@@ -157,13 +139,15 @@ describe.each(DATABASE_KINDS)("shopper rights through the app proxy on %s", (kin
     expect(await db.scan.count({ where: { id: me.scanIds[1] } })).toBe(1);
     expect(await db.remoteDeletion.count()).toBe(1);
     expect(await db.job.count({ where: { type: FLUSH_ERASURES_JOB } })).toBe(1);
-    const again = await scanAction(args(proxied(`/scans/${id}`, { method: "DELETE", proof: me.proof }), { id }));
+    const again = await scanAction(
+      routeArgs(proxyRequest(`/scans/${id}`, { method: "DELETE", proof: me.proof }), { id }),
+    );
     expect(again.status).toBe(404);
   });
 
   it("P9, P11: erase everything removes every row of the shopper and keeps a ledger entry that names no one", async () => {
     const me = await anonymousShopper(SHOP, { image: new Uint8Array([255, 216, 255, 7]) });
-    const response = await myDataAction(args(proxied("/my-data", { method: "DELETE", proof: me.proof })));
+    const response = await myDataAction(routeArgs(proxyRequest("/my-data", { method: "DELETE", proof: me.proof })));
     expect(response.status).toBe(200);
     expect(await response.json()).toMatchObject({ erased: true, reference: expect.stringMatching(/^RQ-/) });
     const db = database.client;
@@ -175,7 +159,7 @@ describe.each(DATABASE_KINDS)("shopper rights through the app proxy on %s", (kin
     expect(ledger).toMatchObject({ type: "erasure", source: "shopper", status: "completed", subjectId: null });
     expect(ledger.detailsCiphertext).toBeNull();
     // The proof no longer opens anything.
-    expect((await myDataLoader(args(proxied("/my-data", { proof: me.proof })))).status).toBe(404);
+    expect((await myDataLoader(routeArgs(proxyRequest("/my-data", { proof: me.proof })))).status).toBe(404);
   });
 
   it.each([
@@ -189,8 +173,8 @@ describe.each(DATABASE_KINDS)("shopper rights through the app proxy on %s", (kin
     const me = await anonymousShopper();
     const before = Date.now();
     const response = await requests(
-      args(
-        proxied("/requests", {
+      routeArgs(
+        proxyRequest("/requests", {
           method: "POST",
           body: { type, message: "Please fix my record, Priya", contactEmail: "priya@example.in", ...me.proof },
         }),
@@ -215,7 +199,7 @@ describe.each(DATABASE_KINDS)("shopper rights through the app proxy on %s", (kin
   it("P9: a withdrawal request withdraws every consent at once; an erasure request erases at once", async () => {
     const me = await anonymousShopper();
     const withdrawal = await requests(
-      args(proxied("/requests", { method: "POST", body: { type: "withdrawal", ...me.proof } })),
+      routeArgs(proxyRequest("/requests", { method: "POST", body: { type: "withdrawal", ...me.proof } })),
     );
     expect((await withdrawal.json()).status).toBe("completed");
     expect(
@@ -223,7 +207,9 @@ describe.each(DATABASE_KINDS)("shopper rights through the app proxy on %s", (kin
     ).toBe(1);
 
     const erasure = await requests(
-      args(proxied("/requests", { method: "POST", body: { type: "erasure", message: "delete me", ...me.proof } })),
+      routeArgs(
+        proxyRequest("/requests", { method: "POST", body: { type: "erasure", message: "delete me", ...me.proof } }),
+      ),
     );
     expect(erasure.status).toBe(201);
     expect((await erasure.json()).status).toBe("completed");
@@ -246,7 +232,9 @@ describe.each(DATABASE_KINDS)("shopper rights through the app proxy on %s", (kin
     ["a malformed subject id", { type: "correction", subjectId: "short" }, 400, "invalid_proof"],
   ])("refuses %s with a clear 4xx and writes nothing", async (_label, change, status, code) => {
     const me = await anonymousShopper();
-    const response = await requests(args(proxied("/requests", { method: "POST", body: { ...me.proof, ...change } })));
+    const response = await requests(
+      routeArgs(proxyRequest("/requests", { method: "POST", body: { ...me.proof, ...change } })),
+    );
     expect(response.status).toBe(status);
     expect((await response.json()).error.code).toBe(code);
     expect(await database.client.privacyRequest.count()).toBe(0);

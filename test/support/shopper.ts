@@ -46,23 +46,48 @@ export interface Proof {
   receipt?: string;
 }
 
+/** One storefront call to a proxy route, signed as Shopify's app proxy signs it. */
+export interface ProxyCall {
+  method?: string;
+  /** Sent as JSON (Content-Type: application/json is always set). */
+  body?: unknown;
+  /** An anonymous shopper's proof, in X-Subject-Id / X-Consent-Receipt. */
+  proof?: Proof;
+  /** Shopify's logged_in_customer_id for a signed-in customer. */
+  customerId?: string;
+  shop?: string;
+  /** Query parameters besides the app proxy's own (e.g. locale). */
+  query?: Record<string, string>;
+}
+
+/** The Request Shopify's app proxy would forward to the app for `path` (e.g. "/my-data"). */
+export function proxyRequest(path: string, call: ProxyCall = {}): Request {
+  const headers: Record<string, string> = { "content-type": "application/json" };
+  if (call.proof?.subjectId !== undefined) headers["x-subject-id"] = call.proof.subjectId;
+  if (call.proof?.receipt !== undefined) headers["x-consent-receipt"] = call.proof.receipt;
+  return new Request(appProxyUrl(path, call.query ?? {}, { shop: call.shop, customerId: call.customerId }), {
+    method: call.method ?? "GET",
+    headers,
+    body: call.body === undefined ? undefined : JSON.stringify(call.body),
+  });
+}
+
+/** A route's loader/action arguments for a request (and its URL params), as Remix passes them. */
+export const routeArgs = (request: Request, params: Record<string, string> = {}) => ({
+  request,
+  params,
+  context: {},
+});
+
 /**
  * An anonymous shopper (or someone posing as one) calling the real proxy routes, signed as Shopify
  * signs them. Each call answers `{ status, body }`; the proof goes in X-Subject-Id / X-Consent-Receipt.
  */
 export function storefront(shop = SHOP) {
-  const signed = (path: string, init: { method: string; proof?: Proof; body?: unknown }) => {
-    const headers: Record<string, string> = { "content-type": "application/json" };
-    if (init.proof?.subjectId !== undefined) headers["x-subject-id"] = init.proof.subjectId;
-    if (init.proof?.receipt !== undefined) headers["x-consent-receipt"] = init.proof.receipt;
-    return new Request(appProxyUrl(path, {}, { shop }), {
-      method: init.method,
-      headers,
-      body: init.body === undefined ? undefined : JSON.stringify(init.body),
-    });
-  };
+  const signed = (path: string, init: { method: string; proof?: Proof; body?: unknown }) =>
+    proxyRequest(path, { ...init, shop });
   const answer = async (response: Response) => ({ status: response.status, body: await response.json() });
-  const args = (request: Request, params: Record<string, string> = {}) => ({ request, params, context: {} });
+  const args = routeArgs;
   return {
     consent: async (subjectId: string, purposes = ["skin_analysis"]) =>
       answer(
