@@ -2,13 +2,13 @@ import { describe, expect, it } from "vitest";
 import { consentForScan, subjectDigest } from "../app/consent/consent.server";
 import { issueScanToken, SCAN_TOKEN_TTL_MS, verifyScanToken } from "../app/consent/scan-token.server";
 import { appKeyring } from "../app/crypto/keyring.server";
-import { imageContext } from "../app/crypto/contexts";
 import { action as consents } from "../app/routes/proxy.consents";
 import { action as withdraw } from "../app/routes/proxy.consents.$id.withdraw";
 import { DATABASE_KINDS } from "./support/database";
 import { useDatabase } from "./support/lifecycle";
 import { newSubjectSecret } from "./support/shopper";
 import { appProxyUrl, OTHER_SHOP, SHOP } from "./support/shopify";
+import { seedStoredImage } from "./support/seed";
 
 /** The widget's subject secret: 32 random bytes, base64url (ADR 0006). */
 const SUBJECT = newSubjectSecret();
@@ -114,18 +114,12 @@ describe.each(DATABASE_KINDS)("consent through the app proxy on %s", (kind) => {
         quality: "{}",
       },
     });
-    const sealed = appKeyring().seal(new Uint8Array([1, 2, 3]), imageContext(scan.id));
-    await database.client.storedImage.create({
-      data: {
-        shop: SHOP,
-        scanId: scan.id,
-        subjectId: grant.subjectId,
-        keyId: sealed.keyId,
-        ciphertext: new Uint8Array(sealed.envelope),
-        mimeType: "image/jpeg",
-        byteLength: 3,
-        expiresAt: new Date(Date.now() + 86_400_000),
-      },
+    await seedStoredImage(database.client, appKeyring(), {
+      shop: SHOP,
+      scanId: scan.id,
+      subjectId: grant.subjectId,
+      image: new Uint8Array([1, 2, 3]),
+      expiresAt: new Date(Date.now() + 86_400_000),
     });
 
     const response = await post(`/consents/${body.consentId}/withdraw`, { subjectId: SUBJECT, receipt: body.receipt });

@@ -25,7 +25,7 @@ import { action as photoAction, loader as photoLoader } from "../app/routes/prox
 import { adminRequest, call } from "./support/admin";
 import { DATABASE_KINDS } from "./support/database";
 import { useDatabase } from "./support/lifecycle";
-import { seedShop, seedSubject } from "./support/seed";
+import { seedShop, seedStoredImage, seedSubject } from "./support/seed";
 import { newSubjectSecret, storefront } from "./support/shopper";
 import { startServer, type RunningServer } from "./support/server";
 import { appProxyUrl, OTHER_SHOP, SHOP, storeOfflineSession, TEST_SECRET } from "./support/shopify";
@@ -147,18 +147,12 @@ describe.each(DATABASE_KINDS)("P19: before/after tracking through the app proxy 
       },
     });
     if (options.photoExpiresInDays !== undefined) {
-      const sealed = keyring.seal(PHOTO, imageContext(created.id));
-      await db.storedImage.create({
-        data: {
-          shop: who.shop,
-          scanId: created.id,
-          subjectId: who.subjectId,
-          keyId: sealed.keyId,
-          ciphertext: new Uint8Array(sealed.envelope),
-          mimeType: "image/jpeg",
-          byteLength: PHOTO.byteLength,
-          expiresAt: new Date(Date.now() + options.photoExpiresInDays * DAY),
-        },
+      await seedStoredImage(db, keyring, {
+        shop: who.shop,
+        scanId: created.id,
+        subjectId: who.subjectId,
+        image: PHOTO,
+        expiresAt: new Date(Date.now() + options.photoExpiresInDays * DAY),
       });
     }
     return created.id;
@@ -586,18 +580,12 @@ describe("P19: progress and the kept photo through the real server", () => {
         },
       });
       scanId = scan.id;
-      const sealed = keyring.seal(PHOTO, imageContext(scan.id));
-      await db.client.storedImage.create({
-        data: {
-          shop: SHOP,
-          scanId: scan.id,
-          subjectId: me.subjectId,
-          keyId: sealed.keyId,
-          ciphertext: new Uint8Array(sealed.envelope),
-          mimeType: "image/jpeg",
-          byteLength: PHOTO.byteLength,
-          expiresAt: new Date(Date.now() + 10 * DAY),
-        },
+      await seedStoredImage(db.client, keyring, {
+        shop: SHOP,
+        scanId: scan.id,
+        subjectId: me.subjectId,
+        image: PHOTO,
+        expiresAt: new Date(Date.now() + 10 * DAY),
       });
     } finally {
       await db.close();

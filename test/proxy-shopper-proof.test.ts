@@ -4,7 +4,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it, vi } from "vitest";
 import { subjectDigest } from "../app/consent/consent.server";
-import { imageContext } from "../app/crypto/contexts";
 import { appKeyring } from "../app/crypto/keyring.server";
 import { migrationsFor } from "../app/db/migrate.server";
 import { resetEnvForTests } from "../app/env.server";
@@ -20,6 +19,7 @@ import { DATABASE_KINDS } from "./support/database";
 import { useDatabase } from "./support/lifecycle";
 import { newSubjectSecret, storefront } from "./support/shopper";
 import { OTHER_SHOP, SHOP, storeOfflineSession } from "./support/shopify";
+import { seedStoredImage } from "./support/seed";
 
 /**
  * Issue 10, item 4: a receipt cannot be minted for someone else (ADR 0006). The anonymous shopper's
@@ -45,18 +45,12 @@ describe.each(DATABASE_KINDS)("an anonymous shopper's proof on %s", (kind) => {
     const scan = await db.scan.create({
       data: { shop: SHOP, subjectId: grant.subjectId, consentId, status: "accepted", provider: "local", quality: "{}" },
     });
-    const sealed = keyring.seal(PHOTO, imageContext(scan.id));
-    await db.storedImage.create({
-      data: {
-        shop: SHOP,
-        scanId: scan.id,
-        subjectId: grant.subjectId,
-        keyId: sealed.keyId,
-        ciphertext: new Uint8Array(sealed.envelope),
-        mimeType: "image/jpeg",
-        byteLength: PHOTO.length,
-        expiresAt: new Date(Date.now() + 86_400_000),
-      },
+    await seedStoredImage(db, keyring, {
+      shop: SHOP,
+      scanId: scan.id,
+      subjectId: grant.subjectId,
+      image: PHOTO,
+      expiresAt: new Date(Date.now() + 86_400_000),
     });
     const filed = await api.request({
       type: "grievance",

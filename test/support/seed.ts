@@ -54,6 +54,27 @@ export function seedConsent(
   });
 }
 
+/** A kept (opt-in) photo of a scan, sealed with the keyring as the app seals it, kept until `expiresAt`. */
+export async function seedStoredImage(
+  db: Db,
+  keyring: Keyring,
+  input: { shop: string; scanId: string; subjectId: string; image: Uint8Array; expiresAt: Date },
+) {
+  const sealed = keyring.seal(input.image, imageContext(input.scanId));
+  return db.storedImage.create({
+    data: {
+      shop: input.shop,
+      scanId: input.scanId,
+      subjectId: input.subjectId,
+      keyId: sealed.keyId,
+      ciphertext: new Uint8Array(sealed.envelope),
+      mimeType: "image/jpeg",
+      byteLength: input.image.byteLength,
+      expiresAt: input.expiresAt,
+    },
+  });
+}
+
 export interface SeededSubject {
   subjectId: string;
   consentId: string;
@@ -106,18 +127,12 @@ export async function seedSubject(
     });
     scanIds.push(scan.id);
     if (input.image) {
-      const sealed = keyring.seal(input.image, imageContext(scan.id));
-      await db.storedImage.create({
-        data: {
-          shop: input.shop,
-          scanId: scan.id,
-          subjectId: subject.id,
-          keyId: sealed.keyId,
-          ciphertext: new Uint8Array(sealed.envelope),
-          mimeType: "image/jpeg",
-          byteLength: input.image.byteLength,
-          expiresAt: new Date(Date.now() + 90 * 86_400_000),
-        },
+      await seedStoredImage(db, keyring, {
+        shop: input.shop,
+        scanId: scan.id,
+        subjectId: subject.id,
+        image: input.image,
+        expiresAt: new Date(Date.now() + 90 * 86_400_000),
       });
     }
   }

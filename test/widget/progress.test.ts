@@ -2,10 +2,9 @@ import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { REPEATABILITY } from "../../app/analysis/repeatability";
 import { subjectDigest } from "../../app/consent/consent.server";
-import { imageContext } from "../../app/crypto/contexts";
 import { appKeyring } from "../../app/crypto/keyring.server";
 import { openDatabase } from "../../app/db/client.server";
-import { seedShop, seedSubject } from "../support/seed";
+import { seedShop, seedStoredImage, seedSubject } from "../support/seed";
 import { newSubjectSecret } from "../support/shopper";
 import { SHOP } from "../support/shopify";
 import {
@@ -114,18 +113,12 @@ async function seedHistory(databaseUrl: string, options: { customerId?: string }
       });
       scans.push(scan.id);
       if (step.photoDays === undefined) continue;
-      const sealed = keyring.seal(photo, imageContext(scan.id));
-      await db.client.storedImage.create({
-        data: {
-          shop: SHOP,
-          scanId: scan.id,
-          subjectId: who.subjectId,
-          keyId: sealed.keyId,
-          ciphertext: new Uint8Array(sealed.envelope),
-          mimeType: "image/jpeg",
-          byteLength: photo.byteLength,
-          expiresAt: new Date(Date.now() + step.photoDays * DAY),
-        },
+      await seedStoredImage(db.client, keyring, {
+        shop: SHOP,
+        scanId: scan.id,
+        subjectId: who.subjectId,
+        image: photo,
+        expiresAt: new Date(Date.now() + step.photoDays * DAY),
       });
       if (step.photoDays > 0) photos.push(scan.id);
     }
