@@ -1,9 +1,11 @@
 import { randomUUID } from "node:crypto";
 import { z } from "zod";
+import { shopContacts } from "../consent/notice.server";
 import { exportContext, requestDetailsContext } from "../crypto/contexts";
 import type { Keyring } from "../crypto/keyring";
 import type { Db, DbOrTx } from "../db/client.server";
 import { DomainError } from "../domain-error";
+import { publishedContact } from "../incidents/incident";
 import { auditedTransaction } from "../privacy/audit-trail.server";
 import { eraseNow } from "../privacy/erasure.server";
 import { buildCustomerExport, EXPORT_RETENTION_DAYS, readExport } from "../privacy/export.server";
@@ -146,6 +148,31 @@ function sealDetails(keyring: Keyring, id: string, details: Details) {
   return { detailsCiphertext: new Uint8Array(sealed.envelope), detailsKeyId: sealed.keyId };
 }
 
+const ACTORS: Record<string, string> = { shopper: "Shopper", merchant: "You", shopify: "Shopify", system: "The app" };
+
+/** What the merchant's answers are called in the history (the audit action keys are request.<intent>). */
+const ANSWERS: Record<string, string> = {
+  "request.export": "Completed with an export",
+  "request.erase": "Data erased",
+  "request.reply": "Reply recorded",
+  "request.correct": "Correction recorded",
+  "request.reject": "Refused",
+  "customer.redacted": "Customer's data erased",
+};
+
+/** One history line in words a merchant reads: "Shopper · Grievance filed", not "shopper · request.grievance". */
+export function historyLine(actor: string, action: string): { who: string; what: string } {
+  const type = action.startsWith("request.") ? action.slice("request.".length) : null;
+  const what =
+    ANSWERS[action] ??
+    (type && TYPE_LABELS[type]
+      ? `${TYPE_LABELS[type]} request filed`
+      : action.startsWith("webhook.")
+        ? "Received from Shopify's privacy webhook"
+        : action.replace(/[._/]/g, " "));
+  return { who: ACTORS[actor] ?? actor, what };
+}
+
 /** One request with its (decrypted) message, the subject's data in summary, and its exports. */
 export async function requestDetail(db: Db, keyring: Keyring, shop: string, id: string, now = new Date()) {
   const row = await ownRequest(db, shop, id);
@@ -161,6 +188,7 @@ export async function requestDetail(db: Db, keyring: Keyring, shop: string, id: 
           consents: (s?.consents ?? []).map((c) => ({
             receipt: c.receipt,
             action: c.action,
+            record: c.action === "withdraw" ? "Withdrawal" : "Consent",
             noticeVersion: c.noticeVersion,
             purposes: c.purposes as string[],
             recordedAt: c.recordedAt,
@@ -184,8 +212,11 @@ export async function requestDetail(db: Db, keyring: Keyring, shop: string, id: 
     select: { actor: true, action: true, createdAt: true },
     orderBy: { createdAt: "asc" },
   });
+  // Whom the shop's notice tells shoppers to contact (DPDP Rule 9), for a request that left no email.
+  const storeContact = publishedContact(await shopContacts(db, shop));
   return {
     request: toRow(row, now),
+    storeContact,
     automatic: row.source === "shopify",
     message: details.message ?? null,
     contactEmail: details.contactEmail ?? null,
@@ -197,7 +228,7 @@ export async function requestDetail(db: Db, keyring: Keyring, shop: string, id: 
       createdAt: e.createdAt.toISOString(),
       expiresAt: e.expiresAt.toISOString(),
     })),
-    history: audit.map((a) => ({ actor: a.actor, action: a.action, at: a.createdAt.toISOString() })),
+    history: audit.map((a) => ({ ...historyLine(a.actor, a.action), at: a.createdAt.toISOString() })),
   };
 }
 

@@ -17,6 +17,7 @@ import {
 import { useState } from "react";
 import { adminAction, adminLoader, idParam, readActionBody } from "../admin/edge.server";
 import { answerRequest, parseInboxAction, requestDetail } from "../admin/inbox.server";
+import { contactLine } from "../incidents/incident";
 import {
   downloadFile,
   formatDate,
@@ -55,6 +56,12 @@ export default function RequestDetail() {
   const [remove, setRemove] = useState<string[]>([]);
   const { request } = data;
   const open = request.status === "received" || request.status === "in_progress";
+  // The app records a reply but sends nothing: say where the merchant can send it, or that nowhere is known.
+  const replyHint = data.contactEmail
+    ? `Recorded encrypted with the request; the app does not send it. Email it to ${data.contactEmail} as well.`
+    : data.storeContact
+      ? `Recorded encrypted with the request; the app does not send it, and the shopper left no email. Your notice tells them to contact ${contactLine(data.storeContact)}.`
+      : "Recorded encrypted with the request; the app does not send it, and the shopper left no email. Your notice names no contact yet: add one on the Consent notice page so shoppers can reach you.";
 
   return (
     <Loading title={request.typeLabel}>
@@ -94,7 +101,9 @@ export default function RequestDetail() {
                 No message.
               </Text>
             )}
-            {data.contactEmail ? <Text as="p">{`Contact: ${data.contactEmail}`}</Text> : null}
+            <Text as="p" tone={data.contactEmail ? undefined : "subdued"}>
+              {data.contactEmail ? `Contact: ${data.contactEmail}` : "The shopper left no email."}
+            </Text>
             {data.replies.map((r) => (
               <Text as="p" key={r.at} tone="subdued">{`Your answer (${formatDate(r.at)}): ${r.message}`}</Text>
             ))}
@@ -110,10 +119,10 @@ export default function RequestDetail() {
                 </Text>
                 <DataTable
                   columnContentTypes={["text", "text", "numeric", "text"]}
-                  headings={["Consent receipt", "Action", "Notice version", "Recorded"]}
+                  headings={["Consent receipt", "Record", "Notice version", "Recorded"]}
                   rows={data.subject.consents.map((c) => [
                     c.receipt,
-                    c.action,
+                    c.record,
                     c.noticeVersion,
                     formatDate(c.recordedAt),
                   ])}
@@ -123,15 +132,23 @@ export default function RequestDetail() {
                     Scans
                   </Text>
                   {data.subject.scans.length === 0 ? <Text as="p">None.</Text> : null}
-                  {data.subject.scans.map((s) => (
-                    <Checkbox
-                      key={s.id}
-                      label={`${formatDate(s.createdAt)} · ${s.status}${s.imageKept ? " · photo kept" : ""}`}
-                      checked={remove.includes(s.id)}
-                      disabled={!open || request.type !== "correction"}
-                      onChange={(on) => setRemove((r) => (on ? [...r, s.id] : r.filter((x) => x !== s.id)))}
-                    />
-                  ))}
+                  {/* Any open request may end in a correction (a grievance about a wrong result, say): its
+                      scans can be ticked for removal. A closed one lists them as text, nothing to tick. */}
+                  {data.subject.scans.map((s) => {
+                    const label = `${formatDate(s.createdAt)} · ${s.status}${s.imageKept ? " · photo kept" : ""}`;
+                    return open ? (
+                      <Checkbox
+                        key={s.id}
+                        label={label}
+                        checked={remove.includes(s.id)}
+                        onChange={(on) => setRemove((r) => (on ? [...r, s.id] : r.filter((x) => x !== s.id)))}
+                      />
+                    ) : (
+                      <Text as="p" key={s.id}>
+                        {label}
+                      </Text>
+                    );
+                  })}
                 </BlockStack>
               </>
             ) : (
@@ -171,7 +188,7 @@ export default function RequestDetail() {
               multiline={3}
               autoComplete="off"
               error={errors.message}
-              helpText="Recorded encrypted with the request. Send it to the contact above as well."
+              helpText={replyHint}
             />
             <InlineStack gap="200">
               <Button onClick={() => send({ intent: "reply", message: reply })} disabled={busy}>
@@ -205,9 +222,9 @@ export default function RequestDetail() {
               {data.history.map((h) => (
                 <Text
                   as="p"
-                  key={`${h.at}-${h.action}`}
+                  key={`${h.at}-${h.what}`}
                   variant="bodySm"
-                >{`${formatDate(h.at)} · ${h.actor} · ${h.action}`}</Text>
+                >{`${formatDate(h.at)} · ${h.who} · ${h.what}`}</Text>
               ))}
             </SectionCard>
           ) : null}

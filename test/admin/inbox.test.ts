@@ -123,6 +123,24 @@ describe.each(DATABASE_KINDS)("admin rights inbox on %s", (kind) => {
     expect(JSON.stringify(audit)).not.toContain("re-checked");
   });
 
+  it("P9: the request page says what happened in plain words, and whom a shopper without an email can reach", async () => {
+    const { grievance } = await setup();
+    const open = async () =>
+      call(detail, await adminRequest(`/app/requests/${grievance.requestId}`), { id: grievance.requestId });
+    const before = await open();
+    expect(before.subject?.consents.map((c) => c.record)).toEqual(["Consent"]);
+    expect(before.history).toEqual([expect.objectContaining({ who: "Shopper", what: "Grievance request filed" })]);
+    expect(JSON.stringify(before.history)).not.toContain("request.");
+    // No contact published yet: the page has none to show.
+    expect(before.storeContact).toBeNull();
+    await database.client.shop.update({
+      where: { shop: SHOP },
+      data: { processingContactName: "Grievance Officer", processingContactEmail: "privacy@shop.example" },
+    });
+    const after = await open();
+    expect(after.storeContact).toMatchObject({ name: "Grievance Officer", email: "privacy@shop.example" });
+  });
+
   it("P9/P11: a correction removes the wrong scan, and an erasure removes the person and unlinks the ledger", async () => {
     const { late, priya, access } = await setup();
     const wrong = priya.scanIds[0] ?? "";

@@ -231,12 +231,21 @@ describe("the local admin in Chromium (what `npm run quickstart` shows)", () => 
     expect(errors).toEqual([]);
   });
 
-  it("one rights request, opened from the inbox, renders with the person's data and passes axe-core at both sizes", async () => {
+  it("P9: one rights request, opened from the inbox, renders with the person's data in plain words and passes axe-core at both sizes", async () => {
     for (const viewport of VIEWPORTS) {
       const { page, errors } = await openAdmin(viewport);
       await page.goto(`${server!.baseUrl}/dev/admin?path=/app/requests`, { waitUntil: "networkidle" });
       await page.getByRole("link", { name: "Grievance" }).first().click();
       await page.getByText("My result said uneven tone").waitFor();
+      // Words a merchant reads, not the ledger's keys.
+      const text = await page.locator("main, body").first().innerText();
+      expect(text).not.toMatch(/\bgrant\b|request\.grievance/);
+      await page.getByText("Shopper · Grievance request filed").waitFor();
+      // The demo shopper left no email and the demo notice names no contact: the page says so, not "the contact above".
+      expect(text).not.toContain("contact above");
+      await page.getByText(/left no email/).first().waitFor();
+      // A scan can be ticked for removal on any open request, and the correction note says so.
+      expect(await page.getByRole("checkbox").first().isEnabled()).toBe(true);
       await page.screenshot({ path: join(ARTIFACTS, `rights-request-${viewport.name}.png`), fullPage: true });
       expect(await axeViolations(page), `axe-core on the request (${viewport.name})`).toEqual([]);
       expect(errors).toEqual([]);
