@@ -21,7 +21,7 @@ import {
   type AffectedWindow,
 } from "../app/incidents/affected.server";
 import { DATA_KINDS } from "../app/incidents/kinds";
-import { seedShop } from "../test/support/seed";
+import { bulkRowsSqlite, seedShop } from "../test/support/seed";
 
 const SCANS = Number(process.argv[2] ?? 1_000_000);
 const DAYS = Number(process.argv[3] ?? 90);
@@ -39,33 +39,30 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 
 /** Subjects with one consent each and their scans spread evenly over the period, written straight into the file. */
 function seed(file: string, noticeId: string, end: number) {
-  const sqlite = new Database(file);
+  const rows = bulkRowsSqlite(file);
   const subjects = Math.ceil(SCANS / SCANS_PER_SUBJECT);
   const span = DAYS * DAY;
-  const subject = sqlite.prepare(`INSERT INTO "Subject" ("id","shop","anonymousId","createdAt") VALUES (?,?,?,?)`);
-  const consent = sqlite.prepare(
-    `INSERT INTO "ConsentRecord" ("id","shop","subjectId","noticeVersionId","noticeVersion","textHash","locale","action","purposes","ageConfirmed","receipt","createdAt")
-     VALUES (?,?,?,?,1,?,'en','grant','["skin_analysis"]',1,?,?)`,
-  );
-  const scan = sqlite.prepare(
-    `INSERT INTO "Scan" ("id","shop","subjectId","consentId","status","provider","quality","result","trainingOptIn","createdAt")
-     VALUES (?,?,?,?,'accepted','local','{"ok":true}','{"ita":30.1,"group":"intermediate"}',0,?)`,
-  );
-  sqlite.transaction(() => {
+  rows.inTransaction(() => {
     for (let s = 0; s < subjects; s++) {
       // A pseudo-random first visit; later scans follow every 3 to 20 days.
       let at = end - span + ((s * 7_919_993) % span);
       const iso = new Date(at).toISOString();
-      subject.run(`s-${s}`, SHOP, `anon-${s}`, iso);
-      consent.run(`c-${s}`, SHOP, `s-${s}`, noticeId, "a".repeat(64), `r-${s}`, iso);
+      rows.subject({ id: `s-${s}`, shop: SHOP, anonymousId: `anon-${s}`, at: iso });
+      rows.consent({ id: `c-${s}`, shop: SHOP, subjectId: `s-${s}`, noticeId, receipt: `r-${s}`, at: iso });
       for (let k = 0; k < SCANS_PER_SUBJECT && s * SCANS_PER_SUBJECT + k < SCANS; k++) {
-        scan.run(`x-${s}-${k}`, SHOP, `s-${s}`, `c-${s}`, new Date(at).toISOString());
+        rows.scan({
+          id: `x-${s}-${k}`,
+          shop: SHOP,
+          subjectId: `s-${s}`,
+          consentId: `c-${s}`,
+          at: new Date(at).toISOString(),
+        });
         at += (3 + ((s + k) % 18)) * DAY;
         if (at > end) at -= span;
       }
     }
-  })();
-  sqlite.close();
+  });
+  rows.close();
 }
 
 /** A new incident over the last week of the period, as the merchant records it. */

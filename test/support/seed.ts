@@ -140,32 +140,51 @@ export async function seedSubject(
 }
 
 /**
+ * Bulk rows written straight into a SQLite file with prepared INSERTs, for scale tests and benchmarks:
+ * subjects, one consent grant each (analysis purpose, notice version 1), accepted local scans. Ids and
+ * times (ISO strings) are the caller's; `inTransaction` writes a batch as one transaction.
+ */
+export function bulkRowsSqlite(file: string) {
+  const sqlite = new Database(file);
+  const subject = sqlite.prepare(`INSERT INTO "Subject" ("id","shop","anonymousId","createdAt") VALUES (?,?,?,?)`);
+  const consent = sqlite.prepare(
+    `INSERT INTO "ConsentRecord" ("id","shop","subjectId","noticeVersionId","noticeVersion","textHash","locale","action","purposes","ageConfirmed","receipt","createdAt")
+     VALUES (?,?,?,?,1,?,'en','grant','["skin_analysis"]',1,?,?)`,
+  );
+  const scan = sqlite.prepare(
+    `INSERT INTO "Scan" ("id","shop","subjectId","consentId","status","provider","quality","result","trainingOptIn","createdAt")
+     VALUES (?,?,?,?,'accepted','local','{"ok":true}','{"ita":30.1,"group":"intermediate"}',0,?)`,
+  );
+  return {
+    subject: (row: { id: string; shop: string; anonymousId: string; at: string }) =>
+      subject.run(row.id, row.shop, row.anonymousId, row.at),
+    consent: (row: { id: string; shop: string; subjectId: string; noticeId: string; receipt: string; at: string }) =>
+      consent.run(row.id, row.shop, row.subjectId, row.noticeId, "a".repeat(64), row.receipt, row.at),
+    scan: (row: { id: string; shop: string; subjectId: string; consentId: string; at: string }) =>
+      scan.run(row.id, row.shop, row.subjectId, row.consentId, row.at),
+    inTransaction: (write: () => void) => sqlite.transaction(write)(),
+    close: () => sqlite.close(),
+  };
+}
+
+/**
  * Bulk rows for scale tests and benchmarks: `count` anonymous subjects with one consent and one
  * scan each, written straight into a SQLite file in one transaction
  * (100,000 scans in about two seconds).
  */
 export function seedManyScansSqlite(file: string, shop: string, noticeId: string, count: number): void {
-  const sqlite = new Database(file);
+  const rows = bulkRowsSqlite(file);
   try {
-    const now = new Date().toISOString();
-    const subject = sqlite.prepare(`INSERT INTO "Subject" ("id","shop","anonymousId","createdAt") VALUES (?,?,?,?)`);
-    const consent = sqlite.prepare(
-      `INSERT INTO "ConsentRecord" ("id","shop","subjectId","noticeVersionId","noticeVersion","textHash","locale","action","purposes","ageConfirmed","receipt","createdAt")
-       VALUES (?,?,?,?,1,?,'en','grant','["skin_analysis"]',1,?,?)`,
-    );
-    const scan = sqlite.prepare(
-      `INSERT INTO "Scan" ("id","shop","subjectId","consentId","status","provider","quality","result","trainingOptIn","createdAt")
-       VALUES (?,?,?,?,'accepted','local','{"ok":true}','{"ita":30.1,"group":"intermediate"}',0,?)`,
-    );
-    sqlite.transaction(() => {
+    const at = new Date().toISOString();
+    rows.inTransaction(() => {
       for (let i = 0; i < count; i++) {
         const id = `${shop}-${i}`;
-        subject.run(`s-${id}`, shop, `anon-${id}`, now);
-        consent.run(`c-${id}`, shop, `s-${id}`, noticeId, "a".repeat(64), `r-${id}`, now);
-        scan.run(`x-${id}`, shop, `s-${id}`, `c-${id}`, now);
+        rows.subject({ id: `s-${id}`, shop, anonymousId: `anon-${id}`, at });
+        rows.consent({ id: `c-${id}`, shop, subjectId: `s-${id}`, noticeId, receipt: `r-${id}`, at });
+        rows.scan({ id: `x-${id}`, shop, subjectId: `s-${id}`, consentId: `c-${id}`, at });
       }
-    })();
+    });
   } finally {
-    sqlite.close();
+    rows.close();
   }
 }
