@@ -160,7 +160,18 @@ export default function Consents() {
                     formatDate(r.recordedAt),
                     r.customerId ?? "Anonymous",
                     `v${r.noticeVersion} (${r.locale})`,
-                    r.purposeLabels.join("; ") || "–",
+                    // One purpose a line: a notice's labels are sentences, too long to run on in one cell.
+                    r.purposeLabels.length ? (
+                      <BlockStack key="purposes" gap="050">
+                        {r.purposeLabels.map((label) => (
+                          <Text as="span" key={label}>
+                            {label}
+                          </Text>
+                        ))}
+                      </BlockStack>
+                    ) : (
+                      "–"
+                    ),
                   ])}
                   footerContent={`${data.total.toLocaleString("en")} records`}
                 />
