@@ -5,12 +5,11 @@ import { loader } from "../../app/routes/app._index";
 import { adminRequest, call } from "../support/admin";
 import { DATABASE_KINDS } from "../support/database";
 import { useDatabase } from "../support/lifecycle";
-import { seedConsent, seedShop, seedSubject } from "../support/seed";
+import { seedConsent, seedRefusedScan, seedShop, seedSubject } from "../support/seed";
 import { OTHER_SHOP, SHOP, storeOfflineSession } from "../support/shopify";
 
 const keyring = appKeyring();
 const DAY = 86_400_000;
-const refused = (reasons: string[]) => JSON.stringify({ ok: false, reasons, hints: [], measured: { skinL: 20 } });
 
 describe.each(DATABASE_KINDS)("admin dashboard on %s", (kind) => {
   const database = useDatabase(kind, { app: true });
@@ -27,21 +26,18 @@ describe.each(DATABASE_KINDS)("admin dashboard on %s", (kind) => {
       createdAt: yesterday,
     });
     const db = database.client;
-    const scan = (createdAt: Date, quality: string) =>
-      db.scan.create({
-        data: {
-          shop: SHOP,
-          subjectId: s.subjectId,
-          consentId: s.consentId,
-          status: "refused",
-          provider: "local",
-          quality,
-          createdAt,
-        },
+    const refused = (createdAt: Date, reasons: string[]) =>
+      seedRefusedScan(db, {
+        shop: SHOP,
+        subjectId: s.subjectId,
+        consentId: s.consentId,
+        reasons,
+        measured: { skinL: 20 },
+        createdAt,
       });
-    await scan(yesterday, refused(["too_dark"]));
-    await scan(yesterday, refused(["too_dark", "uneven_light"]));
-    await scan(now, refused(["move_closer"]));
+    await refused(yesterday, ["too_dark"]);
+    await refused(yesterday, ["too_dark", "uneven_light"]);
+    await refused(now, ["move_closer"]);
     // Consents: the seeded grant (today) plus two with opt-ins.
     for (const purposes of [
       ["skin_analysis", "extended_retention"],

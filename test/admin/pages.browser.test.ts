@@ -14,7 +14,7 @@ import { appKeyring } from "../../app/crypto/keyring.server";
 import { fileRequest } from "../../app/rights/rights.server";
 import { API_KEY } from "../support/admin";
 import { useDatabase } from "../support/lifecycle";
-import { seedShop, seedSubject } from "../support/seed";
+import { seedRefusedScan, seedShop, seedSubject } from "../support/seed";
 import { SHOP, storeOfflineSession, TEST_SECRET } from "../support/shopify";
 
 /**
@@ -193,15 +193,11 @@ describe("admin pages in Chromium", () => {
         anonymousId: `ui-${i}`,
       });
       for (let k = 0; k < 2; k++) {
-        await database.client.scan.create({
-          data: {
-            shop: SHOP,
-            subjectId: s.subjectId,
-            consentId: s.consentId,
-            status: "refused",
-            provider: "local",
-            quality: JSON.stringify({ ok: false, reasons: ["too_dark"], hints: [] }),
-          },
+        await seedRefusedScan(database.client, {
+          shop: SHOP,
+          subjectId: s.subjectId,
+          consentId: s.consentId,
+          reasons: ["too_dark"],
         });
       }
     }

@@ -75,6 +75,37 @@ export async function seedStoredImage(
   });
 }
 
+/** A scan the quality check refused (nothing measured), for `reasons` such as "too_dark". */
+export function seedRefusedScan(
+  db: Db,
+  input: {
+    shop: string;
+    subjectId: string;
+    consentId: string;
+    reasons: string[];
+    /** The light readings the check saw, when a test needs them in the quality record. */
+    measured?: Record<string, number>;
+    createdAt?: Date;
+  },
+) {
+  return db.scan.create({
+    data: {
+      shop: input.shop,
+      subjectId: input.subjectId,
+      consentId: input.consentId,
+      status: "refused",
+      provider: "local",
+      quality: JSON.stringify({
+        ok: false,
+        reasons: input.reasons,
+        hints: [],
+        ...(input.measured ? { measured: input.measured } : {}),
+      }),
+      createdAt: input.createdAt,
+    },
+  });
+}
+
 export interface SeededSubject {
   subjectId: string;
   consentId: string;
