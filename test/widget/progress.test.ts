@@ -1,7 +1,10 @@
+import { randomBytes } from "node:crypto";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { REPEATABILITY } from "../../app/analysis/repeatability";
 import { subjectDigest } from "../../app/consent/consent.server";
+import { imageContext } from "../../app/crypto/contexts";
+import { createKeyring } from "../../app/crypto/keyring";
 import { appKeyring } from "../../app/crypto/keyring.server";
 import { openDatabase } from "../../app/db/client.server";
 import { seedShop, seedStoredImage, seedSubject } from "../support/seed";
@@ -233,6 +236,29 @@ describe("My progress in the widget (Chromium, P19)", () => {
     },
     90_000,
   );
+
+  it("P19: a kept photo the app can no longer decrypt (its key retired) says so and what to do; the other photo still shows", async () => {
+    const seeded = await seedHistory(databaseUrl);
+    const [orphaned] = seeded.photos;
+    const db = await openDatabase(databaseUrl);
+    try {
+      // Sealed under a key the app no longer has, as after ENCRYPTION_KEYS lost a key a rotation had not reached.
+      const retired = createKeyring(new Map([["retired-2025", randomBytes(32)]]), "retired-2025");
+      const sealed = retired.seal(await selfie(), imageContext(orphaned as string));
+      await db.client.storedImage.update({
+        where: { scanId: orphaned },
+        data: { keyId: sealed.keyId, ciphertext: new Uint8Array(sealed.envelope) },
+      });
+    } finally {
+      await db.close();
+    }
+    const { page, view } = await openProgress(seeded, { locale: "en", viewport: { width: 390, height: 844 } });
+    await eventually(() => text(view.locator(".ssp-photos"))).toContain(
+      "This photo can no longer be shown; your results are not affected. You can delete this scan, and the photo with it.",
+    );
+    await eventually(() => view.locator(".ssp-photos img").count()).toBe(1);
+    await page.context().close();
+  }, 90_000);
 
   it("P19: keyboard only: delete one scan, then all, each after a confirmation; the app no longer has them", async () => {
     const seeded = await seedHistory(databaseUrl);

@@ -48,6 +48,8 @@
       photo_alt: "Your photo of {date}",
       photo_until: "{date}. Deleted on {until}.",
       photo_failed: "This photo could not be shown.",
+      photo_unavailable:
+        "This photo can no longer be shown; your results are not affected. You can delete this scan, and the photo with it.",
       scans: "Your scans",
       measured: "Measured",
       not_measured: "Photo not usable: nothing measured",
@@ -101,6 +103,8 @@
       photo_alt: "{date} की आपकी फ़ोटो",
       photo_until: "{date}। {until} को हटा दी जाएगी।",
       photo_failed: "यह फ़ोटो दिखाई नहीं जा सकी।",
+      photo_unavailable:
+        "यह फ़ोटो अब दिखाई नहीं जा सकती; आपके परिणामों पर इसका असर नहीं है। आप यह स्कैन, और उसके साथ फ़ोटो, हटा सकते हैं।",
       scans: "आपके स्कैन",
       measured: "मापा गया",
       not_measured: "फ़ोटो उपयोग योग्य नहीं: कुछ नहीं मापा गया",
@@ -373,6 +377,8 @@
     async function photo(scan, slot) {
       try {
         const response = await api.request(`scans/${encodeURIComponent(scan.scanId)}/photo`);
+        // 410: the photo's key was retired; the server says so, and deleting the scan is what is left to do.
+        if (response.status === 410) return void (slot.textContent = say("photo_unavailable"));
         if (!response.ok) throw new Error(String(response.status));
         const url = URL.createObjectURL(await response.blob());
         urls.push(url);
