@@ -243,7 +243,10 @@ describe("the local admin in Chromium (what `npm run quickstart` shows)", () => 
       await page.getByText("Shopper · Grievance request filed").waitFor();
       // The demo shopper left no email and the demo notice names no contact: the page says so, not "the contact above".
       expect(text).not.toContain("contact above");
-      await page.getByText(/left no email/).first().waitFor();
+      await page
+        .getByText(/left no email/)
+        .first()
+        .waitFor();
       // A scan can be ticked for removal on any open request, and the correction note says so.
       expect(await page.getByRole("checkbox").first().isEnabled()).toBe(true);
       await page.screenshot({ path: join(ARTIFACTS, `rights-request-${viewport.name}.png`), fullPage: true });
