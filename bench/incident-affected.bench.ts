@@ -7,9 +7,9 @@
 //   npx vite-node --config vitest.config.ts bench/incident-affected.bench.ts [scans=1000000] [days=90] [seed-file]
 // A seed-file path keeps the seeded database there and reuses it on the next run with the same sizes.
 import Database from "better-sqlite3";
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { engineOf, openDatabase, type Db } from "../app/db/client.server";
 import { migrate } from "../app/db/migrate.server";
 import { executeRaw } from "../app/db/raw.server";
@@ -219,6 +219,7 @@ try {
     sqlite.pragma("wal_checkpoint(TRUNCATE)");
     sqlite.close();
     if (SEED_FILE) {
+      mkdirSync(dirname(SEED_FILE), { recursive: true });
       copyFileSync(file, SEED_FILE);
       writeFileSync(`${SEED_FILE}.end`, String(end));
     }
