@@ -31,8 +31,16 @@ export const REQUEST_TYPES = [
 ] as const;
 export type RequestType = (typeof REQUEST_TYPES)[number];
 
-/** Grievances: 15 days unless the shop publishes another answer time (shopContacts, at most 90); the rest 30. */
-export const dueDays = (type: RequestType): number => (type === "grievance" ? 15 : 30);
+/** Rights requests other than grievances are answered within this many days. */
+const REQUEST_ANSWER_DAYS = 30;
+
+/**
+ * Days to answer a request: a grievance within the answer time the shop's notice publishes (DPDP
+ * Rule 14: 15 days until the merchant sets another, at most 90, see shopContacts); the rest within 30.
+ */
+async function daysToAnswer(db: Db, shop: string, type: RequestType): Promise<number> {
+  return type === "grievance" ? (await shopContacts(db, shop)).answerDays : REQUEST_ANSWER_DAYS;
+}
 
 export const requestInput = z.object({
   type: z.enum(REQUEST_TYPES),
@@ -98,9 +106,7 @@ export async function fileRequest(db: Db, keyring: Keyring, shopper: Shopper, in
   }
   const id = randomUUID();
   const now = new Date();
-  // A grievance is due within the answer time the shop's notice publishes (DPDP Rule 14, at most 90 days).
-  const days = input.type === "grievance" ? (await shopContacts(db, shopper.shop)).answerDays : dueDays(input.type);
-  const dueAt = new Date(now.getTime() + days * DAY);
+  const dueAt = new Date(now.getTime() + (await daysToAnswer(db, shopper.shop, input.type)) * DAY);
   const ref = reference();
   // An erasure keeps no message or contact: the ledger row must not outlive what it erased.
   const details =
