@@ -78,7 +78,7 @@ export default defineConfig(
   },
   {
     files: [
-      "app/{consent,scans,analysis,privacy,rights,recommendations,abuse,jobs,billing,incidents}/**/*.{ts,tsx,mjs}",
+      "app/{consent,scans,analysis,privacy,rights,recommendations,abuse,jobs,billing,incidents,insights}/**/*.{ts,tsx,mjs}",
     ],
     ignores: ["**/*.test.ts"],
     rules: {
@@ -106,7 +106,7 @@ export default defineConfig(
           patterns: [
             {
               regex:
-                "^\\.\\./(routes|proxy|admin|webhooks|consent|scans|analysis|privacy|rights|recommendations|abuse|jobs|billing|incidents)/",
+                "^\\.\\./(routes|proxy|admin|webhooks|consent|scans|analysis|privacy|rights|recommendations|abuse|jobs|billing|incidents|insights)/",
               message: "Infrastructure does not depend on the domain or the edges above it.",
             },
           ],
