@@ -109,4 +109,31 @@ describe("storefront widget: breach notices (Chromium)", () => {
     },
     120_000,
   );
+
+  it("P21: the notice is fetched (and counted as shown) only once the block is in view", async () => {
+    const page = await newShopper(rig.stack);
+    await page.goto(rig.stack.storeUrl);
+    await agreeToScan(page.locator("skin-scan"));
+    await shown(page.locator("skin-scan").getByRole("heading", { name: "Your photo", exact: true }));
+    const incident = await breach();
+    // GIVEN a store page where the block sits far below the fold
+    await page.route("**/*", async (route) => {
+      if (route.request().resourceType() !== "document") return route.continue();
+      const response = await route.fetch();
+      const html = (await response.text()).replace("<skin-scan", '<div style="height:6000px"></div><skin-scan');
+      await route.fulfill({ response, body: html });
+    });
+    const asked: string[] = [];
+    page.on("request", (r) => asked.push(new URL(r.url()).pathname));
+    await page.goto(rig.stack.storeUrl);
+    await page.waitForLoadState("networkidle");
+    // THEN nothing is asked while the shopper has not scrolled to it, and nobody is counted as shown
+    expect(asked.some((p) => p.endsWith("skin-scan-notices.js") || p.endsWith("/notices"))).toBe(false);
+    expect((await counts(incident.id)).notices.shown).toBe(0);
+    // WHEN the shopper scrolls to the block THEN the notice appears and is counted
+    await page.locator("skin-scan").scrollIntoViewIfNeeded();
+    await shown(page.locator("skin-scan .ss-breach"));
+    await eventually(async () => (await counts(incident.id)).notices.shown).toBe(1);
+    await page.context().close();
+  }, 120_000);
 });

@@ -78,20 +78,20 @@ if (!customElements.get("skin-scan")) {
       this.step = this.$("[data-step]");
       for (const type of ["click", "submit", "change"]) this.addEventListener(type, this);
       if (this.state.receipt) this.$("[data-returning]").hidden = false;
-      // Insights, no identifiers: seen once per page view.
+      // Once the block is in view (once per page view): insights, no identifiers; and breach notices,
+      // which concern only a shopper holding a proof and are recorded as shown when fetched.
       this.seen = new IntersectionObserver(([entry]) => {
         if (!entry.isIntersecting) return;
         this.seen.disconnect();
         if (!opened) this.event("widget_opened");
         opened = true;
+        if (this.state.subject && this.dataset.noticesSrc) {
+          loadScript(this.dataset.noticesSrc)
+            .then(() => window.ScanShieldNotices?.check(this, this.hooks()))
+            .catch(() => {});
+        }
       });
       this.seen.observe(this);
-      // A breach notice can concern only a shopper holding a proof.
-      if (this.state.subject && this.dataset.noticesSrc) {
-        loadScript(this.dataset.noticesSrc)
-          .then(() => window.ScanShieldNotices?.check(this, this.hooks()))
-          .catch(() => {});
-      }
     }
 
     disconnectedCallback() {
