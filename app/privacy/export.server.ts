@@ -46,7 +46,11 @@ export async function buildCustomerExport(
     where: "customerId" in owner ? { shop, customerId: owner.customerId } : { shop, id: owner.subjectId },
     include: {
       consents: { orderBy: { createdAt: "asc" } },
-      scans: { orderBy: { createdAt: "asc" }, include: { image: true } },
+      // The photo's bytes only for the shopper's copy: the merchant's never holds them (P19).
+      scans: {
+        orderBy: { createdAt: "asc" },
+        include: { image: { select: { mimeType: true, expiresAt: true, ciphertext: audience === "shopper" } } },
+      },
       requests: { orderBy: { createdAt: "asc" } },
     },
   });
