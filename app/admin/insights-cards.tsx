@@ -1,4 +1,5 @@
 import { Banner, BlockStack, Card, InlineGrid, Layout, Text } from "@shopify/polaris";
+import { CONCERN_LABELS } from "./constants";
 import type { Insights } from "./insights.server";
 import { Bars } from "./ui";
 
@@ -13,12 +14,6 @@ const STEP_LABELS: Record<Insights["funnel"][number]["step"], string> = {
   scan_accepted: "Scan accepted",
   product_viewed: "Viewed a recommended product",
   added_to_cart: "Added to cart",
-};
-const CONCERN_LABELS: Record<Insights["concerns"][number]["concern"], string> = {
-  redness: "Redness",
-  unevenness: "Uneven tone",
-  shine: "Shine",
-  under_eye: "Under-eye darkness",
 };
 const NOT_ENOUGH = "not enough data yet";
 const capitalise = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);

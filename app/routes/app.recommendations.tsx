@@ -17,7 +17,7 @@ import {
 import { useEffect, useState } from "react";
 import { catalogueSyncState, requestCatalogueSync } from "../recommendations/catalogue-sync-job.server";
 import { adminAction, adminContext, readActionBody } from "../admin/edge.server";
-import { TONE_GROUPS } from "../admin/constants";
+import { concernLabel, TONE_GROUPS } from "../admin/constants";
 import { parseRules, recommendationsPage, saveRules } from "../admin/recommendations.server";
 import { formatDate, Loading, SectionCard, useToast } from "../admin/ui";
 import { BANDS, MATCH_TYPES, RULE_CONCERNS } from "../recommendations/rules";
@@ -70,15 +70,6 @@ const bandOptions = (concern: string) =>
       ? TONE_GROUPS.map((g) => ({ label: g, value: g }))
       : BANDS.map((b) => ({ label: `${b} or stronger`, value: b }));
 
-const CONCERN_LABELS: Record<string, string> = {
-  redness: "Redness",
-  unevenness: "Uneven tone",
-  shine: "Shine",
-  under_eye: "Under-eye darkness",
-  tone_group: "Skin-tone group",
-  any: "Everyone",
-};
-
 export default function Recommendations() {
   const data = useLoaderData<typeof loader>();
   const result = useActionData<ActionData>();
@@ -126,7 +117,7 @@ export default function Recommendations() {
           {data.uncovered.length > 0 ? (
             <Layout.Section>
               <Banner tone="warning" title="Some concerns have no product">
-                <p>{`No available product answers: ${data.uncovered.map((c) => CONCERN_LABELS[c] ?? c).join(", ")}. Add a rule or tag products.`}</p>
+                <p>{`No available product answers: ${data.uncovered.map(concernLabel).join(", ")}. Add a rule or tag products.`}</p>
               </Banner>
             </Layout.Section>
           ) : null}
@@ -168,7 +159,7 @@ export default function Recommendations() {
                 <InlineStack gap="200" blockAlign="end" wrap>
                   <Select
                     label="When"
-                    options={RULE_CONCERNS.map((c) => ({ label: CONCERN_LABELS[c] ?? c, value: c }))}
+                    options={RULE_CONCERNS.map((c) => ({ label: concernLabel(c), value: c }))}
                     value={r.concern}
                     onChange={(concern) => update(i, { concern, band: bandOptions(concern)[0]?.value ?? "" })}
                   />
@@ -241,7 +232,7 @@ export default function Recommendations() {
               columnContentTypes={["text", "numeric", "numeric", "text"]}
               headings={["Concern", "Rules", "Products", "Status"]}
               rows={data.coverage.map((c) => [
-                c.band ? `Skin tone: ${c.band}` : (CONCERN_LABELS[c.concern] ?? c.concern),
+                c.band ? `Skin tone: ${c.band}` : concernLabel(c.concern),
                 c.rules,
                 c.products,
                 c.products === 0 ? <Badge tone="warning">No product</Badge> : <Badge tone="success">Covered</Badge>,
