@@ -52,13 +52,20 @@ export function interOcularDistance(face: DetectedFace): number {
   return Math.hypot(left.x - right.x, left.y - right.y);
 }
 
+/** Each region's disc on this face: its centre and radius, in the photo's pixels. */
+function regionDiscs(face: DetectedFace): { name: RegionName; c: PixelPoint; r: number }[] {
+  const iod = interOcularDistance(face);
+  return (Object.entries(REGION_SPECS) as [RegionName, RegionSpec][]).map(([name, spec]) => ({
+    name,
+    c: meanPoint(face, spec.landmarks),
+    r: Math.max(1, spec.radius * iod),
+  }));
+}
+
 /** Every whole pixel inside each region's disc, clipped to the image. */
 export function regionPoints(face: DetectedFace, width: number, height: number): RegionPoints {
-  const iod = interOcularDistance(face);
   const out = {} as Record<RegionName, PixelPoint[]>;
-  for (const [name, spec] of Object.entries(REGION_SPECS) as [RegionName, RegionSpec][]) {
-    const c = meanPoint(face, spec.landmarks);
-    const r = Math.max(1, spec.radius * iod);
+  for (const { name, c, r } of regionDiscs(face)) {
     const points: PixelPoint[] = [];
     for (let y = Math.max(0, Math.ceil(c.y - r)); y <= Math.min(height - 1, Math.floor(c.y + r)); y++) {
       for (let x = Math.max(0, Math.ceil(c.x - r)); x <= Math.min(width - 1, Math.floor(c.x + r)); x++) {
@@ -87,10 +94,7 @@ const share = (v: number, size: number) => Math.round(Math.min(1, Math.max(0, v 
  * go back with the scan's answer only and are never stored.
  */
 export function zoneBoxes(face: DetectedFace, width: number, height: number): Zone[] {
-  const iod = interOcularDistance(face);
-  return (Object.entries(REGION_SPECS) as [RegionName, RegionSpec][]).map(([name, spec]) => {
-    const c = meanPoint(face, spec.landmarks);
-    const r = Math.max(1, spec.radius * iod);
+  return regionDiscs(face).map(({ name, c, r }) => {
     const x = share(c.x - r, width);
     const y = share(c.y - r, height);
     return { name, x, y, w: share(c.x + r, width) - x, h: share(c.y + r, height) - y };
