@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { subjectDigest } from "../app/consent/consent.server";
 import { appKeyring } from "../app/crypto/keyring.server";
 import { incidentDetail, incidentStep, recordIncident, updateIncident } from "../app/incidents/register.server";
+import { acknowledgeNotice } from "../app/incidents/shopper-notices.server";
 import { buildCustomerExport, fulfilDataRequest, readExport } from "../app/privacy/export.server";
 import { loader as myData } from "../app/routes/proxy.my-data";
 import { action as ack, loader as ackLoader } from "../app/routes/proxy.notices.$id.ack";
@@ -116,6 +117,34 @@ describe.each(DATABASE_KINDS)("breach notices through the app proxy on %s", (kin
     expect((await incidentDetail(db(), SHOP, incident.id)).affected.notices).toEqual({ shown: 1, acknowledged: 1 });
     const trail = await db().auditTrailEvent.findMany({ where: { shop: SHOP, subject: incident.id } });
     expect(trail.map((e) => e.action)).toContain("incident.notice_acknowledged");
+  });
+
+  it("P21: a notice acknowledged twice at once (a double tap, a retry) keeps one acknowledgement time and one trail event", async () => {
+    const { affected, incident } = await setup();
+    await incidentStep(db(), SHOP, incident.id, "publish_notices");
+    const [n] = (await read({ proof: { subjectId: affected } })).body.notices;
+    const first = new Date(Date.now() - 60_000);
+    const second = new Date();
+    const shopper = { shop: SHOP, customerId: null };
+    const answers = await Promise.all([
+      acknowledgeNotice(db(), shopper, { subjectId: affected }, n.id, first),
+      acknowledgeNotice(db(), shopper, { subjectId: affected }, n.id, second),
+    ]);
+    expect(answers).toEqual([
+      { acknowledged: true, id: n.id },
+      { acknowledged: true, id: n.id },
+    ]);
+    const row = await db().incidentSubject.findUniqueOrThrow({ where: { id: n.id } });
+    const trail = await db().auditTrailEvent.findMany({
+      where: { shop: SHOP, subject: incident.id, action: "incident.notice_acknowledged" },
+    });
+    expect(trail).toHaveLength(1);
+    // Whichever call landed first: the other one changed nothing.
+    expect([first.getTime(), second.getTime()]).toContain(row.acknowledgedAt?.getTime());
+    await acknowledgeNotice(db(), shopper, { subjectId: affected }, n.id, new Date(second.getTime() + 60_000));
+    expect((await db().incidentSubject.findUniqueOrThrow({ where: { id: n.id } })).acknowledgedAt).toEqual(
+      row.acknowledgedAt,
+    );
   });
 
   it("P21: nobody else sees or acknowledges the notice: a shopper outside the set, another shop, a wrong id, no proof", async () => {

@@ -103,10 +103,21 @@ export async function acknowledgeNotice(db: Db, shopper: Shopper, proof: Shopper
       : null;
   if (!row) throw new DomainError(404, "notice_not_found", "No such notice for this shopper.");
   if (!row.acknowledgedAt) {
-    await db.incidentSubject.update({ where: { id: row.id }, data: { acknowledgedAt: now } });
-    // Acknowledged counts as shown, whichever call came first.
-    await db.incidentSubject.updateMany({ where: { id: row.id, shownAt: null }, data: { shownAt: now } });
-    await recordAuditEvent(db, { shop: shopper.shop, action: "incident.notice_acknowledged", subject: row.incidentId });
+    // Only the call that sets it goes on: two at once (a double tap, a retry) both find it unset, and
+    // the first time is kept and the trail holds one acknowledgement.
+    const { count } = await db.incidentSubject.updateMany({
+      where: { id: row.id, acknowledgedAt: null },
+      data: { acknowledgedAt: now },
+    });
+    if (count > 0) {
+      // Acknowledged counts as shown, whichever call came first.
+      await db.incidentSubject.updateMany({ where: { id: row.id, shownAt: null }, data: { shownAt: now } });
+      await recordAuditEvent(db, {
+        shop: shopper.shop,
+        action: "incident.notice_acknowledged",
+        subject: row.incidentId,
+      });
+    }
   }
   return { acknowledged: true, id: row.id };
 }
