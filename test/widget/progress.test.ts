@@ -260,6 +260,28 @@ describe("My progress in the widget (Chromium, P19)", () => {
     await page.context().close();
   }, 90_000);
 
+  it("P15, P19: a refused delete (429) says how long to wait in the widget's own words, and deletes nothing", async () => {
+    const seeded = await seedHistory(databaseUrl);
+    const { page, view } = await openProgress(seeded, { locale: "en", viewport: { width: 390, height: 844 } });
+    await page.route(/\/scans\/[^/]+$/, (route) =>
+      route.request().method() === "DELETE"
+        ? route.fulfill({
+            status: 429,
+            headers: { "retry-after": "7200", "content-type": "application/json" },
+            body: JSON.stringify({ error: { code: "rate_limited", message: "Too many requests." } }),
+          })
+        : route.continue(),
+    );
+    await tabTo(page, "skin-scan .ssp-scans > li:last-child button");
+    await page.keyboard.press("Enter");
+    await shown(page.locator("skin-scan [data-confirm-box]"));
+    await tabTo(page, 'skin-scan [data-confirm-box] [value="yes"]');
+    await page.keyboard.press("Enter");
+    await eventually(() => text(view.locator("[data-say]"))).toBe("Too many requests just now. Try again in 2 hours.");
+    expect(await view.locator(".ssp-scans > li").count()).toBe(5);
+    await page.context().close();
+  }, 90_000);
+
   it("P19: keyboard only: delete one scan, then all, each after a confirmation; the app no longer has them", async () => {
     const seeded = await seedHistory(databaseUrl);
     const { page, view } = await openProgress(seeded, { locale: "en", viewport: { width: 390, height: 844 } });

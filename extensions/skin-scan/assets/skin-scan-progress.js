@@ -210,16 +210,8 @@
     let urls = [];
     const announce = (message) => (api.announce ? api.announce(status, message) : (status.textContent = message));
 
-    const wait = (response) => {
-      const seconds = Number(response.headers.get("retry-after")) || 60;
-      const hours = seconds >= 3600;
-      const n = Math.max(1, Math.ceil(seconds / (hours ? 3600 : 60)));
-      return new Intl.NumberFormat(api.locale || "en", {
-        style: "unit",
-        unit: hours ? "hour" : "minute",
-        unitDisplay: "long",
-      }).format(n);
-    };
+    // The widget's own wording for a wait ("a moment", minutes, hours), so both views say it alike.
+    const wait = (response) => api.wait(response.headers.get("retry-after") || 60);
     const trouble = (response, key) =>
       response && response.status === 429 ? say("rate_limited", { wait: wait(response) }) : say(key);
 

@@ -290,6 +290,7 @@ if (!customElements.get("skin-scan")) {
         t: (key, values) => this.t(key, values),
         locale: this.locale(),
         formatDate: (date) => this.date(date),
+        wait: (retryAfter) => this.wait(retryAfter),
         confirm: (message) => this.confirm(message),
         announce: (el, message) => this.announce(el, message),
       });
