@@ -64,6 +64,9 @@ export async function enqueueOnce(db: Db, input: EnqueueInput & { dedupeKey: str
   }
 }
 
+/** A job still to be done: queued, or claimed by a worker and running. */
+export const isActiveJob = (job: { status: string }): boolean => job.status === "queued" || job.status === "running";
+
 /** A shop's most recent job of one type. */
 export const latestJobOf = (db: Db, shop: string, type: string) =>
   db.job.findFirst({
@@ -82,8 +85,7 @@ export async function enqueueUnlessActive(
   input: EnqueueInput & { shop: string },
 ): Promise<{ jobId: string; created: boolean }> {
   const latest = await latestJobOf(db, input.shop, input.type);
-  if (latest && (latest.status === "queued" || latest.status === "running"))
-    return { jobId: latest.id, created: false };
+  if (latest && isActiveJob(latest)) return { jobId: latest.id, created: false };
   const { id, created } = await enqueueOnce(db, {
     ...input,
     dedupeKey: `${input.type}:${input.shop}:after:${latest?.id ?? "none"}`,

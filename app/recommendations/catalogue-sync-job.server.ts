@@ -1,7 +1,7 @@
 import { SessionNotFoundError } from "@shopify/shopify-app-remix/server";
 import { z } from "zod";
 import type { Db } from "../db/client.server";
-import { enqueueUnlessActive, latestJobOf } from "../jobs/queue.server";
+import { enqueueUnlessActive, isActiveJob, latestJobOf } from "../jobs/queue.server";
 import { PermanentJobError, type JobHandler } from "../jobs/worker.server";
 import { unauthenticated } from "../shopify.server";
 import {
@@ -18,8 +18,6 @@ import {
  * The worker has no request, so it reaches the Admin API with the shop's stored offline session.
  */
 export const CATALOGUE_SYNC_JOB = "catalogue.sync";
-
-const ACTIVE = new Set(["queued", "running"]);
 
 const latestJob = (db: Db, shop: string) => latestJobOf(db, shop, CATALOGUE_SYNC_JOB);
 
@@ -61,7 +59,7 @@ export async function catalogueSyncState(db: Db, shop: string) {
     // An unreadable record shows as a run without counts.
   }
   return {
-    running: latest ? ACTIVE.has(latest.status) : false,
+    running: latest ? isActiveJob(latest) : false,
     failure:
       latest?.status === "failed"
         ? (READABLE_FAILURE.exec(latest.lastError ?? "")?.[1] ?? "The last sync failed. Try again in a few minutes.")
