@@ -38,7 +38,6 @@ import { OPEN_STATUSES } from "./inbox.server";
  * (a history after an upgrade) is left to the dashboard.summaries job, and the page says which days
  * are still being prepared (issue 13). Days are UTC days.
  */
-const DAY = DAY_MS;
 export const periodQuery = z.object({
   days: wholeNumber({ min: 1, max: 366 })
     .refine((d) => (PERIODS as readonly number[]).includes(d))
@@ -183,8 +182,8 @@ export interface PeriodSummaries {
 /** Where a period of `days` ending now splits: ended days, live days, and the live days' ended hours. */
 export function periodBounds(days: number, now: Date) {
   // The newest day that has ended (with a margin), and today's live range after it.
-  const settledDay = dayOf(now.getTime() - SETTLE_MS - DAY);
-  const first = dayOf(now.getTime() - (days - 1) * DAY);
+  const settledDay = dayOf(now.getTime() - SETTLE_MS - DAY_MS);
+  const first = dayOf(now.getTime() - (days - 1) * DAY_MS);
   const liveFrom = nextDay(settledDay) < first ? first : nextDay(settledDay);
   const today = dayOf(now.getTime());
   // Hours of the live days that have ended (with the same margin); the current one is counted live.
@@ -353,7 +352,7 @@ export async function dashboard(
 
 async function requestFigures(database: Database, shop: string, now: Date) {
   const open = { shop, status: { in: [...OPEN_STATUSES] } };
-  const week = new Date(now.getTime() + 7 * DAY);
+  const week = new Date(now.getTime() + 7 * DAY_MS);
   const [openCount, overdue, dueThisWeek] = await Promise.all([
     database.client.privacyRequest.count({ where: open }),
     database.client.privacyRequest.count({ where: { ...open, dueAt: { lt: now } } }),
@@ -372,7 +371,7 @@ async function retentionHealth(database: Database, shop: string, now: Date) {
     client.storedImage.count({ where: { shop, expiresAt: { lt: new Date(now.getTime() - 60 * 60_000) } } }),
   ]);
   const windowDays = settings?.imageRetentionDays ?? 90;
-  const oldestAgeDays = oldest ? (now.getTime() - oldest.createdAt.getTime()) / DAY : null;
+  const oldestAgeDays = oldest ? (now.getTime() - oldest.createdAt.getTime()) / DAY_MS : null;
   return {
     windowDays,
     oldestImageAt: oldest?.createdAt.toISOString() ?? null,
