@@ -54,7 +54,7 @@ describe("storefront widget: hooks, keyboard, errors that say what to do (Chromi
       page.evaluate(() => (window as unknown as { noticesCalled?: unknown }).noticesCalled),
     ).toEqual({
       root: "SKIN-SCAN",
-      keys: ["announce", "confirm", "formatDate", "locale", "request", "t"],
+      keys: ["announce", "confirm", "formatDate", "locale", "request", "t", "wait"],
       status: 200,
       locale: "en-IN",
       date: "14/12/2026",
